@@ -1,0 +1,53 @@
+import type { ArgName, Resource, TaskName } from "../tasks/index.js";
+
+/** Where a task ran, as the summary reports it. */
+export type ExpertSource = "local" | "hosted" | "llm";
+
+/** An expert's arguments, already resolved to resources of the kinds the task declares. */
+export type ExpertArgs = Partial<Record<ArgName, Resource>>;
+
+export interface ExpertRunOptions {
+  signal: AbortSignal;
+}
+
+/** One model that runs one task. Experts know nothing of plans: they take resources, give a resource. */
+export interface Expert {
+  readonly task: TaskName;
+  readonly model: string;
+  readonly source: ExpertSource;
+  run(args: ExpertArgs, options: ExpertRunOptions): Promise<Resource>;
+}
+
+/** A backend that can make experts: the hosted inference API, the local runners, the LLM. */
+export interface ExpertBackend {
+  readonly source: ExpertSource;
+  /** Whether this backend can run the task at all (before any model is chosen). */
+  supports(task: TaskName): boolean;
+  /** An expert for this model, or undefined when the backend cannot run it. */
+  expert(task: TaskName, model: string): Expert | undefined;
+}
+
+/**
+ * Why an expert failed, so that the executor can decide: wait and retry the same model (`loading`),
+ * back off and retry (`rate_limited`), or move on to the next candidate (`failed`, `bad_input`).
+ */
+export type ExpertFailureReason = "loading" | "rate_limited" | "failed" | "bad_input";
+
+export class ExpertError extends Error {
+  override readonly name = "ExpertError";
+  readonly reason: ExpertFailureReason;
+  /** How long the service asked us to wait before trying again, when it said so. */
+  readonly retryAfterMs: number | undefined;
+  readonly status: number | undefined;
+
+  constructor(
+    reason: ExpertFailureReason,
+    message: string,
+    options: { retryAfterMs?: number; status?: number; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.reason = reason;
+    this.retryAfterMs = options.retryAfterMs;
+    this.status = options.status;
+  }
+}

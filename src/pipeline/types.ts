@@ -1,0 +1,130 @@
+import type { ExpertSource } from "../experts/types.js";
+import type { ModelInfo } from "../models/types.js";
+import type { ArgName, Resource, TaskName } from "../tasks/index.js";
+
+/**
+ * A task argument after parsing: a literal text, the output of another task, one of this turn's
+ * attachments (or an earlier turn's resource) by name, or a URL to fetch through the guarded fetch.
+ */
+export type ArgValue =
+  | { type: "literal"; text: string }
+  | { type: "ref"; task: number }
+  | { type: "input"; name: string }
+  | { type: "url"; url: string };
+
+export interface PlannedTask {
+  id: number;
+  task: TaskName;
+  /** Recomputed from the references in `args`; never trusted from the LLM. */
+  dep: number[];
+  args: Partial<Record<ArgName, ArgValue>>;
+}
+
+export interface Plan {
+  tasks: PlannedTask[];
+}
+
+/** A named input the planner can refer to: an attachment of this turn or a result of an earlier turn. */
+export interface NamedInput {
+  name: string;
+  resource: Resource;
+  /** Where it came from, for the planner's prompt ("attached", "from an earlier answer"). */
+  origin: "attachment" | "history";
+}
+
+/** One earlier turn of the thread, as the planner and answer prompts see it. */
+export interface ConversationTurn {
+  user: string;
+  answer: string;
+  /** Names of the inputs this turn produced or received, which `inputs` may hold. */
+  resources: string[];
+}
+
+export interface PipelineRequest {
+  text: string;
+  inputs: NamedInput[];
+  history?: ConversationTurn[];
+  signal?: AbortSignal;
+  onEvent?: (event: PipelineEvent) => void;
+}
+
+export interface Candidate {
+  model: ModelInfo;
+  source: ExpertSource;
+}
+
+export interface Selection {
+  taskId: number;
+  task: TaskName;
+  chosen: Candidate;
+  /** The other candidates, tried in order when the chosen one fails. */
+  fallbacks: Candidate[];
+  /** Why this model: the only candidate, the top-ranked, or the LLM's choice (with its reason). */
+  reason: string;
+}
+
+export type TaskStatus = "ok" | "failed" | "skipped";
+
+export interface Attempt {
+  model: string;
+  source: ExpertSource;
+  ms: number;
+  error?: string;
+}
+
+export interface TaskResult {
+  id: number;
+  task: TaskName;
+  status: TaskStatus;
+  model?: string;
+  source?: ExpertSource;
+  ms: number;
+  output?: Resource;
+  error?: string;
+  /** Every model tried, in order, with the reason each failed. */
+  attempts: Attempt[];
+  cached?: boolean;
+}
+
+export interface SummaryRow {
+  id: number;
+  task: TaskName;
+  model: string | null;
+  source: ExpertSource | null;
+  ms: number;
+  status: TaskStatus;
+  error?: string;
+}
+
+export interface Summary {
+  planner: string;
+  catalog: "hub" | "builtin" | "mixed" | "none";
+  tasks: SummaryRow[];
+  totalMs: number;
+  notes: string[];
+}
+
+export interface StageTimes {
+  plan: number;
+  select: number;
+  execute: number;
+  respond: number;
+  total: number;
+}
+
+export interface PipelineResult {
+  request: string;
+  plan: Plan;
+  selections: Selection[];
+  results: TaskResult[];
+  answer: string;
+  summary: Summary;
+  stats: { llmCalls: number; ms: StageTimes };
+}
+
+export type PipelineEvent =
+  | { type: "plan"; plan: Plan }
+  | { type: "select"; selections: Selection[] }
+  | { type: "task-start"; id: number; task: TaskName; model: string; source: ExpertSource }
+  | { type: "task-end"; result: TaskResult }
+  | { type: "answer" };
