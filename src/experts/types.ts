@@ -1,3 +1,4 @@
+import type { ModelInfo } from "../models/types.js";
 import type { ArgName, Resource, TaskName } from "../tasks/index.js";
 
 /** Where a task ran, as the summary reports it. */
@@ -8,6 +9,8 @@ export type ExpertArgs = Partial<Record<ArgName, Resource>>;
 
 export interface ExpertRunOptions {
   signal: AbortSignal;
+  /** Counts LLM requests when the expert is the LLM itself, so the run's total stays exact. */
+  usage?: { calls: number };
 }
 
 /** One model that runs one task. Experts know nothing of plans: they take resources, give a resource. */
@@ -25,6 +28,8 @@ export interface ExpertBackend {
   supports(task: TaskName): boolean;
   /** An expert for this model, or undefined when the backend cannot run it. */
   expert(task: TaskName, model: string): Expert | undefined;
+  /** Models the backend brings itself (local runners); hosted backends are served from the catalog. */
+  models?(task: TaskName): ModelInfo[];
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { InputKind, ResourceKind } from "./resource.js";
+import { type InputKind, kindFeeds, type ResourceKind } from "./resource.js";
 
 /** The 24 HuggingGPT tasks, named as Hugging Face's pipeline tags are. */
 export const TASK_NAMES = [
@@ -48,6 +48,8 @@ export interface TaskSpec {
   description: string;
   args: Partial<Record<ArgName, ArgSpec>>;
   output: ResourceKind;
+  /** The output carries the input image with the result drawn on it (boxes, masks), which feeds image arguments. */
+  drawsImage?: boolean;
   /** Text in, text out: the LLM itself may answer it when LLM_TEXT_TASKS is on. */
   textOnly: boolean;
   /** Other names users, planners and benchmarks use for this task. */
@@ -162,6 +164,7 @@ const SPECS: readonly TaskSpec[] = [
     description: "find objects in an image with boxes, labels and scores; draws the boxes",
     args: { image: image() },
     output: "detections",
+    drawsImage: true,
     textOnly: false,
     aliases: ["detection", "detect-objects", "object-recognition"],
   },
@@ -207,6 +210,7 @@ const SPECS: readonly TaskSpec[] = [
     description: "split an image into labelled regions; draws the masks",
     args: { image: image() },
     output: "labels",
+    drawsImage: true,
     textOnly: false,
     aliases: ["segmentation", "segment-image", "panoptic-segmentation", "semantic-segmentation"],
   },
@@ -310,6 +314,13 @@ export function taskSpec(name: TaskName): TaskSpec {
   const spec = TASKS.get(name);
   if (!spec) throw new Error(`unknown task ${name}`);
   return spec;
+}
+
+/** Whether a task's output can feed an argument of this kind (labels feed images only when drawn). */
+export function taskFeeds(spec: TaskSpec, input: InputKind): boolean {
+  if (input === "image" && (spec.output === "labels" || spec.output === "detections"))
+    return spec.drawsImage === true;
+  return kindFeeds(spec.output, input);
 }
 
 export function isTaskName(name: string): name is TaskName {

@@ -1,0 +1,99 @@
+import Keyv from "keyv";
+import type { Expert, ExpertBackend } from "../src/experts/types.js";
+import type { LlmClient } from "../src/llm/types.js";
+import { createModelCatalog } from "../src/models/index.js";
+import {
+  createPipeline,
+  DEFAULT_SETTINGS,
+  type NamedInput,
+  type PipelineSettings,
+} from "../src/pipeline/index.js";
+import { type Resource, TASKS, type TaskName } from "../src/tasks/index.js";
+import type { BenchPlan } from "./plans.js";
+
+export interface BenchFigure {
+  name: string;
+  value: number;
+  unit: string;
+  target: string;
+  detail?: string;
+}
+
+/** Inputs named as the bench plans use them; the bytes only need the right magic numbers. */
+export function benchInputs(plan: BenchPlan): NamedInput[] {
+  return plan.attachments.map(({ name, kind }) => ({
+    name,
+    origin: "attachment",
+    resource:
+      kind === "image"
+        ? {
+            kind: "image",
+            mime: "image/jpeg",
+            bytes: new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]),
+            name,
+          }
+        : {
+            kind: "audio",
+            mime: "audio/wav",
+            bytes: new Uint8Array([0x52, 0x49, 0x46, 0x46, 1, 2, 3]),
+            name,
+          },
+  }));
+}
+
+/** A plausible output of each kind, returned at once: the overhead bench measures everything else. */
+function instantOutput(task: TaskName): Resource {
+  switch (TASKS.get(task)?.output) {
+    case "labels":
+      return { kind: "labels", labels: [{ label: "positive", score: 0.9 }] };
+    case "detections":
+      return {
+        kind: "detections",
+        detections: [{ label: "dog", score: 0.9, box: { xmin: 1, ymin: 1, xmax: 9, ymax: 9 } }],
+      };
+    case "image":
+      return { kind: "image", mime: "image/png", bytes: new Uint8Array(64), name: "out.png" };
+    case "audio":
+      return { kind: "audio", mime: "audio/wav", bytes: new Uint8Array(64), name: "out.wav" };
+    case "video":
+      return { kind: "video", mime: "video/mp4", bytes: new Uint8Array(64), name: "out.mp4" };
+    case "json":
+      return { kind: "json", value: { score: 1 }, text: "score 1" };
+    default:
+      return { kind: "text", text: `result of ${task}` };
+  }
+}
+
+export const instantBackend: ExpertBackend = {
+  source: "hosted",
+  supports: () => true,
+  expert(task, model): Expert {
+    return { task, model, source: "hosted", run: async () => instantOutput(task) };
+  },
+};
+
+export function benchPipeline(
+  llm: LlmClient,
+  backend: ExpertBackend,
+  settings: Partial<PipelineSettings> = {},
+) {
+  const catalog = createModelCatalog({
+    hubEndpoint: "http://127.0.0.1:9",
+    cache: new Keyv(),
+    ttlMs: 60_000,
+    timeoutMs: 1000,
+    live: false,
+  });
+  return createPipeline({
+    llm,
+    catalog,
+    backends: { hosted: backend },
+    settings: { ...DEFAULT_SETTINGS, ...settings },
+  });
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}

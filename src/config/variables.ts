@@ -1,0 +1,171 @@
+import { z } from "zod";
+
+/**
+ * The one table of environment variables. `.env.example` lists the same names (a test checks it),
+ * README's configuration table is generated from it, and `doctor` reports on it.
+ */
+export interface Variable<S extends z.ZodType = z.ZodType> {
+  name: string;
+  description: string;
+  /** The default as the user would write it in .env; undefined = unset. */
+  default?: string;
+  /** Secrets are never logged or printed; `doctor` shows only whether they are set. */
+  secret: boolean;
+  schema: S;
+}
+
+const optionalText = z.string().trim().min(1).optional();
+const url = z
+  .string()
+  .trim()
+  .url("must be a URL such as https://example.com")
+  .refine((value) => /^https?:\/\//i.test(value), "must start with http:// or https://")
+  .transform((value) => value.replace(/\/+$/, ""));
+const flag = z
+  .enum(["true", "false", "1", "0", "yes", "no", "on", "off"], {
+    error: "must be true or false",
+  })
+  .transform((value) => ["true", "1", "yes", "on"].includes(value));
+const positiveInt = (max: number) =>
+  z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(max, `must be at most ${max}`);
+
+function variable<S extends z.ZodType>(spec: Variable<S>): Variable<S> {
+  return spec;
+}
+
+export const VARIABLES = {
+  OPENAI_API_KEY: variable({
+    name: "OPENAI_API_KEY",
+    description: "API key of the OpenAI-compatible LLM that plans, selects models and writes answers.",
+    secret: true,
+    schema: optionalText,
+  }),
+  OPENAI_BASE_URL: variable({
+    name: "OPENAI_BASE_URL",
+    description:
+      "Base URL of the OpenAI-compatible chat completions API (OpenAI, Azure, Hugging Face router, Ollama, vLLM).",
+    default: "https://api.openai.com/v1",
+    secret: false,
+    schema: url,
+  }),
+  LLM_MODEL: variable({
+    name: "LLM_MODEL",
+    description: "Chat model name at that endpoint.",
+    default: "gpt-4o-mini",
+    secret: false,
+    schema: z.string().trim().min(1),
+  }),
+  LLM_TIMEOUT_SECONDS: variable({
+    name: "LLM_TIMEOUT_SECONDS",
+    description: "How long one LLM request may take before it is abandoned.",
+    default: "60",
+    secret: false,
+    schema: positiveInt(600),
+  }),
+  LLM_TEXT_TASKS: variable({
+    name: "LLM_TEXT_TASKS",
+    description:
+      "Let the LLM itself answer text-only tasks (summarization, translation, question answering, conversation, text generation) instead of a Hugging Face model.",
+    default: "false",
+    secret: false,
+    schema: flag,
+  }),
+  HF_TOKEN: variable({
+    name: "HF_TOKEN",
+    description: "Hugging Face access token for hosted inference and the Hub listing.",
+    secret: true,
+    schema: optionalText,
+  }),
+  HF_INFERENCE_ENDPOINT: variable({
+    name: "HF_INFERENCE_ENDPOINT",
+    description:
+      "Send hosted calls for model M to $HF_INFERENCE_ENDPOINT/models/M in the hf-inference formats (a self-hosted model server). Unset: Hugging Face's inference providers.",
+    secret: false,
+    schema: url.optional(),
+  }),
+  HF_ENDPOINT: variable({
+    name: "HF_ENDPOINT",
+    description: "Hugging Face Hub base URL for the live model catalog.",
+    default: "https://huggingface.co",
+    secret: false,
+    schema: url,
+  }),
+  INFERENCE_MODE: variable({
+    name: "INFERENCE_MODE",
+    description: "local: only local experts; hosted: only hosted models; hybrid: local first, hosted second.",
+    default: "hybrid",
+    secret: false,
+    schema: z.enum(["local", "hosted", "hybrid"], { error: "must be local, hosted or hybrid" }),
+  }),
+  MODEL_SELECTION: variable({
+    name: "MODEL_SELECTION",
+    description: "llm: the LLM picks among the top candidates; top: take the most downloaded candidate.",
+    default: "llm",
+    secret: false,
+    schema: z.enum(["llm", "top"], { error: "must be llm or top" }),
+  }),
+  MODEL_CANDIDATES: variable({
+    name: "MODEL_CANDIDATES",
+    description: "How many candidate models per task are considered (top K by downloads).",
+    default: "5",
+    secret: false,
+    schema: positiveInt(20),
+  }),
+  HUB_CATALOG: variable({
+    name: "HUB_CATALOG",
+    description: "Ask the Hub for the current most downloaded models (false: the built-in list only).",
+    default: "true",
+    secret: false,
+    schema: flag,
+  }),
+  CATALOG_TTL_MINUTES: variable({
+    name: "CATALOG_TTL_MINUTES",
+    description: "How long a Hub listing is cached.",
+    default: "360",
+    secret: false,
+    schema: positiveInt(10_080),
+  }),
+  TASK_TIMEOUT_SECONDS: variable({
+    name: "TASK_TIMEOUT_SECONDS",
+    description: "How long one task may run, all its model attempts and waits included.",
+    default: "180",
+    secret: false,
+    schema: positiveInt(3600),
+  }),
+  MAX_PARALLEL_TASKS: variable({
+    name: "MAX_PARALLEL_TASKS",
+    description: "How many tasks of one backend run at the same time.",
+    default: "4",
+    secret: false,
+    schema: positiveInt(64),
+  }),
+  MAX_FILE_MB: variable({
+    name: "MAX_FILE_MB",
+    description: "Largest file accepted as input or fetched from a link, in MB.",
+    default: "25",
+    secret: false,
+    schema: positiveInt(1024),
+  }),
+  DATA_DIR: variable({
+    name: "DATA_DIR",
+    description: "Directory for the bot's data (storage, caches).",
+    default: "./data",
+    secret: false,
+    schema: z.string().trim().min(1),
+  }),
+  LOG_LEVEL: variable({
+    name: "LOG_LEVEL",
+    description: "debug, info, warn, error or silent.",
+    default: "info",
+    secret: false,
+    schema: z.enum(["debug", "info", "warn", "error", "silent"], {
+      error: "must be debug, info, warn, error or silent",
+    }),
+  }),
+} as const;
+
+export type VariableName = keyof typeof VARIABLES;

@@ -1,0 +1,4 @@
+export * from "./builtin.js";
+export * from "./catalog.js";
+export * from "./hub.js";
+export * from "./types.js";

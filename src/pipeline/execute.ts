@@ -1,0 +1,322 @@
+import { createHash } from "node:crypto";
+import type Keyv from "keyv";
+import { BotError, errorSummary, isBotError } from "../errors.js";
+import type { Expert, ExpertArgs, ExpertSource } from "../experts/types.js";
+import { ExpertError } from "../experts/types.js";
+import type { LlmUsage } from "../llm/types.js";
+import { type ArgName, type InputKind, isMedia, type Resource, resourceAs, TASKS } from "../tasks/index.js";
+import { decodeResource, encodeResource } from "../tasks/resource-codec.js";
+import { sleep } from "../time.js";
+import { Limiter } from "./limiter.js";
+import type { Backends } from "./select.js";
+import type { PipelineSettings } from "./settings.js";
+import type {
+  ArgValue,
+  Attempt,
+  Candidate,
+  NamedInput,
+  PipelineEvent,
+  Plan,
+  PlannedTask,
+  Selection,
+  TaskResult,
+} from "./types.js";
+
+/** Fetches a URL that a request or plan gave as an argument, through the guarded fetch. */
+export type UrlResolver = (url: string, kind: InputKind, signal: AbortSignal) => Promise<Resource>;
+/** Checks that an input image decodes within the pixel limits; throws a BotError otherwise. */
+export type ImageValidator = (bytes: Uint8Array, name: string) => Promise<void>;
+
+export interface ExecuteDependencies {
+  backends: Backends;
+  settings: PipelineSettings;
+  /** One limiter per backend, shared by every request of the process. */
+  limiters: Record<ExpertSource, Limiter>;
+  cache?: Keyv<string>;
+  resolveUrl?: UrlResolver;
+  validateImage?: ImageValidator;
+}
+
+export interface ExecuteRequest {
+  plan: Plan;
+  selections: Selection[];
+  unavailable: Map<number, string>;
+  inputs: NamedInput[];
+  signal: AbortSignal;
+  usage?: LlmUsage;
+  onEvent?: (event: PipelineEvent) => void;
+}
+
+const MAX_LOADING_RETRIES = 3;
+const MAX_RATE_LIMIT_RETRIES = 2;
+
+export function createLimiters(maxParallel: number): Record<ExpertSource, Limiter> {
+  return { local: new Limiter(maxParallel), hosted: new Limiter(maxParallel), llm: new Limiter(maxParallel) };
+}
+
+const EXTENSIONS: Record<string, string> = {
+  "image/png": "png",
+  "image/jpeg": "jpg",
+  "image/webp": "webp",
+  "image/gif": "gif",
+  "audio/wav": "wav",
+  "audio/x-wav": "wav",
+  "audio/wave": "wav",
+  "audio/mpeg": "mp3",
+  "audio/flac": "flac",
+  "audio/ogg": "ogg",
+  "video/mp4": "mp4",
+  "video/webm": "webm",
+};
+
+/** Result files get names that say which task made them, unique within the request. */
+function nameOutputFiles(output: Resource, task: PlannedTask): Resource {
+  const fileName = (mime: string, suffix = "") =>
+    `${task.id}-${task.task}${suffix}.${EXTENSIONS[mime.split(";")[0]!.trim()] ?? "bin"}`;
+  if (isMedia(output)) return { ...output, name: fileName(output.mime) };
+  if ((output.kind === "detections" || output.kind === "labels") && output.image) {
+    return { ...output, image: { ...output.image, name: fileName(output.image.mime, "-annotated") } };
+  }
+  return output;
+}
+
+function cacheKey(task: PlannedTask, candidate: Candidate, args: ExpertArgs): string {
+  const hash = createHash("sha256");
+  hash.update(`${task.task}\0${candidate.source}\0${candidate.model.id}`);
+  for (const name of Object.keys(args).sort()) {
+    const resource = args[name as ArgName];
+    if (!resource) continue;
+    hash.update(`\0${name}\0`);
+    if (isMedia(resource)) hash.update(resource.bytes);
+    else hash.update(encodeResource(resource));
+  }
+  return hash.digest("hex");
+}
+
+function describeTask(task: PlannedTask): string {
+  return `task ${task.id} (${task.task})`;
+}
+
+/**
+ * Stage 3: a dependency-graph scheduler. Each task starts the moment its dependencies finish;
+ * independent tasks run in parallel under the per-backend limits. A failed task's dependents are
+ * skipped with its reason; independent branches still finish.
+ */
+export async function executePlan(request: ExecuteRequest, deps: ExecuteDependencies): Promise<TaskResult[]> {
+  const byId = new Map(request.plan.tasks.map((task) => [task.id, task]));
+  const selections = new Map(request.selections.map((selection) => [selection.taskId, selection]));
+  const inputs = new Map(request.inputs.map((input) => [input.name, input.resource]));
+  const validatedImages = new Map<string, Promise<void>>();
+  const running = new Map<number, Promise<TaskResult>>();
+
+  const validateInput = (name: string, resource: Resource): Promise<void> => {
+    if (resource.kind !== "image" || !deps.validateImage) return Promise.resolve();
+    let validation = validatedImages.get(name);
+    if (!validation) {
+      validation = deps.validateImage(resource.bytes, name);
+      validatedImages.set(name, validation);
+    }
+    return validation;
+  };
+
+  async function resolveArg(
+    task: PlannedTask,
+    name: ArgName,
+    value: ArgValue,
+    signal: AbortSignal,
+  ): Promise<Resource> {
+    const kind = TASKS.get(task.task)?.args[name]?.kind ?? "text";
+    switch (value.type) {
+      case "literal":
+        return { kind: "text", text: value.text };
+      case "ref": {
+        const output = (await resultOf(value.task)).output;
+        const converted = output ? resourceAs(output, kind) : undefined;
+        if (!converted) {
+          throw new BotError("plan_invalid", `task ${value.task} gave no ${kind} for ${describeTask(task)}`);
+        }
+        return converted;
+      }
+      case "input": {
+        const resource = inputs.get(value.name);
+        const converted = resource ? resourceAs(resource, kind) : undefined;
+        if (!resource || !converted) {
+          throw new BotError("input_invalid", `${value.name} is not a ${kind} input`, {
+            userMessage: `${value.name} cannot be used as ${kind === "image" ? "an" : "a"} ${kind}.`,
+          });
+        }
+        await validateInput(value.name, converted);
+        return converted;
+      }
+      case "url": {
+        if (!deps.resolveUrl) {
+          throw new BotError("url_refused", "links are not fetched in this setup", {
+            userMessage: "I cannot fetch links in this setup.",
+          });
+        }
+        const resource = await deps.resolveUrl(value.url, kind, signal);
+        await validateInput(value.url, resource);
+        return resource;
+      }
+    }
+  }
+
+  async function runExpert(
+    expert: Expert,
+    args: ExpertArgs,
+    signal: AbortSignal,
+    limiter: Limiter,
+  ): Promise<Resource> {
+    let loadingRetries = 0;
+    let rateLimitRetries = 0;
+    for (;;) {
+      const release = await limiter.acquire(signal);
+      try {
+        return await expert.run(args, { signal, ...(request.usage ? { usage: request.usage } : {}) });
+      } catch (error) {
+        if (!(error instanceof ExpertError) || signal.aborted) throw error;
+        if (error.reason === "loading" && loadingRetries < MAX_LOADING_RETRIES) {
+          loadingRetries += 1;
+          release();
+          await sleep(Math.min(error.retryAfterMs ?? 10_000, deps.settings.maxLoadingWaitMs), signal);
+          continue;
+        }
+        if (error.reason === "rate_limited" && rateLimitRetries < MAX_RATE_LIMIT_RETRIES) {
+          rateLimitRetries += 1;
+          release();
+          await sleep(Math.min(error.retryAfterMs ?? 1000 * 2 ** rateLimitRetries, 30_000), signal);
+          continue;
+        }
+        throw error;
+      } finally {
+        release();
+      }
+    }
+  }
+
+  async function runTask(task: PlannedTask): Promise<TaskResult> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const attempts: Attempt[] = [];
+    const failed = (error: string): TaskResult => ({
+      id: task.id,
+      task: task.task,
+      status: "failed",
+      ms: elapsed(),
+      error,
+      attempts,
+    });
+
+    const selection = selections.get(task.id);
+    if (!selection) return failed(request.unavailable.get(task.id) ?? "no model was selected");
+
+    const timeout = AbortSignal.timeout(deps.settings.taskTimeoutMs);
+    const signal = AbortSignal.any([request.signal, timeout]);
+    let args: ExpertArgs;
+    try {
+      args = Object.create(null) as ExpertArgs;
+      for (const [name, value] of Object.entries(task.args) as Array<[ArgName, ArgValue | undefined]>) {
+        if (value) args[name] = await resolveArg(task, name, value, signal);
+      }
+    } catch (error) {
+      if (request.signal.aborted) throw error;
+      return failed(isBotError(error) ? error.userMessage : errorSummary(error));
+    }
+
+    for (const candidate of [selection.chosen, ...selection.fallbacks]) {
+      const attemptStarted = performance.now();
+      const expert = deps.backends[candidate.source]?.expert(task.task, candidate.model.id);
+      if (!expert) {
+        attempts.push({
+          model: candidate.model.id,
+          source: candidate.source,
+          ms: 0,
+          error: "cannot run here",
+        });
+        continue;
+      }
+      request.onEvent?.({
+        type: "task-start",
+        id: task.id,
+        task: task.task,
+        model: expert.model,
+        source: expert.source,
+      });
+      const key = cacheKey(task, candidate, args);
+      try {
+        const cached = await deps.cache?.get(key);
+        let output = cached ? decodeResource(cached) : undefined;
+        if (!output) {
+          output = nameOutputFiles(
+            await runExpert(expert, args, signal, deps.limiters[candidate.source]),
+            task,
+          );
+          await deps.cache?.set(key, encodeResource(output));
+        }
+        attempts.push({
+          model: expert.model,
+          source: expert.source,
+          ms: Math.round(performance.now() - attemptStarted),
+        });
+        return {
+          id: task.id,
+          task: task.task,
+          status: "ok",
+          model: expert.model,
+          source: expert.source,
+          ms: elapsed(),
+          output,
+          attempts,
+          ...(cached ? { cached: true } : {}),
+        };
+      } catch (error) {
+        if (request.signal.aborted) throw request.signal.reason ?? error;
+        const reason = timeout.aborted
+          ? `timed out after ${Math.round(deps.settings.taskTimeoutMs / 1000)} s`
+          : errorSummary(error);
+        attempts.push({
+          model: expert.model,
+          source: expert.source,
+          ms: Math.round(performance.now() - attemptStarted),
+          error: reason,
+        });
+        if (timeout.aborted) break;
+      }
+    }
+    const tried = attempts.map((attempt) => `${attempt.model}: ${attempt.error}`).join("; ");
+    return failed(attempts.length === 1 ? (attempts[0]?.error ?? tried) : `every model failed (${tried})`);
+  }
+
+  function resultOf(id: number): Promise<TaskResult> {
+    let promise = running.get(id);
+    if (promise) return promise;
+    const task = byId.get(id);
+    if (!task) throw new Error(`task ${id} is not in the plan`);
+    promise = (async () => {
+      const dependencies = await Promise.all(task.dep.map((dep) => resultOf(dep)));
+      const blocker = dependencies.find((result) => result.status !== "ok");
+      const result: TaskResult = blocker
+        ? {
+            id: task.id,
+            task: task.task,
+            status: "skipped",
+            ms: 0,
+            // A chain of skips names the task that actually failed, not each link.
+            error:
+              blocker.status === "skipped"
+                ? (blocker.error ?? "skipped")
+                : `skipped because task ${blocker.id} (${blocker.task}) failed: ${blocker.error ?? "no output"}`,
+            attempts: [],
+          }
+        : await runTask(task);
+      request.onEvent?.({ type: "task-end", result });
+      return result;
+    })();
+    running.set(id, promise);
+    return promise;
+  }
+
+  // Every task is started now; each awaits only its own dependencies.
+  const results = await Promise.all(request.plan.tasks.map((task) => resultOf(task.id)));
+  return results;
+}

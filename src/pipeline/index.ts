@@ -1,0 +1,143 @@
+import type Keyv from "keyv";
+import { BotError } from "../errors.js";
+import type { LlmClient, LlmUsage } from "../llm/types.js";
+import type { Logger } from "../log.js";
+import { silentLogger } from "../log.js";
+import type { ModelCatalog } from "../models/types.js";
+import { createLimiters, executePlan, type ImageValidator, type UrlResolver } from "./execute.js";
+import { plan as planWithLlm } from "./plan.js";
+import { buildSummary, writeAnswer } from "./respond.js";
+import { type Backends, selectModels } from "./select.js";
+import type { PipelineSettings } from "./settings.js";
+import type { PipelineRequest, PipelineResult, Plan, Selection, Summary, TaskResult } from "./types.js";
+
+export { formatSummary } from "./respond.js";
+export { DEFAULT_SETTINGS, type PipelineSettings } from "./settings.js";
+export * from "./types.js";
+
+export interface PipelineDependencies {
+  llm?: LlmClient;
+  catalog: ModelCatalog;
+  backends: Backends;
+  settings: PipelineSettings;
+  cache?: Keyv<string>;
+  resolveUrl?: UrlResolver;
+  validateImage?: ImageValidator;
+  logger?: Logger;
+}
+
+export interface Pipeline {
+  run(request: PipelineRequest): Promise<PipelineResult>;
+}
+
+/**
+ * HuggingGPT's four stages: plan → select → execute → respond. The pipeline knows nothing of chat
+ * platforms: a request is text plus named inputs, the result is data plus an answer.
+ */
+export function createPipeline(deps: PipelineDependencies): Pipeline {
+  const logger = deps.logger ?? silentLogger;
+  // One set of limits for the whole process, so concurrent requests share each backend's cap.
+  const limiters = createLimiters(deps.settings.maxParallel);
+
+  return {
+    async run(request) {
+      const signal = request.signal ?? new AbortController().signal;
+      const usage: LlmUsage = { calls: 0 };
+      const started = performance.now();
+      const mark = () => performance.now();
+      const llm = deps.llm;
+      if (!llm) {
+        throw new BotError("llm_unavailable", "no LLM is configured", {
+          userMessage:
+            "No language model is configured to plan this request. Set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server).",
+        });
+      }
+
+      const planStarted = mark();
+      const plan: Plan = await planWithLlm(
+        {
+          text: request.text,
+          inputs: request.inputs,
+          ...(request.history ? { history: request.history } : {}),
+        },
+        { llm, signal, usage, maxTasks: deps.settings.maxTasks },
+      );
+      const planMs = mark() - planStarted;
+      request.onEvent?.({ type: "plan", plan });
+
+      const selectStarted = mark();
+      const selected = await selectModels(
+        plan,
+        request.text,
+        { catalog: deps.catalog, backends: deps.backends, llm, settings: deps.settings },
+        { signal, usage },
+      );
+      const selections: Selection[] = selected.selections;
+      const selectMs = mark() - selectStarted;
+      request.onEvent?.({ type: "select", selections });
+
+      const executeStarted = mark();
+      const results: TaskResult[] = await executePlan(
+        {
+          plan,
+          selections,
+          unavailable: selected.unavailable,
+          inputs: request.inputs,
+          signal,
+          usage,
+          ...(request.onEvent ? { onEvent: request.onEvent } : {}),
+        },
+        {
+          backends: deps.backends,
+          settings: deps.settings,
+          limiters,
+          ...(deps.cache ? { cache: deps.cache } : {}),
+          ...(deps.resolveUrl ? { resolveUrl: deps.resolveUrl } : {}),
+          ...(deps.validateImage ? { validateImage: deps.validateImage } : {}),
+        },
+      );
+      const executeMs = mark() - executeStarted;
+
+      const respondStarted = mark();
+      const written = await writeAnswer(request.text, results, {
+        llm,
+        signal,
+        usage,
+        ...(request.history ? { history: request.history } : {}),
+      });
+      const respondMs = mark() - respondStarted;
+      request.onEvent?.({ type: "answer" });
+      if (written.note) logger.warn("answer composed without the LLM", { reason: written.note });
+
+      const origins = selected.catalogOrigins;
+      const catalog: Summary["catalog"] =
+        origins.size === 0 ? "none" : origins.size > 1 ? "mixed" : origins.has("hub") ? "hub" : "builtin";
+      const totalMs = mark() - started;
+      const summary = buildSummary({
+        planner: `llm (${llm.model})`,
+        catalog,
+        results,
+        totalMs: Math.round(totalMs),
+        notes: [...selected.notes, ...(written.note ? [written.note] : [])],
+      });
+      return {
+        request: request.text,
+        plan,
+        selections,
+        results,
+        answer: written.answer,
+        summary,
+        stats: {
+          llmCalls: usage.calls,
+          ms: {
+            plan: Math.round(planMs),
+            select: Math.round(selectMs),
+            execute: Math.round(executeMs),
+            respond: Math.round(respondMs),
+            total: Math.round(totalMs),
+          },
+        },
+      };
+    },
+  };
+}

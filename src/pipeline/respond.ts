@@ -1,0 +1,168 @@
+import { errorSummary } from "../errors.js";
+import type { LlmClient, LlmUsage } from "../llm/types.js";
+import { type Resource, resourceFiles, resourceToText } from "../tasks/index.js";
+import { CHAT_SYSTEM_PROMPT, historyMessages, RESPOND_SYSTEM_PROMPT } from "./prompts/respond.js";
+import type { ConversationTurn, Summary, SummaryRow, TaskResult } from "./types.js";
+
+const TEXT_LIMIT = 1500;
+const LIST_LIMIT = 15;
+
+function cut(text: string, max = TEXT_LIMIT): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
+/** What a result says, without bytes and with long texts cut: the material of the answer prompt. */
+export function compactOutput(output: Resource): string {
+  const files = resourceFiles(output)
+    .map((file) => file.name)
+    .join(", ");
+  const attached = files ? ` (attached: ${files})` : "";
+  switch (output.kind) {
+    case "text":
+      return cut(output.text);
+    case "labels":
+      return `${output.labels
+        .slice(0, LIST_LIMIT)
+        .map((label) => `${label.label} ${label.score.toFixed(2)}`)
+        .join(", ")}${attached}`;
+    case "detections":
+      return output.detections.length === 0
+        ? `no objects found${attached}`
+        : `${output.detections.length} objects: ${output.detections
+            .slice(0, LIST_LIMIT)
+            .map((d) => `${d.label} ${d.score.toFixed(2)}`)
+            .join(", ")}${attached}`;
+    case "json":
+      return cut(output.text);
+    default:
+      return `a ${output.kind} file ${output.name}`;
+  }
+}
+
+function taskLine(result: TaskResult): string {
+  const who = result.model ? ` with ${result.model} (${result.source})` : "";
+  if (result.status === "ok" && result.output) {
+    return `Task ${result.id} ${result.task}${who}: ${compactOutput(result.output)}`;
+  }
+  return `Task ${result.id} ${result.task}${who}: ${result.status} (${result.error ?? "no reason given"})`;
+}
+
+/** The answer built from the results alone, used when the LLM cannot write one: results are never lost. */
+export function deterministicAnswer(results: readonly TaskResult[]): string {
+  if (results.length === 0) return "I had nothing to run for this request.";
+  const lines = results.map((result) => {
+    const head = `**${result.task}**${result.model ? ` (${result.model})` : ""}`;
+    if (result.status !== "ok" || !result.output) {
+      return `- ${head}: ${result.status === "skipped" ? "skipped" : "failed"}: ${result.error ?? "no reason given"}`;
+    }
+    const output = result.output;
+    const files = resourceFiles(output).map((file) => file.name);
+    const text = resourceToText(output);
+    const body = text !== undefined ? cut(text, 1000) || "(empty)" : `${output.kind} ready`;
+    return `- ${head}: ${body}${files.length > 0 ? ` (attached: ${files.join(", ")})` : ""}`;
+  });
+  return `Here is what the models produced:\n${lines.join("\n")}`;
+}
+
+export interface RespondOptions {
+  llm?: LlmClient;
+  history?: readonly ConversationTurn[];
+  signal?: AbortSignal;
+  usage?: LlmUsage;
+}
+
+/**
+ * Stage 4. One LLM call writes the answer from a compact account of the results; if it fails, the
+ * deterministic answer is used and a note says why.
+ */
+export async function writeAnswer(
+  request: string,
+  results: readonly TaskResult[],
+  options: RespondOptions,
+): Promise<{ answer: string; note?: string }> {
+  if (!options.llm) return { answer: deterministicAnswer(results) };
+  const messages =
+    results.length === 0
+      ? [
+          { role: "system" as const, content: CHAT_SYSTEM_PROMPT },
+          ...historyMessages(options.history),
+          { role: "user" as const, content: request },
+        ]
+      : [
+          { role: "system" as const, content: RESPOND_SYSTEM_PROMPT },
+          {
+            role: "user" as const,
+            content: `Request: ${cut(request, 4000)}\n\nResults:\n${results.map(taskLine).join("\n")}`,
+          },
+        ];
+  try {
+    const answer = (
+      await options.llm.chat({
+        messages,
+        temperature: 0.3,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.usage ? { usage: options.usage } : {}),
+      })
+    ).trim();
+    if (answer.length === 0) throw new Error("the LLM answered with an empty message");
+    return { answer };
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    return {
+      answer:
+        results.length === 0 ? "Sorry, I could not answer that right now." : deterministicAnswer(results),
+      note: `The answer was composed without the LLM (${errorSummary(error)}).`,
+    };
+  }
+}
+
+/** The deterministic summary: per task, its type, model, where it ran, time and status. */
+export function buildSummary(options: {
+  planner: string;
+  catalog: Summary["catalog"];
+  results: readonly TaskResult[];
+  totalMs: number;
+  notes: string[];
+}): Summary {
+  const tasks: SummaryRow[] = options.results.map((result) => ({
+    id: result.id,
+    task: result.task,
+    model: result.model ?? null,
+    source: result.source ?? null,
+    ms: result.ms,
+    status: result.status,
+    ...(result.error ? { error: result.error } : {}),
+  }));
+  return {
+    planner: options.planner,
+    catalog: options.catalog,
+    tasks,
+    totalMs: options.totalMs,
+    notes: options.notes,
+  };
+}
+
+/** The summary as plain text for terminals and logs. */
+export function formatSummary(summary: Summary): string {
+  const lines = summary.tasks.map((row) => {
+    const where = row.model ? `${row.model} [${row.source}]` : "no model";
+    const status = row.status === "ok" ? "ok" : `${row.status}: ${row.error ?? ""}`;
+    return `  ${row.id}. ${row.task} — ${where} — ${(row.ms / 1000).toFixed(1)} s — ${status}`;
+  });
+  const header = `Tasks (planner: ${summary.planner}; models: ${catalogLabel(summary.catalog)}; total ${(summary.totalMs / 1000).toFixed(1)} s)`;
+  const notes = summary.notes.map((note) => `  note: ${note}`);
+  return [header, ...(lines.length > 0 ? lines : ["  (no task was needed)"]), ...notes].join("\n");
+}
+
+function catalogLabel(catalog: Summary["catalog"]): string {
+  switch (catalog) {
+    case "hub":
+      return "live Hub listing";
+    case "builtin":
+      return "built-in list";
+    case "mixed":
+      return "Hub listing and built-in list";
+    case "none":
+      return "none needed";
+  }
+}

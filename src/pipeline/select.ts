@@ -1,0 +1,226 @@
+import { z } from "zod";
+import { errorSummary } from "../errors.js";
+import type { ExpertBackend, ExpertSource } from "../experts/types.js";
+import type { LlmClient, LlmUsage } from "../llm/types.js";
+import type { CatalogOrigin, ModelCatalog, ModelInfo } from "../models/types.js";
+import { TASKS, type TaskName } from "../tasks/index.js";
+import { argValueText } from "./arg-value.js";
+import { SELECT_FORMAT, type SelectionPromptTask, selectionMessages } from "./prompts/select.js";
+import type { PipelineSettings } from "./settings.js";
+import type { Candidate, Plan, PlannedTask, Selection } from "./types.js";
+
+export interface Backends {
+  local?: ExpertBackend;
+  hosted?: ExpertBackend;
+  llm?: ExpertBackend;
+}
+
+export interface SelectDependencies {
+  catalog: ModelCatalog;
+  backends: Backends;
+  llm?: LlmClient;
+  settings: PipelineSettings;
+}
+
+export interface SelectOutcome {
+  selections: Selection[];
+  /** Tasks for which no model is available, with the reason. */
+  unavailable: Map<number, string>;
+  /** Where the hosted listings came from, for the summary. */
+  catalogOrigins: Set<CatalogOrigin>;
+  notes: string[];
+}
+
+const ChoicesSchema = z.object({
+  choices: z.array(
+    z.object({ id: z.coerce.number().int(), model: z.string(), reason: z.string().default("") }),
+  ),
+});
+
+function llmModelInfo(task: TaskName, model: string): ModelInfo {
+  return {
+    id: model,
+    task,
+    downloads: 0,
+    likes: 0,
+    tags: ["llm"],
+    description: "the configured chat LLM",
+    providers: [],
+  };
+}
+
+/**
+ * Candidates for one task, in the order they are tried: the LLM for text tasks when configured;
+ * otherwise local runners first (hybrid) and hosted models second, each ranked by downloads.
+ */
+async function candidatesFor(
+  task: TaskName,
+  deps: SelectDependencies,
+  signal: AbortSignal | undefined,
+): Promise<{ candidates: Candidate[]; origin?: CatalogOrigin; note?: string }> {
+  const { backends, settings } = deps;
+  const llmBackend = backends.llm;
+  if (settings.llmTextTasks && deps.llm && llmBackend?.supports(task)) {
+    return { candidates: [{ model: llmModelInfo(task, deps.llm.model), source: "llm" }] };
+  }
+  const byDownloads = (a: ModelInfo, b: ModelInfo) => b.downloads - a.downloads;
+  const candidates: Candidate[] = [];
+  const local = settings.mode !== "hosted" ? backends.local : undefined;
+  if (local?.supports(task)) {
+    const models = [...(local.models?.(task) ?? [])].sort(byDownloads);
+    for (const model of models) candidates.push({ model, source: "local" });
+  }
+  const hosted = settings.mode !== "local" ? backends.hosted : undefined;
+  if (!hosted?.supports(task)) return { candidates: candidates.slice(0, settings.candidates) };
+  const listing = await deps.catalog.list(task, {
+    limit: settings.candidates,
+    ...(signal ? { signal } : {}),
+  });
+  for (const model of [...listing.models].sort(byDownloads)) candidates.push({ model, source: "hosted" });
+  return {
+    candidates,
+    origin: listing.origin,
+    ...(listing.note ? { note: listing.note } : {}),
+  };
+}
+
+function describeArgs(task: PlannedTask): string {
+  return Object.entries(task.args)
+    .map(([name, value]) => `${name}: ${value ? JSON.stringify(argValueText(value).slice(0, 200)) : ""}`)
+    .join("; ");
+}
+
+function reasonFor(source: ExpertSource, count: number): string {
+  if (source === "llm") return "text task answered by the LLM";
+  return count === 1 ? "only candidate" : "top-ranked by downloads";
+}
+
+/**
+ * Stage 2. One candidate: taken without asking. Several: ONE LLM call chooses for every ambiguous
+ * task together (JARVIS makes one call per task). `MODEL_SELECTION=top` takes the most downloaded.
+ * In hybrid mode the choice is among local runners when there are any; hosted models stay fallbacks.
+ */
+export async function selectModels(
+  plan: Plan,
+  request: string,
+  deps: SelectDependencies,
+  options: { signal?: AbortSignal; usage?: LlmUsage } = {},
+): Promise<SelectOutcome> {
+  const outcome: SelectOutcome = {
+    selections: [],
+    unavailable: new Map(),
+    catalogOrigins: new Set(),
+    notes: [],
+  };
+  const distinctTasks = [...new Set(plan.tasks.map((task) => task.task))];
+  const listings = new Map(
+    await Promise.all(
+      distinctTasks.map(async (task) => [task, await candidatesFor(task, deps, options.signal)] as const),
+    ),
+  );
+  for (const listing of listings.values()) {
+    if (listing.origin) outcome.catalogOrigins.add(listing.origin);
+    if (listing.note && !outcome.notes.includes(listing.note)) outcome.notes.push(listing.note);
+  }
+
+  const ambiguous: Array<{ task: PlannedTask; pool: Candidate[]; rest: Candidate[] }> = [];
+  for (const task of plan.tasks) {
+    const candidates = listings.get(task.task)?.candidates ?? [];
+    if (candidates.length === 0) {
+      outcome.unavailable.set(task.id, noModelReason(task.task, deps.settings));
+      continue;
+    }
+    // The choice is made within the first tier (local before hosted); the other tier stays as fallbacks.
+    const firstSource = candidates[0]!.source;
+    const pool = candidates.filter((candidate) => candidate.source === firstSource);
+    const rest = candidates.filter((candidate) => candidate.source !== firstSource);
+    if (pool.length === 1 || deps.settings.selection === "top" || !deps.llm) {
+      outcome.selections.push({
+        taskId: task.id,
+        task: task.task,
+        chosen: pool[0]!,
+        fallbacks: [...pool.slice(1), ...rest],
+        reason: reasonFor(pool[0]!.source, pool.length),
+      });
+    } else {
+      ambiguous.push({ task, pool, rest });
+    }
+  }
+
+  if (ambiguous.length > 0 && deps.llm) {
+    const choices = await askLlm(ambiguous, request, deps.llm, options, outcome.notes);
+    for (const { task, pool, rest } of ambiguous) {
+      const choice = choices.get(task.id);
+      const chosenIndex = choice ? pool.findIndex((candidate) => candidate.model.id === choice.model) : -1;
+      const index = Math.max(0, chosenIndex);
+      const chosen = pool[index]!;
+      outcome.selections.push({
+        taskId: task.id,
+        task: task.task,
+        chosen,
+        fallbacks: [...pool.filter((_, i) => i !== index), ...rest],
+        reason:
+          chosenIndex >= 0
+            ? `chosen by the LLM: ${choice?.reason || "best fit"}`
+            : choice
+              ? `top-ranked (the LLM named ${choice.model}, which is not a candidate)`
+              : "top-ranked (the LLM gave no choice)",
+      });
+    }
+  }
+  outcome.selections.sort((a, b) => a.taskId - b.taskId);
+  return outcome;
+}
+
+async function askLlm(
+  ambiguous: Array<{ task: PlannedTask; pool: Candidate[] }>,
+  request: string,
+  llm: LlmClient,
+  options: { signal?: AbortSignal; usage?: LlmUsage },
+  notes: string[],
+): Promise<Map<number, { model: string; reason: string }>> {
+  const promptTasks: SelectionPromptTask[] = ambiguous.map(({ task, pool }) => ({
+    id: task.id,
+    task: task.task,
+    args: describeArgs(task),
+    candidates: pool.map(({ model }) => ({
+      id: model.id,
+      downloads: model.downloads,
+      likes: model.likes,
+      tags: model.tags,
+      description: model.description,
+    })),
+  }));
+  try {
+    const raw = await llm.chat({
+      messages: selectionMessages(request, promptTasks),
+      json: SELECT_FORMAT,
+      temperature: 0,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.usage ? { usage: options.usage } : {}),
+    });
+    const parsed = ChoicesSchema.safeParse(JSON.parse(extractJsonObject(raw)));
+    if (!parsed.success) throw new Error("the answer does not have the {choices: [...]} shape");
+    return new Map(parsed.data.choices.map((choice) => [choice.id, choice]));
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    notes.push(`Model selection fell back to the most downloaded models (${errorSummary(error)}).`);
+    return new Map();
+  }
+}
+
+/** The JSON object in an answer that may wrap it in prose or a code fence. */
+function extractJsonObject(raw: string): string {
+  const start = raw.indexOf("{");
+  const end = raw.lastIndexOf("}");
+  if (start < 0 || end < start) throw new Error("the answer holds no JSON object");
+  return raw.slice(start, end + 1);
+}
+
+function noModelReason(task: TaskName, settings: PipelineSettings): string {
+  const title = TASKS.get(task)?.title ?? task;
+  if (settings.mode === "local") {
+    return `no local expert can run ${title} and INFERENCE_MODE=local forbids hosted models`;
+  }
+  return `no available model for ${title}`;
+}

@@ -1,0 +1,28 @@
+/** The knobs of one pipeline, taken from the configuration by the composition root. */
+export interface PipelineSettings {
+  mode: "local" | "hosted" | "hybrid";
+  selection: "llm" | "top";
+  /** Candidates per task (top K by downloads). */
+  candidates: number;
+  /** Text-only tasks go to the LLM itself. */
+  llmTextTasks: boolean;
+  /** Budget of one task: every attempt and wait included. */
+  taskTimeoutMs: number;
+  /** Tasks of one backend running at the same time. */
+  maxParallel: number;
+  /** Longest wait for a model that the service says is loading, per attempt. */
+  maxLoadingWaitMs: number;
+  /** Largest task count a plan may have. */
+  maxTasks: number;
+}
+
+export const DEFAULT_SETTINGS: PipelineSettings = {
+  mode: "hybrid",
+  selection: "llm",
+  candidates: 5,
+  llmTextTasks: false,
+  taskTimeoutMs: 180_000,
+  maxParallel: 4,
+  maxLoadingWaitMs: 60_000,
+  maxTasks: 20,
+};

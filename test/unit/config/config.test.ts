@@ -1,0 +1,63 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { loadConfig, secretValues, VARIABLES } from "../../../src/config/index.js";
+import { BotError } from "../../../src/errors.js";
+
+describe("configuration", () => {
+  it("lists exactly the variables of the table in .env.example", () => {
+    const example = readFileSync(new URL("../../../.env.example", import.meta.url), "utf8");
+    const names = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]);
+    expect(names.sort()).toEqual(Object.keys(VARIABLES).sort());
+  });
+
+  it("gives every variable a description and keeps secrets without defaults", () => {
+    for (const variable of Object.values(VARIABLES)) {
+      expect(variable.description.length).toBeGreaterThan(10);
+      if (variable.secret) expect(variable.default).toBeUndefined();
+    }
+  });
+
+  it("applies the defaults on an empty environment", () => {
+    const config = loadConfig({});
+    expect(config.INFERENCE_MODE).toBe("hybrid");
+    expect(config.MODEL_SELECTION).toBe("llm");
+    expect(config.HF_ENDPOINT).toBe("https://huggingface.co");
+    expect(config.LLM_TEXT_TASKS).toBe(false);
+    expect(config.OPENAI_API_KEY).toBeUndefined();
+    expect(config.DATA_DIR).toBe("./data");
+  });
+
+  it("parses values and treats empty strings as unset", () => {
+    const config = loadConfig({
+      LLM_TEXT_TASKS: "true",
+      MODEL_CANDIDATES: "3",
+      HF_INFERENCE_ENDPOINT: "http://127.0.0.1:8080/",
+      OPENAI_API_KEY: "",
+    });
+    expect(config.LLM_TEXT_TASKS).toBe(true);
+    expect(config.MODEL_CANDIDATES).toBe(3);
+    expect(config.HF_INFERENCE_ENDPOINT).toBe("http://127.0.0.1:8080");
+    expect(config.OPENAI_API_KEY).toBeUndefined();
+  });
+
+  it("names every invalid variable in one message and never shows a secret", () => {
+    let caught: unknown;
+    try {
+      loadConfig({ INFERENCE_MODE: "cloud", MODEL_CANDIDATES: "many", OPENAI_BASE_URL: "ftp://x" });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(BotError);
+    const message = (caught as BotError).userMessage;
+    expect(message).toContain("INFERENCE_MODE must be local, hosted or hybrid");
+    expect(message).toContain("MODEL_CANDIDATES");
+    expect(message).toContain("OPENAI_BASE_URL");
+  });
+
+  it("collects the secret values for redaction", () => {
+    expect(secretValues({ OPENAI_API_KEY: "sk-abcdef123", HF_TOKEN: "hf_secret_token", LLM_MODEL: "x" })).toEqual([
+      "sk-abcdef123",
+      "hf_secret_token",
+    ]);
+  });
+});

@@ -1,0 +1,199 @@
+import { describe, expect, it } from "vitest";
+import type { ChatRequest, LlmClient } from "../../../src/llm/types.js";
+import type { ModelCatalog, ModelInfo } from "../../../src/models/types.js";
+import { selectModels } from "../../../src/pipeline/select.js";
+import { DEFAULT_SETTINGS } from "../../../src/pipeline/settings.js";
+import type { Plan } from "../../../src/pipeline/types.js";
+import type { TaskName } from "../../../src/tasks/index.js";
+import { modelInfo, scriptedBackend } from "../../support/backends.js";
+
+/** A catalog of our own interface, answering from a fixed table. */
+function tableCatalog(
+  table: Partial<Record<TaskName, ModelInfo[]>>,
+  origin: "hub" | "builtin" = "hub",
+): ModelCatalog {
+  return {
+    async list(task, { limit }) {
+      const models = [...(table[task] ?? [])].sort((a, b) => b.downloads - a.downloads).slice(0, limit);
+      return {
+        task,
+        models,
+        origin,
+        ...(origin === "builtin" ? { note: "the Hub could not be reached" } : {}),
+      };
+    },
+  };
+}
+
+/** An LLM of our own interface whose answers the test scripts; records each request. */
+function scriptedLlm(...answers: Array<string | Error>): LlmClient & { requests: ChatRequest[] } {
+  const requests: ChatRequest[] = [];
+  return {
+    model: "scripted",
+    requests,
+    async chat(request) {
+      requests.push(request);
+      if (request.usage) request.usage.calls += 1;
+      const answer = answers.shift();
+      if (answer instanceof Error) throw answer;
+      return answer ?? "";
+    },
+  };
+}
+
+const plan: Plan = {
+  tasks: [
+    { id: 1, task: "object-detection", dep: [], args: { image: { type: "input", name: "a.jpg" } } },
+    { id: 2, task: "image-to-text", dep: [], args: { image: { type: "input", name: "a.jpg" } } },
+    { id: 3, task: "text-to-speech", dep: [2], args: { text: { type: "ref", task: 2 } } },
+  ],
+};
+
+const catalog = tableCatalog({
+  "object-detection": [
+    modelInfo("detr", "object-detection", 900),
+    modelInfo("yolos", "object-detection", 500),
+  ],
+  "image-to-text": [modelInfo("blip", "image-to-text", 800), modelInfo("git", "image-to-text", 300)],
+  "text-to-speech": [modelInfo("only-tts", "text-to-speech", 100)],
+});
+const hosted = scriptedBackend("hosted", {});
+
+describe("model selection", () => {
+  it("asks the LLM once for all ambiguous tasks and takes a single candidate without asking", async () => {
+    const llm = scriptedLlm(
+      JSON.stringify({
+        choices: [
+          { id: 1, model: "yolos", reason: "fast" },
+          { id: 2, model: "blip", reason: "good captions" },
+        ],
+      }),
+    );
+    const usage = { calls: 0 };
+    const outcome = await selectModels(
+      plan,
+      "describe",
+      { catalog, backends: { hosted }, llm, settings: DEFAULT_SETTINGS },
+      { usage },
+    );
+    expect(usage.calls).toBe(1);
+    expect(outcome.selections.map((s) => s.chosen.model.id)).toEqual(["yolos", "blip", "only-tts"]);
+    expect(outcome.selections[0]?.fallbacks.map((c) => c.model.id)).toEqual(["detr"]);
+    expect(outcome.selections[2]?.reason).toBe("only candidate");
+    const prompt = llm.requests[0]?.messages.map((m) => m.content).join("\n") ?? "";
+    expect(prompt).toContain("detr | downloads 900");
+    expect(prompt).not.toContain("only-tts");
+  });
+
+  it("takes the top-ranked model without an LLM call when MODEL_SELECTION=top", async () => {
+    const llm = scriptedLlm();
+    const usage = { calls: 0 };
+    const outcome = await selectModels(
+      plan,
+      "x",
+      { catalog, backends: { hosted }, llm, settings: { ...DEFAULT_SETTINGS, selection: "top" } },
+      { usage },
+    );
+    expect(usage.calls).toBe(0);
+    expect(outcome.selections.map((s) => s.chosen.model.id)).toEqual(["detr", "blip", "only-tts"]);
+  });
+
+  it("never takes a model that is not a candidate", async () => {
+    const llm = scriptedLlm('{"choices":[{"id":1,"model":"evil/not-a-candidate","reason":"trust me"}]}');
+    const outcome = await selectModels(plan, "x", {
+      catalog,
+      backends: { hosted },
+      llm,
+      settings: DEFAULT_SETTINGS,
+    });
+    expect(outcome.selections[0]?.chosen.model.id).toBe("detr");
+    expect(outcome.selections[0]?.reason).toContain("not a candidate");
+    expect(outcome.selections[1]?.chosen.model.id).toBe("blip");
+  });
+
+  it("falls back to the most downloaded models when the selection answer is garbage or the LLM fails", async () => {
+    for (const answer of ["not json at all", new Error("connection refused")]) {
+      const outcome = await selectModels(plan, "x", {
+        catalog,
+        backends: { hosted },
+        llm: scriptedLlm(answer),
+        settings: DEFAULT_SETTINGS,
+      });
+      expect(outcome.selections.map((s) => s.chosen.model.id)).toEqual(["detr", "blip", "only-tts"]);
+      expect(outcome.notes[0]).toContain("fell back to the most downloaded");
+    }
+  });
+
+  it("keeps only the top K candidates", async () => {
+    const many = tableCatalog({
+      "object-detection": [1, 2, 3, 4, 5, 6, 7].map((n) => modelInfo(`m${n}`, "object-detection", n * 100)),
+    });
+    const outcome = await selectModels({ tasks: [plan.tasks[0]!] }, "x", {
+      catalog: many,
+      backends: { hosted },
+      settings: { ...DEFAULT_SETTINGS, candidates: 3, selection: "top" },
+    });
+    const selected = outcome.selections[0]!;
+    expect([selected.chosen, ...selected.fallbacks].map((c) => c.model.id)).toEqual(["m7", "m6", "m5"]);
+  });
+
+  it("prefers local runners in hybrid mode, keeps hosted ones as fallbacks, and ignores local in hosted mode", async () => {
+    const local = {
+      ...scriptedBackend("local", {}),
+      supports: (task: TaskName) => task === "object-detection",
+      models: (task: TaskName) => [modelInfo("local-detector", task, 0)],
+    };
+    const llm = scriptedLlm();
+    const hybrid = await selectModels({ tasks: [plan.tasks[0]!] }, "x", {
+      catalog,
+      backends: { local, hosted },
+      llm,
+      settings: DEFAULT_SETTINGS,
+    });
+    expect(hybrid.selections[0]?.chosen).toMatchObject({ source: "local", model: { id: "local-detector" } });
+    expect(hybrid.selections[0]?.fallbacks.map((c) => c.source)).toEqual(["hosted", "hosted"]);
+    expect(llm.requests).toHaveLength(0);
+    const hostedOnly = await selectModels({ tasks: [plan.tasks[0]!] }, "x", {
+      catalog,
+      backends: { local, hosted },
+      settings: { ...DEFAULT_SETTINGS, mode: "hosted", selection: "top" },
+    });
+    expect(hostedOnly.selections[0]?.chosen.source).toBe("hosted");
+  });
+
+  it("says which tasks have no model, with the reason for local mode", async () => {
+    const outcome = await selectModels({ tasks: [plan.tasks[2]!] }, "x", {
+      catalog,
+      backends: { hosted },
+      settings: { ...DEFAULT_SETTINGS, mode: "local" },
+    });
+    expect(outcome.selections).toHaveLength(0);
+    expect(outcome.unavailable.get(3)).toContain("INFERENCE_MODE=local");
+  });
+
+  it("gives text tasks to the LLM when LLM_TEXT_TASKS is on", async () => {
+    const llm = scriptedLlm();
+    const { createLlmBackend } = await import("../../../src/experts/llm.js");
+    const outcome = await selectModels(
+      { tasks: [{ id: 1, task: "translation", dep: [], args: { text: { type: "literal", text: "hi" } } }] },
+      "x",
+      {
+        catalog,
+        backends: { hosted, llm: createLlmBackend(llm) },
+        llm,
+        settings: { ...DEFAULT_SETTINGS, llmTextTasks: true },
+      },
+    );
+    expect(outcome.selections[0]?.chosen).toMatchObject({ source: "llm", model: { id: "scripted" } });
+  });
+
+  it("reports that the built-in list was used", async () => {
+    const outcome = await selectModels(plan, "x", {
+      catalog: tableCatalog({ "object-detection": [modelInfo("detr", "object-detection")] }, "builtin"),
+      backends: { hosted },
+      settings: { ...DEFAULT_SETTINGS, selection: "top" },
+    });
+    expect([...outcome.catalogOrigins]).toEqual(["builtin"]);
+    expect(outcome.notes).toContain("the Hub could not be reached");
+  });
+});
