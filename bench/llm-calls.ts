@@ -24,7 +24,8 @@ export async function benchLlmCalls(): Promise<BenchFigure[]> {
       for (const plan of BENCH_PLANS) {
         const before = fake.requests.length;
         const result = await pipeline.run({ text: plan.request, inputs: benchInputs(plan) });
-        if (result.plan.tasks.length !== plan.tasks.length) throw new Error(`bench plan ${plan.name} did not parse`);
+        if (result.plan.tasks.length !== plan.tasks.length)
+          throw new Error(`bench plan ${plan.name} did not parse`);
         const sent = fake.requests.length - before;
         if (sent !== result.stats.llmCalls)
           throw new Error(`llmCalls ${result.stats.llmCalls} but ${sent} sent`);

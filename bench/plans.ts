@@ -162,7 +162,12 @@ export const BENCH_PLANS: BenchPlan[] = [
     tasks: [
       { id: 1, task: "image-to-text", dep: [], args: { image: "photo.jpg" } },
       { id: 2, task: "object-detection", dep: [], args: { image: "photo.jpg" } },
-      { id: 3, task: "sentence-similarity", dep: [1, 2], args: { text: "<resource>-1", context: "<resource>-2" } },
+      {
+        id: 3,
+        task: "sentence-similarity",
+        dep: [1, 2],
+        args: { text: "<resource>-1", context: "<resource>-2" },
+      },
       { id: 4, task: "text-to-speech", dep: [3], args: { text: "<resource>-3" } },
     ],
   },

@@ -35,8 +35,9 @@ export function createLogger(options: {
     (level: Exclude<LogLevel, "silent">) =>
     (message: string, fields: Record<string, unknown> = {}): void => {
       if (ORDER[level] < threshold) return;
-      const line = JSON.stringify({ time: new Date().toISOString(), level, message, ...fields }, (_key, value) =>
-        value instanceof Error ? { name: value.name, message: value.message } : value,
+      const line = JSON.stringify(
+        { time: new Date().toISOString(), level, message, ...fields },
+        (_key, value) => (value instanceof Error ? { name: value.name, message: value.message } : value),
       );
       write(redact(line, secrets));
     };

@@ -4,13 +4,15 @@ import type { Expert, ExpertArgs, ExpertBackend } from "./types.js";
 import { ExpertError } from "./types.js";
 
 const INSTRUCTIONS: Partial<Record<TaskName, (args: Record<string, string>) => string>> = {
-  summarization: (a) => `Summarize the following text in a few sentences. Reply with the summary only.\n\n${a.text}`,
+  summarization: (a) =>
+    `Summarize the following text in a few sentences. Reply with the summary only.\n\n${a.text}`,
   translation: (a) =>
     `Translate the following text into ${a.language ?? "English"}. Reply with the translation only.\n\n${a.text}`,
   "question-answering": (a) =>
     `Answer the question using only the context. Reply with the answer only.\n\nContext:\n${a.context}\n\nQuestion: ${a.text}`,
   conversational: (a) => a.text ?? "",
-  "text-generation": (a) => `Continue or write the text this prompt asks for. Reply with the text only.\n\n${a.text}`,
+  "text-generation": (a) =>
+    `Continue or write the text this prompt asks for. Reply with the text only.\n\n${a.text}`,
   "text2text-generation": (a) => `${a.text}\n\nReply with the result only.`,
 };
 

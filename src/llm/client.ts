@@ -99,7 +99,9 @@ export function createOpenAiLlm(options: OpenAiLlmOptions): LlmClient {
           const retryable =
             timedOut ||
             error instanceof OpenAI.APIConnectionError ||
-            (error instanceof OpenAI.APIError && error.status !== undefined && RETRYABLE_STATUS.has(error.status));
+            (error instanceof OpenAI.APIError &&
+              error.status !== undefined &&
+              RETRYABLE_STATUS.has(error.status));
           if (!retryable || attempt >= maxAttempts) throw toBotError(error, timedOut);
           const delay = retryDelayMs(error, attempt);
           logger.warn("LLM request failed; retrying", { attempt, delayMs: delay, error });
@@ -116,13 +118,15 @@ function toBotError(error: unknown, timedOut: boolean): BotError {
   if (error instanceof OpenAI.AuthenticationError || error instanceof OpenAI.PermissionDeniedError) {
     return new BotError("llm_unavailable", `the LLM refused the credentials (${error.status})`, {
       cause: error,
-      userMessage: "The language model refused the bot's credentials. The operator should check OPENAI_API_KEY.",
+      userMessage:
+        "The language model refused the bot's credentials. The operator should check OPENAI_API_KEY.",
     });
   }
   if (error instanceof OpenAI.NotFoundError) {
     return new BotError("llm_unavailable", `the LLM endpoint answered 404: ${error.message}`, {
       cause: error,
-      userMessage: "The language model was not found. The operator should check LLM_MODEL and OPENAI_BASE_URL.",
+      userMessage:
+        "The language model was not found. The operator should check LLM_MODEL and OPENAI_BASE_URL.",
     });
   }
   if (error instanceof OpenAI.RateLimitError) {

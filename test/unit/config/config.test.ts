@@ -55,9 +55,8 @@ describe("configuration", () => {
   });
 
   it("collects the secret values for redaction", () => {
-    expect(secretValues({ OPENAI_API_KEY: "sk-abcdef123", HF_TOKEN: "hf_secret_token", LLM_MODEL: "x" })).toEqual([
-      "sk-abcdef123",
-      "hf_secret_token",
-    ]);
+    expect(
+      secretValues({ OPENAI_API_KEY: "sk-abcdef123", HF_TOKEN: "hf_secret_token", LLM_MODEL: "x" }),
+    ).toEqual(["sk-abcdef123", "hf_secret_token"]);
   });
 });

@@ -22,7 +22,9 @@ describe("the OpenAI-compatible LLM client against a fake server", () => {
   it("returns the assistant's content and sends the model and the bearer key", async () => {
     fake.enqueue("hello there");
     const usage = { calls: 0 };
-    await expect(client().chat({ messages: [{ role: "user", content: "hi" }], usage })).resolves.toBe("hello there");
+    await expect(client().chat({ messages: [{ role: "user", content: "hi" }], usage })).resolves.toBe(
+      "hello there",
+    );
     expect(usage.calls).toBe(1);
     expect(fake.requests[0]?.body.model).toBe("test-model");
     expect(fake.requests[0]?.authorization).toBe("Bearer sk-test-secret-123");

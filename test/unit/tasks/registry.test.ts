@@ -30,7 +30,12 @@ describe("the task registry", () => {
   });
 
   it("feeds detections to text as labels with scores and to images as the annotated image", () => {
-    const annotated = { kind: "image" as const, mime: "image/png", bytes: new Uint8Array([1]), name: "a.png" };
+    const annotated = {
+      kind: "image" as const,
+      mime: "image/png",
+      bytes: new Uint8Array([1]),
+      name: "a.png",
+    };
     const detections = {
       kind: "detections" as const,
       detections: [
