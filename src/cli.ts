@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import { type Config, loadConfig } from "./config/index.js";
 import { runDoctor } from "./doctor.js";
 import { BotError, errorSummary, isBotError, userMessageOf } from "./errors.js";
-import { createApp } from "./main.js";
+import { createApp, startTerminalChat } from "./main.js";
 import { listModels } from "./models-report.js";
 import { argValueText } from "./pipeline/arg-value.js";
 import { formatSummary, type PipelineResult } from "./pipeline/index.js";
@@ -23,6 +23,8 @@ export interface CliIo {
 const USAGE = `Usage: hugginggpt-bot <command> [options]
 
 Commands:
+  start               run the bot: the terminal chat (Discord and Slack adapters come later)
+  chat [--out DIR]    the terminal chat: requests with @file attachments, follow-ups, progress
   ask "<request>" [--file PATH]... [--out DIR] [--json]
                       run one request through plan → select → execute → respond
   models [TASK]       candidate models per task and where they run
@@ -147,6 +149,23 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     switch (command) {
       case "ask":
         return await ask(rest, io);
+      case "start":
+      case "chat": {
+        const { values } = parseArgs({ args: rest, options: { out: { type: "string", short: "o" } } });
+        const config = loadConfig(io.env);
+        const app = createApp(config, { env: io.env });
+        try {
+          await startTerminalChat(app, {
+            input: process.stdin,
+            output: process.stdout,
+            cwd: io.cwd,
+            outDir: resolve(io.cwd, values.out ?? "out"),
+          });
+        } finally {
+          await app.close();
+        }
+        return 0;
+      }
       case "models": {
         const config = loadConfig(io.env);
         const app = createApp(config, { env: io.env });

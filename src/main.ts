@@ -1,3 +1,4 @@
+import { type ConsoleChatOptions, runConsoleChat } from "../adapters/console/chat.js";
 import type { Config } from "./config/index.js";
 import { secretValues } from "./config/index.js";
 import { BotError } from "./errors.js";
@@ -142,4 +143,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     storage,
     close: () => storage.close(),
   };
+}
+
+/** The terminal chat on this app: the one place where src/ reaches an adapter. */
+export function startTerminalChat(app: App, options: ConsoleChatOptions): Promise<void> {
+  return runConsoleChat(app, options);
 }
