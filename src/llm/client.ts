@@ -28,9 +28,10 @@ function rejectsStructuredOutput(error: unknown): boolean {
 }
 
 function retryDelayMs(error: unknown, attempt: number): number {
-  if (error instanceof OpenAI.APIError) {
-    const retryAfter = Number(error.headers?.get("retry-after"));
-    if (Number.isFinite(retryAfter) && retryAfter > 0) return Math.min(retryAfter * 1000, 20_000);
+  const header = error instanceof OpenAI.APIError ? error.headers?.get("retry-after") : undefined;
+  if (header !== undefined && header !== null && header.trim() !== "") {
+    const seconds = Number(header);
+    if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, 20_000);
   }
   return Math.min(500 * 2 ** (attempt - 1), 8_000);
 }
@@ -102,7 +103,9 @@ export function createOpenAiLlm(options: OpenAiLlmOptions): LlmClient {
             (error instanceof OpenAI.APIError &&
               error.status !== undefined &&
               RETRYABLE_STATUS.has(error.status));
-          if (!retryable || attempt >= maxAttempts) throw toBotError(error, timedOut);
+          // A timeout already cost a whole LLM_TIMEOUT_SECONDS: try once more at most, not maxAttempts times.
+          const attemptsAllowed = timedOut ? Math.min(2, maxAttempts) : maxAttempts;
+          if (!retryable || attempt >= attemptsAllowed) throw toBotError(error, timedOut);
           const delay = retryDelayMs(error, attempt);
           logger.warn("LLM request failed; retrying", { attempt, delayMs: delay, error });
           await sleep(delay, request.signal);

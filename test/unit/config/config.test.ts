@@ -10,6 +10,12 @@ describe("configuration", () => {
     expect(names.sort()).toEqual(Object.keys(VARIABLES).sort());
   });
 
+  it("documents every variable in README's configuration table", () => {
+    const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+    const names = [...readme.matchAll(/^\| `([A-Z][A-Z0-9_]*)` \|/gm)].map((match) => match[1]);
+    expect(names.sort()).toEqual(Object.keys(VARIABLES).sort());
+  });
+
   it("gives every variable a description and keeps secrets without defaults", () => {
     for (const variable of Object.values(VARIABLES)) {
       expect(variable.description.length).toBeGreaterThan(10);
