@@ -193,18 +193,18 @@ export async function listHubModels(options: HubListOptions): Promise<HubModel[]
     if (!response.ok) {
       // Free the connection; the body of an error page is of no use here.
       await response.body?.cancel().catch(() => undefined);
-      throw new BotError("fetch_failed", `HTTP ${response.status} from ${url.origin}`);
+      throw new BotError("fetch_failed", `HTTP ${response.status}`);
     }
     text = await response.text();
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
     if (error instanceof BotError) throw error;
     if (timeout.aborted || isAbortError(error)) {
-      throw new BotError("fetch_failed", `no answer from ${url.origin} within ${options.timeoutMs} ms`, {
+      throw new BotError("fetch_failed", `no answer within ${options.timeoutMs} ms`, {
         cause: error,
       });
     }
-    throw new BotError("fetch_failed", `network error reaching ${url.origin}: ${networkReason(error)}`, {
+    throw new BotError("fetch_failed", `network error: ${networkReason(error)}`, {
       cause: error,
     });
   }
