@@ -18,6 +18,9 @@ export function scriptedAnswer(messages: readonly ChatMessage[], plans: readonly
     return JSON.stringify({ choices });
   }
   if (system.startsWith("You are the response stage")) return "Here are your results.";
-  const plan = plans.find((candidate) => user.includes(candidate.request));
+  // The longest matching request wins: "transcribe this" is also part of longer requests.
+  const plan = plans
+    .filter((candidate) => user.includes(candidate.request))
+    .sort((a, b) => b.request.length - a.request.length)[0];
   return JSON.stringify(plan?.tasks ?? []);
 }
