@@ -12,6 +12,8 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /** A logger whose every line carries these fields (a request id, a platform). */
+  child(bindings: Record<string, unknown>): Logger;
 }
 
 export function redact(text: string, secrets: readonly string[]): string {
@@ -27,21 +29,29 @@ export function createLogger(options: {
   level: LogLevel;
   secrets?: readonly string[];
   write?: (line: string) => void;
+  bindings?: Record<string, unknown>;
 }): Logger {
   const threshold = ORDER[options.level];
   const secrets = options.secrets ?? [];
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const bindings = options.bindings ?? {};
   const log =
     (level: Exclude<LogLevel, "silent">) =>
     (message: string, fields: Record<string, unknown> = {}): void => {
       if (ORDER[level] < threshold) return;
       const line = JSON.stringify(
-        { time: new Date().toISOString(), level, message, ...fields },
+        { time: new Date().toISOString(), level, message, ...bindings, ...fields },
         (_key, value) => (value instanceof Error ? { name: value.name, message: value.message } : value),
       );
       write(redact(line, secrets));
     };
-  return { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
+  return {
+    debug: log("debug"),
+    info: log("info"),
+    warn: log("warn"),
+    error: log("error"),
+    child: (more) => createLogger({ ...options, bindings: { ...bindings, ...more } }),
+  };
 }
 
 export const silentLogger: Logger = createLogger({ level: "silent" });

@@ -1,0 +1,106 @@
+import type { Summary } from "../pipeline/types.js";
+
+/** The chat platforms (and local front ends) the bot answers on. */
+export type Platform = "discord" | "slack" | "console" | "web" | "test";
+
+/**
+ * A file that came with a message. Bytes are fetched lazily, with the platform's authentication,
+ * and only after `size` has been checked against the limit: Discord's CDN links are signed and
+ * expire, Slack's need the bot token.
+ */
+export interface Attachment {
+  name: string;
+  /** The platform's word for the type; the bytes' magic number decides in the end. */
+  mime: string;
+  /** Bytes, as the platform reported it before download. */
+  size: number;
+  url: string;
+  fetch(options: { signal: AbortSignal; maxBytes: number }): Promise<Uint8Array>;
+}
+
+export interface Author {
+  id: string;
+  name?: string;
+  /** Messages of bots (this one included) are ignored. */
+  isBot: boolean;
+}
+
+/** One incoming message, normalized by an adapter. */
+export interface Request {
+  /** Unique for this request (for logs and cancellation). */
+  id: string;
+  platform: Platform;
+  /** The platform's id of the delivery, used to drop redeliveries (Slack's event_id, Discord's message id). */
+  eventId: string;
+  author: Author;
+  /** Discord guild, Slack workspace; undefined in DMs and local front ends. */
+  workspace?: string;
+  channel: string;
+  /** The conversation: a Discord/Slack thread, a DM channel, the terminal. Memory and ordering are per thread. */
+  thread: string;
+  text: string;
+  attachments: Attachment[];
+  receivedAt: number;
+}
+
+export interface ReplyFile {
+  name: string;
+  mime: string;
+  bytes: Uint8Array;
+}
+
+/** What the bot answers: the text, the result files, and the summary as data for each platform to render. */
+export interface Reply {
+  text: string;
+  files: ReplyFile[];
+  summary?: Summary;
+}
+
+/** The one progress message of a request, edited as stages advance. */
+export interface ProgressMessage {
+  edit(text: string): Promise<void>;
+  /** The last edit: the request is done (answer sent, failed or cancelled). */
+  finish(text: string): Promise<void>;
+}
+
+/** Where an adapter sends things for one request: its thread on its platform. */
+export interface ReplyTarget {
+  openProgress(text: string): Promise<ProgressMessage>;
+  send(reply: Reply): Promise<void>;
+  /** A short message outside the progress message: queue position, rate limit, cancellation, errors. */
+  notice(text: string): Promise<void>;
+}
+
+/** What the bot does with a message an adapter hands it. */
+export type Disposition =
+  | { status: "accepted"; position: number }
+  | { status: "duplicate" }
+  | { status: "ignored"; reason: "bot" | "not-allowed" | "empty" }
+  | { status: "rate-limited"; retryAfterMs: number }
+  | { status: "command"; command: string };
+
+/** The bot as adapters see it. */
+export interface BotHandle {
+  /**
+   * Takes a message: drops duplicates and bots, checks allowlists and rate limits, handles commands
+   * (cancel, forget, help, ...) and queues requests per thread. Resolves once the message is accepted
+   * or refused, NOT when it is answered, so adapters can acknowledge at once.
+   */
+  receive(request: Request, target: ReplyTarget): Promise<Disposition>;
+  /** Runs a named command (slash commands) as if typed in the thread. */
+  command(
+    name: string,
+    options: Record<string, string | Attachment | undefined>,
+    request: Request,
+    target: ReplyTarget,
+  ): Promise<void>;
+  /** Resolves when every accepted request has been answered (for shutdown and scripted chats). */
+  idle(): Promise<void>;
+}
+
+/** A platform's transport: verify, acknowledge, normalize, render. Nothing else. */
+export interface Adapter {
+  readonly platform: Platform;
+  start(bot: BotHandle): Promise<void>;
+  stop(): Promise<void>;
+}
