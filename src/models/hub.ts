@@ -170,7 +170,7 @@ export interface HubListOptions extends HubListRequest {
 }
 
 // A listing of at most 100 models is a few hundred KiB at most; anything far larger is not one.
-const MAX_BODY_CHARS = 8 * 1024 * 1024;
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 /**
  * The Hub's listing for a task, in the Hub's order. Throws a BotError ("fetch_failed") whose message
@@ -186,16 +186,14 @@ export async function listHubModels(options: HubListOptions): Promise<HubModel[]
   if (options.token) headers.authorization = `Bearer ${options.token}`;
 
   let text: string;
-  let status: number;
   try {
     const response = await doFetch(url, { headers, signal });
-    status = response.status;
     if (!response.ok) {
       // Free the connection; the body of an error page is of no use here.
       await response.body?.cancel().catch(() => undefined);
       throw new BotError("fetch_failed", `HTTP ${response.status}`);
     }
-    text = await response.text();
+    text = await readCapped(response, MAX_BODY_BYTES);
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
     if (error instanceof BotError) throw error;
@@ -209,9 +207,6 @@ export async function listHubModels(options: HubListOptions): Promise<HubModel[]
     });
   }
 
-  if (text.length > MAX_BODY_CHARS) {
-    throw new BotError("fetch_failed", `the Hub's answer was too large (HTTP ${status})`);
-  }
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -219,6 +214,25 @@ export async function listHubModels(options: HubListOptions): Promise<HubModel[]
     throw new BotError("fetch_failed", "the Hub's answer was not valid JSON", { cause: error });
   }
   return parseHubModels(options.task, body);
+}
+
+/** The body as text, refused as soon as it grows past `maxBytes` (a listing is a few hundred KB). */
+async function readCapped(response: Response, maxBytes: number): Promise<string> {
+  const reader = response.body?.getReader();
+  if (!reader) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new BotError("fetch_failed", `the Hub's answer was too large (over ${maxBytes} bytes)`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 // Node's fetch says only "fetch failed"; the useful part (ECONNREFUSED, ENOTFOUND) is in the cause.

@@ -5,6 +5,7 @@ import type { Expert, ExpertArgs, ExpertSource } from "../experts/types.js";
 import { ExpertError } from "../experts/types.js";
 import type { LlmUsage } from "../llm/types.js";
 import { type ArgName, type InputKind, isMedia, type Resource, resourceAs, TASKS } from "../tasks/index.js";
+import { extensionOf } from "../tasks/media-type.js";
 import { decodeResource, encodeResource } from "../tasks/resource-codec.js";
 import { sleep } from "../time.js";
 import { Limiter } from "./limiter.js";
@@ -47,32 +48,45 @@ export interface ExecuteRequest {
   onEvent?: (event: PipelineEvent) => void;
 }
 
+const KIND_NOUNS: Record<InputKind, string> = { text: "a text", image: "an image", audio: "a recording" };
 const MAX_LOADING_RETRIES = 3;
 const MAX_RATE_LIMIT_RETRIES = 2;
+
+/** A task's time budget. It starts when the task first gets a backend slot, not while it queues for one. */
+interface TaskBudget {
+  readonly signal: AbortSignal;
+  readonly expired: boolean;
+  start(): void;
+  dispose(): void;
+}
+
+function createBudget(ms: number, parent: AbortSignal): TaskBudget {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return {
+    signal: AbortSignal.any([parent, controller.signal]),
+    get expired() {
+      return controller.signal.aborted;
+    },
+    start() {
+      timer ??= setTimeout(
+        () => controller.abort(new DOMException("the task ran out of time", "TimeoutError")),
+        ms,
+      );
+    },
+    dispose() {
+      clearTimeout(timer);
+    },
+  };
+}
 
 export function createLimiters(maxParallel: number): Record<ExpertSource, Limiter> {
   return { local: new Limiter(maxParallel), hosted: new Limiter(maxParallel), llm: new Limiter(maxParallel) };
 }
 
-const EXTENSIONS: Record<string, string> = {
-  "image/png": "png",
-  "image/jpeg": "jpg",
-  "image/webp": "webp",
-  "image/gif": "gif",
-  "audio/wav": "wav",
-  "audio/x-wav": "wav",
-  "audio/wave": "wav",
-  "audio/mpeg": "mp3",
-  "audio/flac": "flac",
-  "audio/ogg": "ogg",
-  "video/mp4": "mp4",
-  "video/webm": "webm",
-};
-
 /** Result files get names that say which task made them, unique within the request. */
 function nameOutputFiles(output: Resource, task: PlannedTask): Resource {
-  const fileName = (mime: string, suffix = "") =>
-    `${task.id}-${task.task}${suffix}.${EXTENSIONS[mime.split(";")[0]!.trim()] ?? "bin"}`;
+  const fileName = (mime: string, suffix = "") => `${task.id}-${task.task}${suffix}.${extensionOf(mime)}`;
   if (isMedia(output)) return { ...output, name: fileName(output.mime) };
   if ((output.kind === "detections" || output.kind === "labels") && output.image) {
     return { ...output, image: { ...output.image, name: fileName(output.image.mime, "-annotated") } };
@@ -142,7 +156,7 @@ export async function executePlan(request: ExecuteRequest, deps: ExecuteDependen
         const converted = resource ? resourceAs(resource, kind) : undefined;
         if (!resource || !converted) {
           throw new BotError("input_invalid", `${value.name} is not a ${kind} input`, {
-            userMessage: `${value.name} cannot be used as ${kind === "image" ? "an" : "a"} ${kind}.`,
+            userMessage: `${value.name} cannot be used as ${KIND_NOUNS[kind]}.`,
           });
         }
         await validateInput(value.name, converted);
@@ -164,21 +178,29 @@ export async function executePlan(request: ExecuteRequest, deps: ExecuteDependen
   async function runExpert(
     expert: Expert,
     args: ExpertArgs,
-    signal: AbortSignal,
+    budget: TaskBudget,
     limiter: Limiter,
   ): Promise<Resource> {
+    const { signal } = budget;
     let loadingRetries = 0;
+    let loadingWaitedMs = 0;
     let rateLimitRetries = 0;
     for (;;) {
       const release = await limiter.acquire(signal);
+      budget.start();
       try {
         return await expert.run(args, { signal, ...(request.usage ? { usage: request.usage } : {}) });
       } catch (error) {
         if (!(error instanceof ExpertError) || signal.aborted) throw error;
         if (error.reason === "loading" && loadingRetries < MAX_LOADING_RETRIES) {
+          // A model that needs longer than the loading allowance gives way to the next candidate
+          // instead of spending the whole task budget waiting.
+          const waitMs = error.retryAfterMs ?? 10_000;
+          if (loadingWaitedMs + waitMs > deps.settings.maxLoadingWaitMs) throw error;
           loadingRetries += 1;
+          loadingWaitedMs += waitMs;
           release();
-          await sleep(Math.min(error.retryAfterMs ?? 10_000, deps.settings.maxLoadingWaitMs), signal);
+          await sleep(waitMs, signal);
           continue;
         }
         if (error.reason === "rate_limited" && rateLimitRetries < MAX_RATE_LIMIT_RETRIES) {
@@ -210,8 +232,24 @@ export async function executePlan(request: ExecuteRequest, deps: ExecuteDependen
     const selection = selections.get(task.id);
     if (!selection) return failed(request.unavailable.get(task.id) ?? "no model was selected");
 
-    const timeout = AbortSignal.timeout(deps.settings.taskTimeoutMs);
-    const signal = AbortSignal.any([request.signal, timeout]);
+    const budget = createBudget(deps.settings.taskTimeoutMs, request.signal);
+    try {
+      return await runWithBudget(task, selection, budget, started, attempts, failed);
+    } finally {
+      budget.dispose();
+    }
+  }
+
+  async function runWithBudget(
+    task: PlannedTask,
+    selection: Selection,
+    budget: TaskBudget,
+    started: number,
+    attempts: Attempt[],
+    failed: (error: string) => TaskResult,
+  ): Promise<TaskResult> {
+    const elapsed = () => Math.round(performance.now() - started);
+    const { signal } = budget;
     let args: ExpertArgs;
     try {
       args = Object.create(null) as ExpertArgs;
@@ -245,14 +283,13 @@ export async function executePlan(request: ExecuteRequest, deps: ExecuteDependen
       const key = cacheKey(task, candidate, args);
       try {
         const cached = await deps.cache?.get(key);
-        let output = cached ? decodeResource(cached) : undefined;
-        if (!output) {
-          output = nameOutputFiles(
-            await runExpert(expert, args, signal, deps.limiters[candidate.source]),
-            task,
-          );
-          await deps.cache?.set(key, encodeResource(output));
+        let raw = cached ? decodeResource(cached) : undefined;
+        if (!raw) {
+          raw = await runExpert(expert, args, budget, deps.limiters[candidate.source]);
+          await deps.cache?.set(key, encodeResource(raw));
         }
+        // Named after the cache, so that a cached result takes this task's id in its file name.
+        const output = nameOutputFiles(raw, task);
         attempts.push({
           model: expert.model,
           source: expert.source,
@@ -271,7 +308,7 @@ export async function executePlan(request: ExecuteRequest, deps: ExecuteDependen
         };
       } catch (error) {
         if (request.signal.aborted) throw request.signal.reason ?? error;
-        const reason = timeout.aborted
+        const reason = budget.expired
           ? `timed out after ${Math.round(deps.settings.taskTimeoutMs / 1000)} s`
           : errorSummary(error);
         attempts.push({
@@ -280,7 +317,7 @@ export async function executePlan(request: ExecuteRequest, deps: ExecuteDependen
           ms: Math.round(performance.now() - attemptStarted),
           error: reason,
         });
-        if (timeout.aborted) break;
+        if (budget.expired) break;
       }
     }
     const tried = attempts.map((attempt) => `${attempt.model}: ${attempt.error}`).join("; ");

@@ -44,7 +44,7 @@ function taskLine(result: TaskResult): string {
   if (result.status === "ok" && result.output) {
     return `Task ${result.id} ${result.task}${who}: ${compactOutput(result.output)}`;
   }
-  return `Task ${result.id} ${result.task}${who}: ${result.status} (${result.error ?? "no reason given"})`;
+  return `Task ${result.id} ${result.task}${who}: ${result.status} (${cut(result.error ?? "no reason given", 300)})`;
 }
 
 /** The answer built from the results alone, used when the LLM cannot write one: results are never lost. */
@@ -53,7 +53,7 @@ export function deterministicAnswer(results: readonly TaskResult[]): string {
   const lines = results.map((result) => {
     const head = `**${result.task}**${result.model ? ` (${result.model})` : ""}`;
     if (result.status !== "ok" || !result.output) {
-      return `- ${head}: ${result.status === "skipped" ? "skipped" : "failed"}: ${result.error ?? "no reason given"}`;
+      return `- ${head}: ${result.status === "skipped" ? "skipped" : "failed"}: ${cut(result.error ?? "no reason given", 300)}`;
     }
     const output = result.output;
     const files = resourceFiles(output).map((file) => file.name);

@@ -71,7 +71,9 @@ async function candidatesFor(
     for (const model of models) candidates.push({ model, source: "local" });
   }
   const hosted = settings.mode !== "local" ? backends.hosted : undefined;
-  if (!hosted?.supports(task)) return { candidates: candidates.slice(0, settings.candidates) };
+  // Up to K local runners first, then up to K hosted models: hybrid mode always keeps hosted fallbacks.
+  candidates.splice(settings.candidates);
+  if (!hosted?.supports(task)) return { candidates };
   const listing = await deps.catalog.list(task, {
     limit: settings.candidates,
     ...(signal ? { signal } : {}),

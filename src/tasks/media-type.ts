@@ -29,6 +29,40 @@ const EXTENSION_KINDS: Record<string, InputKind | "video"> = {
   json: "text",
 };
 
+const EXTENSIONS_BY_MIME: Record<string, string> = {
+  "image/png": "png",
+  "image/jpeg": "jpg",
+  "image/webp": "webp",
+  "image/gif": "gif",
+  "image/bmp": "bmp",
+  "image/tiff": "tif",
+  "audio/wav": "wav",
+  "audio/x-wav": "wav",
+  "audio/wave": "wav",
+  "audio/flac": "flac",
+  "audio/x-flac": "flac",
+  "audio/mpeg": "mp3",
+  "audio/ogg": "ogg",
+  "audio/webm": "webm",
+  "audio/mp4": "m4a",
+  "video/mp4": "mp4",
+  "video/webm": "webm",
+  "video/quicktime": "mov",
+  "text/plain": "txt",
+  "application/json": "json",
+};
+
+/** Whether a media type is one the bot knows a file extension for. */
+export function isKnownMediaType(mime: string): boolean {
+  return mime in EXTENSIONS_BY_MIME;
+}
+
+/** The file extension for a media type ("audio/mp4" → "m4a"); the subtype, made safe, otherwise. */
+export function extensionOf(mime: string): string {
+  const clean = mime.split(";")[0]?.trim().toLowerCase() ?? "";
+  return EXTENSIONS_BY_MIME[clean] ?? (clean.split("/")[1]?.replace(/[^a-z0-9]/g, "") || "bin");
+}
+
 function startsWith(bytes: Uint8Array, signature: readonly number[], offset = 0): boolean {
   return signature.every((byte, index) => bytes[offset + index] === byte);
 }
@@ -45,7 +79,6 @@ export function sniffMediaType(bytes: Uint8Array): MediaType | undefined {
   if (ascii(bytes, 0, 4) === "GIF8") return { mime: "image/gif", kind: "image" };
   if (ascii(bytes, 0, 4) === "RIFF" && ascii(bytes, 8, 12) === "WEBP")
     return { mime: "image/webp", kind: "image" };
-  if (ascii(bytes, 0, 2) === "BM") return { mime: "image/bmp", kind: "image" };
   if (startsWith(bytes, [0x49, 0x49, 0x2a, 0x00]) || startsWith(bytes, [0x4d, 0x4d, 0x00, 0x2a]))
     return { mime: "image/tiff", kind: "image" };
   if (ascii(bytes, 0, 4) === "RIFF" && ascii(bytes, 8, 12) === "WAVE")

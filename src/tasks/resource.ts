@@ -111,6 +111,10 @@ export function resourceAs(resource: Resource, kind: InputKind): Resource | unde
   if (resource.kind === kind) return resource;
   if (kind === "image" && (resource.kind === "detections" || resource.kind === "labels"))
     return resource.image;
+  // A WebM or MP4 voice note is audio in a video container: speech models take it as it is.
+  if (kind === "audio" && resource.kind === "video") {
+    return { ...resource, kind: "audio", mime: resource.mime.replace(/^video\//, "audio/") };
+  }
   return undefined;
 }
 
@@ -122,7 +126,7 @@ export function kindFeeds(output: ResourceKind, input: InputKind): boolean {
     case "image":
       return output === "image" || output === "detections" || output === "labels";
     case "audio":
-      return output === "audio";
+      return output === "audio" || output === "video";
   }
 }
 

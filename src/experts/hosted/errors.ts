@@ -27,7 +27,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** The service's own words from an error body: `{"error": "..."}`, OpenAI's `{"error": {"message"}}`, ... */
 export function errorMessageOf(body: unknown): string | undefined {
-  if (typeof body === "string") return body.trim().slice(0, 300) || undefined;
+  const message = rawErrorMessage(body)?.trim();
+  // Services put whole stack traces or HTML pages in error bodies; a summary line needs only the start.
+  return message ? message.slice(0, 300) : undefined;
+}
+
+function rawErrorMessage(body: unknown): string | undefined {
+  if (typeof body === "string") return body;
   if (!isRecord(body)) return undefined;
   const { error, detail, message } = body;
   if (typeof error === "string") return error;

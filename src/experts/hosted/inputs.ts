@@ -6,7 +6,7 @@ import {
   resourceAs,
   type TaskName,
 } from "../../tasks/index.js";
-import { sniffMediaType } from "../../tasks/media-type.js";
+import { extensionOf, isKnownMediaType, sniffMediaType } from "../../tasks/media-type.js";
 import { type ExpertArgs, ExpertError } from "../types.js";
 
 /** The text of an argument, or undefined when it is absent or empty. */
@@ -57,30 +57,10 @@ export function parseBase64(value: string): Uint8Array {
   return new Uint8Array(Buffer.from(value.replace(/^data:[^,]*,/, ""), "base64"));
 }
 
-const EXTENSIONS: Record<string, string> = {
-  "image/png": "png",
-  "image/jpeg": "jpg",
-  "image/webp": "webp",
-  "image/gif": "gif",
-  "image/bmp": "bmp",
-  "audio/wav": "wav",
-  "audio/x-wav": "wav",
-  "audio/wave": "wav",
-  "audio/flac": "flac",
-  "audio/x-flac": "flac",
-  "audio/mpeg": "mp3",
-  "audio/ogg": "ogg",
-  "audio/webm": "webm",
-  "audio/mp4": "m4a",
-  "video/mp4": "mp4",
-  "video/webm": "webm",
-  "video/quicktime": "mov",
-};
-
 /** The media type of an answer: the declared one, unless missing or generic, then the bytes tell. */
 export function mediaTypeOf(bytes: Uint8Array, declared: string | undefined, fallback: string): string {
   const clean = declared?.split(";")[0]?.trim().toLowerCase();
-  if (clean && clean !== "application/octet-stream" && clean in EXTENSIONS) return clean;
+  if (clean && clean !== "application/octet-stream" && isKnownMediaType(clean)) return clean;
   const sniffed = sniffMediaType(bytes);
   if (sniffed && sniffed.kind !== "text") return sniffed.mime;
   return clean && clean !== "application/octet-stream" ? clean : fallback;
@@ -89,8 +69,7 @@ export function mediaTypeOf(bytes: Uint8Array, declared: string | undefined, fal
 /** `object-detection-facebook-detr-resnet-50.png`: the task and the model, safe as a file name. */
 export function outputFileName(task: TaskName, model: string, mime: string): string {
   const slug = model.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[-.]+|[-.]+$/g, "");
-  const extension = EXTENSIONS[mime] ?? mime.split("/")[1]?.replace(/[^a-z0-9]/g, "") ?? "bin";
-  return `${task}-${slug || "model"}.${extension}`;
+  return `${task}-${slug || "model"}.${extensionOf(mime)}`;
 }
 
 export function imageResource(task: TaskName, model: string, bytes: Uint8Array, mime: string): ImageResource {

@@ -161,7 +161,68 @@ describe("the dependency-graph executor", () => {
     };
     const [result] = await run(plan, [selection(1, "summarization", ["forever", "ready"])], backend);
     expect(result?.model).toBe("ready");
-    expect(backend.calls.filter((call) => call.model === "forever")).toHaveLength(4);
+    // An estimate beyond the loading allowance is not waited for at all.
+    expect(backend.calls.filter((call) => call.model === "forever")).toHaveLength(1);
+  });
+
+  it("keeps time for the fallbacks when a model keeps loading (production ratio: budget = 3 × allowance)", async () => {
+    const backend = scriptedBackend("hosted", {
+      loading: async () => {
+        throw new ExpertError("loading", "still loading", { retryAfterMs: 40 });
+      },
+      ready: async () => text("ready"),
+    });
+    const plan: Plan = {
+      tasks: [{ id: 1, task: "summarization", dep: [], args: { text: { type: "literal", text: "x" } } }],
+    };
+    const [result] = await executePlan(
+      {
+        plan,
+        selections: [selection(1, "summarization", ["loading", "ready"])],
+        unavailable: new Map(),
+        inputs: [],
+        signal: new AbortController().signal,
+      },
+      {
+        backends: { hosted: backend },
+        settings: { ...settings, maxLoadingWaitMs: 100, taskTimeoutMs: 300 },
+        limiters: createLimiters(2),
+      },
+    );
+    expect(result?.status).toBe("ok");
+    expect(result?.model).toBe("ready");
+    expect(backend.calls.filter((call) => call.model === "loading")).toHaveLength(3);
+  });
+
+  it("does not count the wait for a backend slot against a task's time budget", async () => {
+    const backend = scriptedBackend("hosted", {
+      slow: async (_args, signal) => {
+        await wait(80, signal);
+        return text("done");
+      },
+    });
+    const tasks = [1, 2, 3].map((id) => ({
+      id,
+      task: "summarization" as const,
+      dep: [],
+      args: { text: { type: "literal" as const, text: String(id) } },
+    }));
+    const results = await executePlan(
+      {
+        plan: { tasks },
+        selections: tasks.map((task) => selection(task.id, "summarization", ["slow"])),
+        unavailable: new Map(),
+        inputs: [],
+        signal: new AbortController().signal,
+      },
+      // One slot: the third task queues behind two runs longer than its own budget would allow.
+      {
+        backends: { hosted: backend },
+        settings: { ...settings, taskTimeoutMs: 130 },
+        limiters: createLimiters(1),
+      },
+    );
+    expect(results.map((result) => result.status)).toEqual(["ok", "ok", "ok"]);
   });
 
   it("fails a task that exceeds its time budget", async () => {
@@ -216,6 +277,21 @@ describe("the dependency-graph executor", () => {
     expect(second[0]?.cached).toBe(true);
     expect(second[0]?.output).toEqual(text("computed"));
     expect(backend.calls).toHaveLength(1);
+  });
+
+  it("names a cached file after the task that asks for it now", async () => {
+    const backend = scriptedBackend("hosted", {
+      tts: async () => ({ kind: "audio", mime: "audio/mp4", bytes: new Uint8Array([1, 2, 3]), name: "x" }),
+    });
+    const cache = new Keyv<string>();
+    const task = (id: number): Plan => ({
+      tasks: [{ id, task: "text-to-speech", dep: [], args: { text: { type: "literal", text: "hello" } } }],
+    });
+    const first = await run(task(1), [selection(1, "text-to-speech", ["tts"])], backend, { cache });
+    const second = await run(task(5), [selection(5, "text-to-speech", ["tts"])], backend, { cache });
+    expect(first[0]?.output).toMatchObject({ name: "1-text-to-speech.m4a" });
+    expect(second[0]?.output).toMatchObject({ name: "5-text-to-speech.m4a" });
+    expect(second[0]?.cached).toBe(true);
   });
 
   it("feeds detections to a text argument as labels with scores", async () => {

@@ -57,4 +57,19 @@ describe("the task registry", () => {
     expect(kindFeeds("labels", "text")).toBe(true);
     expect(resourceAs({ kind: "text", text: "hi" }, "audio")).toBeUndefined();
   });
+
+  it("lets a video container feed an audio argument (voice notes in WebM or MP4)", () => {
+    const voice = {
+      kind: "video" as const,
+      mime: "video/webm",
+      bytes: new Uint8Array([1]),
+      name: "voice.webm",
+    };
+    expect(resourceAs(voice, "audio")).toMatchObject({
+      kind: "audio",
+      mime: "audio/webm",
+      name: "voice.webm",
+    });
+    expect(kindFeeds("video", "audio")).toBe(true);
+  });
 });
