@@ -5,9 +5,12 @@ import type { Resource } from "./resource.js";
  * serializers turn a Uint8Array into an object of numbered keys and lose the type.
  */
 export function encodeResource(resource: Resource): string {
-  return JSON.stringify(resource, (_key, value) =>
-    value instanceof Uint8Array ? { $bytes: Buffer.from(value).toString("base64") } : value,
-  );
+  // `this[key]` is the value before toJSON: a Buffer (a Uint8Array) has already become
+  // {type: "Buffer", data: [...]} by the time the replacer sees `value`.
+  return JSON.stringify(resource, function (this: Record<string, unknown>, key, value: unknown) {
+    const original = this[key];
+    return original instanceof Uint8Array ? { $bytes: Buffer.from(original).toString("base64") } : value;
+  });
 }
 
 export function decodeResource(text: string): Resource {
