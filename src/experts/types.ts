@@ -1,5 +1,6 @@
 import type { ModelInfo } from "../models/types.js";
 import type { ArgName, Resource, TaskName } from "../tasks/index.js";
+import { extensionOf } from "../tasks/media-type.js";
 
 /** Where a task ran, as the summary reports it. */
 export type ExpertSource = "local" | "hosted" | "llm";
@@ -11,6 +12,15 @@ export interface ExpertRunOptions {
   signal: AbortSignal;
   /** Counts LLM requests when the expert is the LLM itself, so the run's total stays exact. */
   usage?: { calls: number };
+}
+
+/**
+ * The one naming rule of result files: `text-to-speech.wav`, and `object-detection-annotated.png` for
+ * the input drawn with a result. Experts name their files so; the executor puts the task id in front
+ * (`1-text-to-speech.wav`), which makes the name unique within a request.
+ */
+export function outputFileName(task: TaskName, mime: string, annotated = false): string {
+  return `${task}${annotated ? "-annotated" : ""}.${extensionOf(mime)}`;
 }
 
 /** One model that runs one task. Experts know nothing of plans: they take resources, give a resource. */

@@ -6,6 +6,8 @@
 import { z } from "zod";
 import { errorSummary } from "../errors.js";
 import { type TaskName, taskSpec } from "../tasks/index.js";
+import { shorten } from "../text.js";
+import { untilAborted } from "../time.js";
 import { builtinModels, compareByDownloads, findBuiltin } from "./builtin.js";
 import { type HubModel, hubQueryFor, listHubModels, MAX_HUB_LIMIT, usefulTags } from "./hub.js";
 import type { ModelCatalog, ModelInfo, ModelListing } from "./types.js";
@@ -142,7 +144,7 @@ export function createModelCatalog(options: ModelCatalogOptions): ModelCatalog {
     const failure = recentFailures.get(key);
     if (failure && failure.until > now()) return { ok: false, reason: failure.reason };
     recentFailures.delete(key);
-    return raceAbort(askHub(key, task, limit), signal);
+    return untilAborted(askHub(key, task, limit), signal);
   }
 
   return {
@@ -176,7 +178,7 @@ function builtinListing(task: TaskName, limit: number, note?: string): ModelList
 }
 
 /** A Hub entry with a description: ours when we know the model, else one pieced together from its tags. */
-export function describeHubModel(model: HubModel): ModelInfo {
+function describeHubModel(model: HubModel): ModelInfo {
   const known = findBuiltin(model.id, model.task);
   const description = known?.description ?? describeFromTags(model);
   return { ...model, tags: usefulTags(model.tags), description };
@@ -225,29 +227,9 @@ export function describeFromTags(model: Pick<HubModel, "id" | "task" | "tags">):
   if (languages.length > 0) text += `; ${languages.join(", ")}`;
   if (topics.length > 0) text += `; ${topics.slice(0, 5).join(", ")}`;
   text += ".";
-  return text.length > MAX_DESCRIPTION ? `${text.slice(0, MAX_DESCRIPTION - 1)}…` : text;
+  return shorten(text, MAX_DESCRIPTION);
 }
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/** Resolves with the promise, or rejects with the signal's reason as soon as it aborts. */
-function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }

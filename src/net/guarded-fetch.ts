@@ -4,6 +4,8 @@ import * as http from "node:http";
 import * as https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import { BotError } from "../errors.js";
+import { describeSize } from "../text.js";
+import { untilAborted } from "../time.js";
 import { addressCategory, isPublicAddress } from "./address.js";
 import { fetchedFileName } from "./filename.js";
 import {
@@ -51,10 +53,6 @@ export interface FetchRequest {
   readonly maxBytes?: number;
   /** Replaces the default overall deadline for this call. */
   readonly timeoutMs?: number;
-  /** For configured endpoints that take a request body (e.g. an inference server); default GET. */
-  readonly method?: "GET" | "POST" | "PUT";
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: Uint8Array | string;
 }
 
 export interface FetchedFile {
@@ -69,43 +67,21 @@ export interface FetchedFile {
 
 export type GuardedFetch = (url: string | URL, request?: FetchRequest) => Promise<FetchedFile>;
 
-/** A non-2xx answer. Callers that talk to an inference server need the status (503 loading, 429). */
+/** A non-2xx answer, with its status. */
 export class FetchStatusError extends BotError {
   readonly status: number;
-  /** The start of the answer's body (at most a few KB), for error details such as `estimated_time`. */
-  readonly bodyText: string;
 
-  constructor(status: number, url: URL, bodyText: string) {
+  constructor(status: number, url: URL) {
     super("fetch_failed", `HTTP ${status} from ${url.host}`, {
       userMessage: `The link answered with an error (HTTP ${status}).`,
     });
     this.status = status;
-    this.bodyText = bodyText;
   }
 }
 
 export const TIMEOUT_MESSAGE = "The link took too long to answer.";
 const DEFAULT_MAX_REDIRECTS = 3;
-const ERROR_BODY_LIMIT = 4096;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-// Credentials meant for one origin must not follow a redirect to another one.
-const CROSS_ORIGIN_DROPPED_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);
-
-/** "20 MB" for the user-facing size message. */
-export function describeSize(bytes: number): string {
-  const units: readonly [number, string][] = [
-    [1024 * 1024 * 1024, "GB"],
-    [1024 * 1024, "MB"],
-    [1024, "KB"],
-  ];
-  for (const [size, unit] of units) {
-    if (bytes >= size) {
-      const value = bytes / size;
-      return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
-    }
-  }
-  return `${bytes} bytes`;
-}
 
 function tooLarge(maxBytes: number, detail: string): BotError {
   return new BotError("input_too_large", `${detail} (limit ${maxBytes} bytes)`, {
@@ -144,70 +120,26 @@ export function pinnedLookup(expectedHost: string, addresses: readonly ResolvedA
   };
 }
 
-interface Hop {
-  readonly url: URL;
-  readonly method: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: Uint8Array | undefined;
-}
-
-function nextHop(previous: Hop, url: URL, status: number): Hop {
-  const sameOrigin = url.origin === previous.url.origin;
-  // Browsers turn a redirected POST into a GET for 301/302/303; 307/308 keep method and body.
-  const becomesGet = status === 303 || ((status === 301 || status === 302) && previous.method === "POST");
-  const headers = Object.fromEntries(
-    Object.entries(previous.headers).filter(
-      ([name]) =>
-        (sameOrigin || !CROSS_ORIGIN_DROPPED_HEADERS.has(name)) &&
-        !(becomesGet && (name === "content-type" || name === "content-length")),
-    ),
-  );
-  return {
-    url,
-    method: becomesGet ? "GET" : previous.method,
-    headers,
-    body: becomesGet ? undefined : previous.body,
-  };
-}
-
-/** Rejects with the signal's reason as soon as it aborts, even if `promise` never settles. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
 function asError(reason: unknown): Error {
   return reason instanceof Error ? reason : new Error(String(reason));
 }
 
 function openResponse(
-  hop: Hop,
+  url: URL,
   addresses: readonly ResolvedAddress[],
+  headers: Readonly<Record<string, string>>,
   signal: AbortSignal,
 ): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const host = bareHostname(hop.url);
-    const isHttps = hop.url.protocol === "https:";
+    const host = bareHostname(url);
+    const isHttps = url.protocol === "https:";
     const options: https.RequestOptions = {
-      protocol: hop.url.protocol,
+      protocol: url.protocol,
       hostname: host,
-      port: portOf(hop.url),
-      path: `${hop.url.pathname}${hop.url.search}`,
-      method: hop.method,
-      headers: { ...hop.headers, host: hop.url.host },
+      port: portOf(url),
+      path: `${url.pathname}${url.search}`,
+      method: "GET",
+      headers: { ...headers, host: url.host },
       // No pooling: a pooled socket is keyed by host name, not by the address this hop vetted.
       agent: false,
       lookup: pinnedLookup(host, addresses),
@@ -229,16 +161,15 @@ function openResponse(
       reject(error);
     });
     if (signal.aborted) onAbort();
-    else request.end(hop.body);
+    else request.end();
   });
 }
 
-/** Reads the body, counting bytes as they arrive; `truncate` keeps the first `limit` bytes instead of failing. */
+/** Reads the body, counting bytes as they arrive; more than `limit` fails. */
 async function readBody(
   response: http.IncomingMessage,
   limit: number,
   signal: AbortSignal,
-  overflow: "throw" | "truncate",
 ): Promise<Uint8Array> {
   const onAbort = (): void => {
     response.destroy(asError(signal.reason));
@@ -250,12 +181,7 @@ async function readBody(
   try {
     for await (const chunk of response) {
       const bytes = chunk as Buffer;
-      if (total + bytes.length > limit) {
-        if (overflow === "throw") throw tooLarge(limit, `body exceeded the limit after ${total} bytes`);
-        chunks.push(bytes.subarray(0, limit - total));
-        total = limit;
-        break;
-      }
+      if (total + bytes.length > limit) throw tooLarge(limit, `body exceeded the limit after ${total} bytes`);
       chunks.push(bytes);
       total += bytes.length;
     }
@@ -306,12 +232,6 @@ function positive(value: number, name: string, allowZero = false): number {
   return value;
 }
 
-function normalizeHeaders(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
-  return out;
-}
-
 /**
  * Builds the one fetch used for every link a user or a plan supplies. Policy, in order, for the first URL
  * and again for every redirect hop: http(s) only; the host resolved once and every address checked
@@ -326,7 +246,12 @@ export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
   );
   const allowList = new PrivateHostAllowList(options.allowPrivateHosts);
   const resolve = options.lookup ?? systemResolver;
-  const userAgent = options.userAgent ?? "hugginggpt-bot";
+  const headers = {
+    "user-agent": options.userAgent ?? "hugginggpt-bot",
+    accept: "*/*",
+    // Compressed bodies would make the size cap count compressed bytes; ask for the real ones.
+    "accept-encoding": "identity",
+  };
 
   async function checkedAddresses(url: URL, signal: AbortSignal): Promise<readonly ResolvedAddress[]> {
     const host = bareHostname(url);
@@ -363,16 +288,16 @@ export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
     return addresses;
   }
 
-  async function follow(first: Hop, request: FetchRequest, maxBytes: number, signal: AbortSignal) {
-    let hop = first;
+  async function follow(first: URL, request: FetchRequest, maxBytes: number, signal: AbortSignal) {
+    let url = first;
     for (let redirects = 0; ; redirects++) {
-      const addresses = await checkedAddresses(hop.url, signal);
+      const addresses = await checkedAddresses(url, signal);
       let response: http.IncomingMessage;
       try {
-        response = await openResponse(hop, addresses, signal);
+        response = await openResponse(url, addresses, headers, signal);
       } catch (cause) {
         if (signal.aborted) throw signal.reason;
-        throw new BotError("fetch_failed", `cannot connect to ${hop.url.host}: ${asError(cause).message}`, {
+        throw new BotError("fetch_failed", `cannot connect to ${url.host}: ${asError(cause).message}`, {
           userMessage: "The link could not be reached.",
           cause,
         });
@@ -383,7 +308,7 @@ export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
         const location = response.headers.location;
         response.destroy();
         if (!location) {
-          throw new BotError("fetch_failed", `HTTP ${status} without Location from ${hop.url.host}`, {
+          throw new BotError("fetch_failed", `HTTP ${status} without Location from ${url.host}`, {
             userMessage: "The link redirected to nowhere.",
           });
         }
@@ -394,22 +319,20 @@ export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
         }
         let target: URL;
         try {
-          target = new URL(location, hop.url);
+          target = new URL(location, url);
         } catch (cause) {
-          throw new BotError("fetch_failed", `bad Location from ${hop.url.host}`, {
+          throw new BotError("fetch_failed", `bad Location from ${url.host}`, {
             userMessage: "The link redirected to an invalid address.",
             cause,
           });
         }
-        hop = nextHop(hop, parseFetchableUrl(target), status);
+        url = parseFetchableUrl(target);
         continue;
       }
 
       if (status < 200 || status > 299) {
-        const snippet = await readBody(response, ERROR_BODY_LIMIT, signal, "truncate").catch(
-          () => new Uint8Array(),
-        );
-        throw new FetchStatusError(status, hop.url, Buffer.from(snippet).toString("utf8"));
+        response.destroy();
+        throw new FetchStatusError(status, url);
       }
 
       const contentType = mediaTypeOf(response.headers["content-type"]);
@@ -434,24 +357,20 @@ export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
 
       let bytes: Uint8Array;
       try {
-        bytes = await readBody(response, maxBytes, signal, "throw");
+        bytes = await readBody(response, maxBytes, signal);
       } catch (cause) {
         if (signal.aborted) throw signal.reason;
         if (cause instanceof BotError) throw cause;
-        throw new BotError(
-          "fetch_failed",
-          `download from ${hop.url.host} broke off: ${asError(cause).message}`,
-          {
-            userMessage: "The download from that link was interrupted.",
-            cause,
-          },
-        );
+        throw new BotError("fetch_failed", `download from ${url.host} broke off: ${asError(cause).message}`, {
+          userMessage: "The download from that link was interrupted.",
+          cause,
+        });
       }
       return {
         bytes,
         contentType,
-        url: hop.url.href,
-        name: fetchedFileName(response.headers["content-disposition"], hop.url),
+        url: url.href,
+        name: fetchedFileName(response.headers["content-disposition"], url),
       };
     }
   }
@@ -462,21 +381,6 @@ export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
     const timeoutMs = positive(request.timeoutMs ?? defaultTimeoutMs, "timeoutMs");
     const external = request.signal;
     if (external?.aborted) throw external.reason;
-
-    const method = request.method ?? "GET";
-    const body = method === "GET" || request.body === undefined ? undefined : request.body;
-    const first: Hop = {
-      url,
-      method,
-      headers: {
-        "user-agent": userAgent,
-        accept: "*/*",
-        // Compressed bodies would make the size cap count compressed bytes; ask for the real ones.
-        "accept-encoding": "identity",
-        ...normalizeHeaders(request.headers),
-      },
-      body: typeof body === "string" ? Buffer.from(body, "utf8") : body,
-    };
 
     const controller = new AbortController();
     const timer = setTimeout(() => {
@@ -489,7 +393,7 @@ export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
     const onExternalAbort = (): void => controller.abort(external?.reason);
     external?.addEventListener("abort", onExternalAbort, { once: true });
     try {
-      return await follow(first, request, maxBytes, controller.signal);
+      return await follow(url, request, maxBytes, controller.signal);
     } catch (error) {
       // Whatever broke first, an expired deadline or a caller's abort is the real cause.
       if (controller.signal.aborted) throw controller.signal.reason;

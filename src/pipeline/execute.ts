@@ -2,10 +2,9 @@ import { createHash } from "node:crypto";
 import type Keyv from "keyv";
 import { BotError, errorSummary, isBotError } from "../errors.js";
 import type { Expert, ExpertArgs, ExpertSource } from "../experts/types.js";
-import { ExpertError } from "../experts/types.js";
+import { ExpertError, outputFileName } from "../experts/types.js";
 import type { LlmUsage } from "../llm/types.js";
 import { type ArgName, type InputKind, isMedia, type Resource, resourceAs, TASKS } from "../tasks/index.js";
-import { extensionOf } from "../tasks/media-type.js";
 import { decodeResource, encodeResource } from "../tasks/resource-codec.js";
 import { sleep } from "../time.js";
 import { Limiter } from "./limiter.js";
@@ -84,12 +83,16 @@ export function createLimiters(maxParallel: number): Record<ExpertSource, Limite
   return { local: new Limiter(maxParallel), hosted: new Limiter(maxParallel), llm: new Limiter(maxParallel) };
 }
 
-/** Result files get names that say which task made them, unique within the request. */
+/**
+ * Result files named by `outputFileName` with the task id in front (`1-object-detection-annotated.png`):
+ * they say which task made them and are unique within the request, whatever the expert called them.
+ */
 function nameOutputFiles(output: Resource, task: PlannedTask): Resource {
-  const fileName = (mime: string, suffix = "") => `${task.id}-${task.task}${suffix}.${extensionOf(mime)}`;
+  const fileName = (mime: string, annotated = false) =>
+    `${task.id}-${outputFileName(task.task, mime, annotated)}`;
   if (isMedia(output)) return { ...output, name: fileName(output.mime) };
   if ((output.kind === "detections" || output.kind === "labels") && output.image) {
-    return { ...output, image: { ...output.image, name: fileName(output.image.mime, "-annotated") } };
+    return { ...output, image: { ...output.image, name: fileName(output.image.mime, true) } };
   }
   return output;
 }

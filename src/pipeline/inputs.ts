@@ -1,5 +1,6 @@
 import { BotError } from "../errors.js";
 import { kindFromName, sniffMediaType } from "../tasks/media-type.js";
+import { describeSize } from "../text.js";
 import type { NamedInput } from "./types.js";
 
 const KIND_WORDS = {
@@ -17,7 +18,7 @@ const KIND_WORDS = {
 export function inputFromFile(name: string, bytes: Uint8Array, options: { maxBytes: number }): NamedInput {
   if (bytes.byteLength > options.maxBytes) {
     throw new BotError("input_too_large", `${name} is ${bytes.byteLength} bytes`, {
-      userMessage: `${name} is too large (${formatMegabytes(bytes.byteLength)}; the limit is ${formatMegabytes(options.maxBytes)}).`,
+      userMessage: `${name} is too large (${describeSize(bytes.byteLength)}; the limit is ${describeSize(options.maxBytes)}).`,
     });
   }
   if (bytes.byteLength === 0) {
@@ -51,8 +52,4 @@ export function inputFromFile(name: string, bytes: Uint8Array, options: { maxByt
         resource: { kind: sniffed.kind, mime: sniffed.mime, bytes, name },
       };
   }
-}
-
-function formatMegabytes(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }

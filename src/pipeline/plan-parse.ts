@@ -11,7 +11,8 @@ import {
   taskFeeds,
   taskSpec,
 } from "../tasks/index.js";
-import { extractPlanJson } from "./plan-json.js";
+import { shorten } from "../text.js";
+import { extractJson } from "./extract-json.js";
 import { PLAN_LIMITS, type PlanLimits, type RawTask, rawPlanSchema, rawTaskSchema } from "./plan-schema.js";
 import type { ArgValue, NamedInput, Plan, PlannedTask } from "./types.js";
 
@@ -62,7 +63,7 @@ export function parsePlanFor(
       `the answer is ${formatCount(raw.length)} characters long; at most ${formatCount(limits.maxAnswerChars)} are read`,
     );
 
-  const extracted = extractPlanJson(raw);
+  const extracted = extractJson(raw, isPlanShaped, "list of tasks");
   if (!extracted.ok) return fail(extracted.error);
 
   const shape = rawPlanSchema.safeParse(extracted.value);
@@ -462,8 +463,14 @@ function kindNoun(kind: ResourceKind): string {
 
 /** A value quoted for an error message, cut so that a hostile value cannot flood the message. */
 function quote(value: string): string {
-  const cut = value.length > 40 ? `${value.slice(0, 39)}…` : value;
-  return JSON.stringify(cut);
+  return JSON.stringify(shorten(value, 40));
+}
+
+/** A plan as models write it: a list of tasks, an object with `tasks`, or a single task object. */
+function isPlanShaped(value: unknown): boolean {
+  if (Array.isArray(value)) return true;
+  if (value === null || typeof value !== "object") return false;
+  return Object.hasOwn(value, "tasks") || Object.hasOwn(value, "task");
 }
 
 function formatCount(count: number): string {

@@ -1,5 +1,6 @@
 import { BotError } from "../errors.js";
 import type { LlmClient, LlmUsage } from "../llm/types.js";
+import { shorten } from "../text.js";
 import { type ParsePlanResult, parsePlan } from "./plan-parse.js";
 import { PLAN_JSON_FORMAT, PLAN_LIMITS } from "./plan-schema.js";
 import {
@@ -83,19 +84,4 @@ export async function plan(request: PlanRequest, options: PlanOptions): Promise<
       userMessage: `I couldn't turn that into a plan I can run: ${shorten(reason, USER_ERROR_CHARS)}. Try rephrasing the request.`,
     },
   );
-}
-
-export interface Planner {
-  plan(request: PlanRequest, options?: { signal?: AbortSignal; usage?: LlmUsage }): Promise<Plan>;
-}
-
-/** A planner bound to one LLM and its limits, for the pipeline to call per request. */
-export function createPlanner(config: Omit<PlanOptions, "signal" | "usage">): Planner {
-  return {
-    plan: (request, options = {}) => plan(request, { ...config, ...options }),
-  };
-}
-
-function shorten(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

@@ -1,42 +1,32 @@
 import { errorSummary } from "../errors.js";
 import type { LlmClient, LlmUsage } from "../llm/types.js";
-import { type Resource, resourceFiles, resourceToText } from "../tasks/index.js";
+import { isMedia, type Resource, resourceFiles, resourceToText } from "../tasks/index.js";
+import { shorten } from "../text.js";
 import { CHAT_SYSTEM_PROMPT, historyMessages, RESPOND_SYSTEM_PROMPT } from "./prompts/respond.js";
 import type { ConversationTurn, Summary, SummaryRow, TaskResult } from "./types.js";
 
 const TEXT_LIMIT = 1500;
 const LIST_LIMIT = 15;
 
+/** Long texts keep their first `max` characters and say how many more there were. */
 function cut(text: string, max = TEXT_LIMIT): string {
-  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+  return shorten(text, max, (length) => `${length - max} more characters`);
 }
 
 /** What a result says, without bytes and with long texts cut: the material of the answer prompt. */
 export function compactOutput(output: Resource): string {
+  if (isMedia(output)) return `a ${output.kind} file ${output.name}`;
+  if (output.kind === "text" || output.kind === "json") return cut(output.text);
   const files = resourceFiles(output)
     .map((file) => file.name)
     .join(", ");
   const attached = files ? ` (attached: ${files})` : "";
-  switch (output.kind) {
-    case "text":
-      return cut(output.text);
-    case "labels":
-      return `${output.labels
-        .slice(0, LIST_LIMIT)
-        .map((label) => `${label.label} ${label.score.toFixed(2)}`)
-        .join(", ")}${attached}`;
-    case "detections":
-      return output.detections.length === 0
-        ? `no objects found${attached}`
-        : `${output.detections.length} objects: ${output.detections
-            .slice(0, LIST_LIMIT)
-            .map((d) => `${d.label} ${d.score.toFixed(2)}`)
-            .join(", ")}${attached}`;
-    case "json":
-      return cut(output.text);
-    default:
-      return `a ${output.kind} file ${output.name}`;
+  if (output.kind === "labels") {
+    return `${resourceToText({ ...output, labels: output.labels.slice(0, LIST_LIMIT) })}${attached}`;
   }
+  if (output.detections.length === 0) return `no objects found${attached}`;
+  const listed = resourceToText({ ...output, detections: output.detections.slice(0, LIST_LIMIT) });
+  return `${output.detections.length} objects: ${listed}${attached}`;
 }
 
 function taskLine(result: TaskResult): string {

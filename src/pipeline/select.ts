@@ -5,6 +5,7 @@ import type { LlmClient, LlmUsage } from "../llm/types.js";
 import type { CatalogOrigin, ModelCatalog, ModelInfo } from "../models/types.js";
 import { TASKS, type TaskName } from "../tasks/index.js";
 import { argValueText } from "./arg-value.js";
+import { extractJson } from "./extract-json.js";
 import { SELECT_FORMAT, type SelectionPromptTask, selectionMessages } from "./prompts/select.js";
 import type { PipelineSettings } from "./settings.js";
 import type { Candidate, Plan, PlannedTask, Selection } from "./types.js";
@@ -201,7 +202,9 @@ async function askLlm(
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.usage ? { usage: options.usage } : {}),
     });
-    const parsed = ChoicesSchema.safeParse(JSON.parse(extractJsonObject(raw)));
+    const extracted = extractJson(raw, hasChoices, '{"choices": [...]} object');
+    if (!extracted.ok) throw new Error(extracted.error);
+    const parsed = ChoicesSchema.safeParse(extracted.value);
     if (!parsed.success) throw new Error("the answer does not have the {choices: [...]} shape");
     return new Map(parsed.data.choices.map((choice) => [choice.id, choice]));
   } catch (error) {
@@ -211,12 +214,8 @@ async function askLlm(
   }
 }
 
-/** The JSON object in an answer that may wrap it in prose or a code fence. */
-function extractJsonObject(raw: string): string {
-  const start = raw.indexOf("{");
-  const end = raw.lastIndexOf("}");
-  if (start < 0 || end < start) throw new Error("the answer holds no JSON object");
-  return raw.slice(start, end + 1);
+function hasChoices(value: unknown): boolean {
+  return typeof value === "object" && value !== null && Object.hasOwn(value, "choices");
 }
 
 function noModelReason(task: TaskName, settings: PipelineSettings): string {

@@ -1,6 +1,7 @@
 /**
- * A tiny node:http server for fakes: listens on 127.0.0.1 on a free port and closes without waiting
- * for clients that keep connections open (or requests a fake left hanging on purpose).
+ * A tiny node:http server for fakes: listens on 127.0.0.1 on a free port (or where `listen` says) and
+ * closes without waiting for clients that keep connections open (or requests a fake left hanging on
+ * purpose).
  *
  * ```ts
  * const server = await startHttpServer(async (request, response) => {
@@ -16,16 +17,29 @@ import type { AddressInfo, Socket } from "node:net";
 
 export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
 
+/** Where to listen: 127.0.0.1 and a free port unless a test needs another loopback address or port. */
+export interface ListenOptions {
+  readonly host?: string;
+  readonly port?: number;
+}
+
 export interface StartedHttpServer {
   /** Base URL without a trailing slash, e.g. `http://127.0.0.1:53211`. */
   readonly url: string;
+  readonly host: string;
   readonly port: number;
+  /** `host:port` (`[::1]:port` for IPv6), as a URL or an allow-list entry writes it. */
+  readonly hostPort: string;
   readonly server: Server;
   /** Stops listening and destroys open connections, so hanging requests do not keep a test alive. */
   close(): Promise<void>;
 }
 
-export async function startHttpServer(handler: RequestHandler): Promise<StartedHttpServer> {
+export async function startHttpServer(
+  handler: RequestHandler,
+  listen: ListenOptions = {},
+): Promise<StartedHttpServer> {
+  const host = listen.host ?? "127.0.0.1";
   const sockets = new Set<Socket>();
   const server = createServer((request, response) => {
     Promise.resolve()
@@ -42,16 +56,19 @@ export async function startHttpServer(handler: RequestHandler): Promise<StartedH
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.listen(listen.port ?? 0, host, () => {
       server.off("error", reject);
       resolve();
     });
   });
   const { port } = server.address() as AddressInfo;
+  const hostPort = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${hostPort}`,
+    host,
     port,
+    hostPort,
     server,
     close() {
       closing ??= new Promise<void>((resolve) => {

@@ -2,18 +2,15 @@
  * The whole pipeline in-process (createApp → pipeline.run) against the fake OpenAI and Hugging Face
  * servers: what a user gets when models fail, load, rate-limit, and when the LLM stops answering.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { NamedInput } from "../../src/pipeline/types.js";
+import { beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_CAPTION } from "../fakes/hf-server.js";
 import { stageOf } from "../fakes/openai-server.js";
 import {
   expectBotError,
   expectResultUserFacing,
   expectUserFacing,
-  imageInput,
   lastUserContent,
-  type PipelineHarness,
-  startPipelineHarness,
+  usePipelineHarness,
 } from "../support/pipeline-app.js";
 
 const CLASSIFIERS = ["google/vit-base-patch16-224", "microsoft/resnet-50", "facebook/convnext-tiny-224"];
@@ -21,37 +18,22 @@ const DETR = "facebook/detr-resnet-50";
 const YOLOS = "hustvl/yolos-tiny";
 
 describe("the pipeline in-process: failing models, loading, rate limits, LLM timeouts", () => {
-  let harness: PipelineHarness;
-  let photo: NamedInput;
-
-  beforeAll(async () => {
-    harness = await startPipelineHarness({
-      models: [
-        ...CLASSIFIERS.map((id, index) => ({
-          id,
-          pipeline_tag: "image-classification",
-          downloads: 3_000_000 - index * 1_000_000,
-        })),
-        { id: "Helsinki-NLP/opus-mt-en-de", pipeline_tag: "translation", downloads: 900_000 },
-        { id: "facebook/mms-tts-eng", pipeline_tag: "text-to-speech", downloads: 300_000 },
-        {
-          id: "Salesforce/blip-image-captioning-large",
-          pipeline_tag: "image-to-text",
-          downloads: 1_500_000,
-        },
-        { id: DETR, pipeline_tag: "object-detection", downloads: 2_000_000 },
-        { id: YOLOS, pipeline_tag: "object-detection", downloads: 150_000 },
-      ],
-    });
-    photo = await imageInput("photo.png");
-  });
-  afterAll(async () => {
-    await harness?.close();
-  });
-  beforeEach(() => {
-    harness.hf.reset();
-    harness.llm.requests.length = 0;
-  });
+  const harness = usePipelineHarness([
+    ...CLASSIFIERS.map((id, index) => ({
+      id,
+      pipeline_tag: "image-classification",
+      downloads: 3_000_000 - index * 1_000_000,
+    })),
+    { id: "Helsinki-NLP/opus-mt-en-de", pipeline_tag: "translation", downloads: 900_000 },
+    { id: "facebook/mms-tts-eng", pipeline_tag: "text-to-speech", downloads: 300_000 },
+    {
+      id: "Salesforce/blip-image-captioning-large",
+      pipeline_tag: "image-to-text",
+      downloads: 1_500_000,
+    },
+    { id: DETR, pipeline_tag: "object-detection", downloads: 2_000_000 },
+    { id: YOLOS, pipeline_tag: "object-detection", downloads: 150_000 },
+  ]);
 
   describe("a model that fails every candidate", () => {
     const plan = JSON.stringify([
@@ -85,7 +67,7 @@ describe("the pipeline in-process: failing models, loading, rate limits, LLM tim
       const app = harness.app();
       const result = await app.pipeline.run({
         text: "what animal is this? say it in German",
-        inputs: [photo],
+        inputs: [harness.photo],
       });
 
       expect(result.results.map((task) => [task.id, task.status])).toEqual([
@@ -140,7 +122,7 @@ describe("the pipeline in-process: failing models, loading, rate limits, LLM tim
         stageOf(body) === "plan" ? plan : { status: 500, message: "the answer model is down" },
       );
       const app = harness.app({ MODEL_SELECTION: "top" });
-      const result = await app.pipeline.run({ text: "what animal is this?", inputs: [photo] });
+      const result = await app.pipeline.run({ text: "what animal is this?", inputs: [harness.photo] });
 
       expect(result.results.map((task) => task.status)).toEqual(["failed", "skipped", "skipped", "ok"]);
       // The deterministic answer: every task, its failure reason, and the caption that did come back.
@@ -164,7 +146,7 @@ describe("the pipeline in-process: failing models, loading, rate limits, LLM tim
     it("waits for a model that is loading and succeeds on the same model", async () => {
       harness.hf.failNext(DETR, { kind: "loading", estimatedTime: 0.2 }, 2);
       const app = harness.app({ MODEL_SELECTION: "top" });
-      const result = await app.pipeline.run({ text: "what is in this photo?", inputs: [photo] });
+      const result = await app.pipeline.run({ text: "what is in this photo?", inputs: [harness.photo] });
 
       const task = result.results[0]!;
       expect(task.status).toBe("ok");
@@ -184,7 +166,7 @@ describe("the pipeline in-process: failing models, loading, rate limits, LLM tim
       harness.hf.failNext(DETR, { kind: "rate_limited", retryAfterSeconds: 0 });
       harness.hf.failNext(DETR, { kind: "rate_limited", retryAfterSeconds: 1 });
       const app = harness.app({ MODEL_SELECTION: "top" });
-      const result = await app.pipeline.run({ text: "what is in this photo?", inputs: [photo] });
+      const result = await app.pipeline.run({ text: "what is in this photo?", inputs: [harness.photo] });
 
       const task = result.results[0]!;
       expect(task.status).toBe("ok");
@@ -204,7 +186,7 @@ describe("the pipeline in-process: failing models, loading, rate limits, LLM tim
       harness.llm.route(() => ({ hang: true }));
       const app = harness.app({ LLM_TIMEOUT_SECONDS: "1" });
       const error = await expectBotError(
-        app.pipeline.run({ text: "what is in this photo?", inputs: [photo] }),
+        app.pipeline.run({ text: "what is in this photo?", inputs: [harness.photo] }),
         "llm_timeout",
       );
       expect(error.userMessage).toMatch(/took too long/i);
@@ -220,7 +202,7 @@ describe("the pipeline in-process: failing models, loading, rate limits, LLM tim
           : { hang: true },
       );
       const app = harness.app({ LLM_TIMEOUT_SECONDS: "1" });
-      const result = await app.pipeline.run({ text: "describe this photo", inputs: [photo] });
+      const result = await app.pipeline.run({ text: "describe this photo", inputs: [harness.photo] });
 
       expect(result.results[0]?.status).toBe("ok");
       expect(result.results[0]?.output).toEqual({ kind: "text", text: DEFAULT_CAPTION });

@@ -13,63 +13,53 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PRIVATE_ADDRESS_MESSAGE } from "../../src/net/policy.js";
-import type { NamedInput } from "../../src/pipeline/types.js";
+import { sleep } from "../../src/time.js";
 import { DEFAULT_CAPTION } from "../fakes/hf-server.js";
 import { stageOf } from "../fakes/openai-server.js";
+import { type RecordingServer, startRecordingServer } from "../fakes/recording-server.js";
 import {
   expectBotError,
   expectResultUserFacing,
   fileInput,
-  imageInput,
   lastUserContent,
-  type PipelineHarness,
-  startPipelineHarness,
+  usePipelineHarness,
 } from "../support/pipeline-app.js";
-import { type RecordingServer, startServer } from "../unit/net/servers.js";
 import { bombPng } from "../unit/render/fixtures.js";
 
 const DETR = "facebook/detr-resnet-50";
 const BLIP = "Salesforce/blip-image-captioning-large";
 
 describe("the pipeline in-process: hostile input", () => {
-  let harness: PipelineHarness;
-  let photo: NamedInput;
+  const harness = usePipelineHarness([
+    { id: DETR, pipeline_tag: "object-detection", downloads: 2_000_000 },
+    { id: BLIP, pipeline_tag: "image-to-text", downloads: 1_500_000 },
+    { id: "Helsinki-NLP/opus-mt-en-de", pipeline_tag: "translation", downloads: 900_000 },
+    {
+      id: "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+      pipeline_tag: "text-classification",
+      downloads: 5_000_000,
+    },
+  ]);
   let pngBytes: Buffer;
   /** A server that would gladly serve a real PNG to anyone who reached it. */
   let recorder: RecordingServer;
   let dir: string;
 
   beforeAll(async () => {
-    harness = await startPipelineHarness({
-      models: [
-        { id: DETR, pipeline_tag: "object-detection", downloads: 2_000_000 },
-        { id: BLIP, pipeline_tag: "image-to-text", downloads: 1_500_000 },
-        { id: "Helsinki-NLP/opus-mt-en-de", pipeline_tag: "translation", downloads: 900_000 },
-        {
-          id: "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
-          pipeline_tag: "text-classification",
-          downloads: 5_000_000,
-        },
-      ],
-    });
-    photo = await imageInput("photo.png");
     pngBytes = await sharp({ create: { width: 32, height: 32, channels: 3, background: "#a33" } })
       .png()
       .toBuffer();
-    recorder = await startServer((_request, response) => {
+    recorder = await startRecordingServer((_request, response) => {
       response.writeHead(200, { "content-type": "image/png", "content-length": String(pngBytes.length) });
       response.end(pngBytes);
     });
     dir = await mkdtemp(join(tmpdir(), "hgb-pipeline-safety-"));
   });
   afterAll(async () => {
-    await harness?.close();
     await recorder?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
   beforeEach(() => {
-    harness.hf.reset();
-    harness.llm.requests.length = 0;
     recorder.hits.length = 0;
   });
 
@@ -94,7 +84,10 @@ describe("the pipeline in-process: hostile input", () => {
           : "The first picture was too large; the second shows a giraffe.",
       );
       const app = harness.app({ MODEL_SELECTION: "top" });
-      const result = await app.pipeline.run({ text: "what is in these pictures?", inputs: [bomb, photo] });
+      const result = await app.pipeline.run({
+        text: "what is in these pictures?",
+        inputs: [bomb, harness.photo],
+      });
 
       expect(result.results.map((task) => task.status)).toEqual(["failed", "skipped", "ok"]);
       const error = result.results[0]?.error ?? "";
@@ -182,7 +175,7 @@ describe("the pipeline in-process: hostile input", () => {
       );
       const app = harness.app({ MODEL_SELECTION: "top" });
       const error = await expectBotError(
-        app.pipeline.run({ text: "what is in this image?", inputs: [photo] }),
+        app.pipeline.run({ text: "what is in this image?", inputs: [harness.photo] }),
         "plan_invalid",
       );
       expect(error.userMessage).toContain("couldn't turn that into a plan");
@@ -220,12 +213,14 @@ describe("the pipeline in-process: hostile input", () => {
           : "A giraffe.",
       );
       const app = harness.app({ MODEL_SELECTION: "top" });
-      const result = await app.pipeline.run({ text: "describe it", inputs: [photo] });
+      const result = await app.pipeline.run({ text: "describe it", inputs: [harness.photo] });
 
       expect(result.plan.tasks[0]?.args.image).toEqual({ type: "input", name: "photo.png" });
       expect(result.results[0]?.status).toBe("ok");
       const call = harness.hf.inferenceCalls(BLIP)[0];
-      expect(call?.body.equals(Buffer.from((photo.resource as { bytes: Uint8Array }).bytes))).toBe(true);
+      expect(call?.body.equals(Buffer.from((harness.photo.resource as { bytes: Uint8Array }).bytes))).toBe(
+        true,
+      );
       expect(everythingSent()).not.toContain("TOP-SECRET-MARKER-77aa");
     });
   });
@@ -240,13 +235,13 @@ describe("the pipeline in-process: hostile input", () => {
           : `It is a giraffe. More at ${link} and here: ![preview](${image}) <${recorder.url}/auto>`,
       );
       const app = harness.app({ MODEL_SELECTION: "top" });
-      const result = await app.pipeline.run({ text: "describe this", inputs: [photo] });
+      const result = await app.pipeline.run({ text: "describe this", inputs: [harness.photo] });
 
       expect(result.answer).toContain(link);
       expect(result.answer).toContain(`![preview](${image})`);
       expect(result.results[0]?.status).toBe("ok");
       // Give a stray background fetch the chance to show up before looking.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
       expect(recorder.hits).toHaveLength(0);
     });
 
@@ -257,7 +252,7 @@ describe("the pipeline in-process: hostile input", () => {
       const app = harness.app();
       const result = await app.pipeline.run({ text: "hi", inputs: [] });
       expect(result.answer).toContain(`${recorder.url}/welcome.png`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
       expect(recorder.hits).toHaveLength(0);
     });
   });
@@ -275,7 +270,7 @@ describe("the pipeline in-process: hostile input", () => {
       harness.llm.route(() => answer);
       const app = harness.app({ MODEL_SELECTION: "top" });
       const error = await expectBotError(
-        app.pipeline.run({ text: "do it", inputs: [photo] }),
+        app.pipeline.run({ text: "do it", inputs: [harness.photo] }),
         "plan_invalid",
       );
       expect(error.userMessage).toContain("couldn't turn that into a plan");

@@ -2,16 +2,11 @@
  * The whole pipeline in-process against the fakes: the results cache, the built-in catalog when the
  * Hub is unreachable, and parallel branches of a plan running at the same time.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { NamedInput, PipelineEvent } from "../../src/pipeline/types.js";
+import { describe, expect, it } from "vitest";
+import type { PipelineEvent } from "../../src/pipeline/types.js";
 import { startHttpServer } from "../fakes/http-server.js";
 import { stageOf } from "../fakes/openai-server.js";
-import {
-  expectResultUserFacing,
-  imageInput,
-  type PipelineHarness,
-  startPipelineHarness,
-} from "../support/pipeline-app.js";
+import { expectResultUserFacing, imageInput, usePipelineHarness } from "../support/pipeline-app.js";
 
 const DETR = "facebook/detr-resnet-50";
 const BLIP = "Salesforce/blip-image-captioning-large";
@@ -26,27 +21,12 @@ async function closedPort(): Promise<number> {
 }
 
 describe("the pipeline in-process: cache, catalog, parallel branches", () => {
-  let harness: PipelineHarness;
-  let photo: NamedInput;
-
-  beforeAll(async () => {
-    harness = await startPipelineHarness({
-      models: [
-        { id: DETR, pipeline_tag: "object-detection", downloads: 2_000_000 },
-        { id: BLIP, pipeline_tag: "image-to-text", downloads: 1_500_000 },
-        { id: OPUS, pipeline_tag: "translation", downloads: 900_000 },
-        { id: SST2, pipeline_tag: "text-classification", downloads: 5_000_000 },
-      ],
-    });
-    photo = await imageInput("photo.png");
-  });
-  afterAll(async () => {
-    await harness?.close();
-  });
-  beforeEach(() => {
-    harness.hf.reset();
-    harness.llm.requests.length = 0;
-  });
+  const harness = usePipelineHarness([
+    { id: DETR, pipeline_tag: "object-detection", downloads: 2_000_000 },
+    { id: BLIP, pipeline_tag: "image-to-text", downloads: 1_500_000 },
+    { id: OPUS, pipeline_tag: "translation", downloads: 900_000 },
+    { id: SST2, pipeline_tag: "text-classification", downloads: 5_000_000 },
+  ]);
 
   describe("the results cache", () => {
     it("answers the same request twice with one inference call per task, and says cached", async () => {
@@ -59,7 +39,7 @@ describe("the pipeline in-process: cache, catalog, parallel branches", () => {
           : `Answer ${index}: a giraffe, and the text is positive.`,
       );
       const app = harness.app({ MODEL_SELECTION: "top" });
-      const request = { text: "what is in this photo, and is my caption positive?", inputs: [photo] };
+      const request = { text: "what is in this photo, and is my caption positive?", inputs: [harness.photo] };
 
       const first = await app.pipeline.run(request);
       expect(first.results.map((task) => [task.status, task.cached])).toEqual([
@@ -122,7 +102,7 @@ describe("the pipeline in-process: cache, catalog, parallel branches", () => {
         }
       });
       const app = harness.app(extra);
-      const result = await app.pipeline.run({ text: "what is in this photo?", inputs: [photo] });
+      const result = await app.pipeline.run({ text: "what is in this photo?", inputs: [harness.photo] });
 
       expect(result.summary.catalog).toBe("builtin");
       const notes = result.summary.notes.join(" ");
@@ -172,7 +152,7 @@ describe("the pipeline in-process: cache, catalog, parallel branches", () => {
       const app = harness.app({ MODEL_SELECTION: "top", MAX_PARALLEL_TASKS: "4" });
       const result = await app.pipeline.run({
         text: "detect and caption, then translate",
-        inputs: [photo],
+        inputs: [harness.photo],
         onEvent,
       });
 

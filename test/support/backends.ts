@@ -63,17 +63,3 @@ export function selection(
   const candidates: Candidate[] = models.map((id) => ({ model: modelInfo(id, task), source }));
   return { taskId, task, chosen: candidates[0]!, fallbacks: candidates.slice(1), reason: "test" };
 }
-
-export function wait(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
-}

@@ -9,14 +9,17 @@
  * const result = await app.pipeline.run({ text: "...", inputs: [await harness.image("photo.png")] });
  * await harness.close();   // closes every app it made and both fakes
  * ```
+ *
+ * A test file that shares one harness across its tests calls `usePipelineHarness(models)` instead.
  */
 import sharp from "sharp";
-import { expect } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { loadConfig } from "../../src/config/index.js";
 import { isBotError } from "../../src/errors.js";
 import { type App, createApp } from "../../src/main.js";
 import { inputFromFile } from "../../src/pipeline/inputs.js";
 import type { NamedInput, PipelineResult } from "../../src/pipeline/types.js";
+import { createStorage } from "../../src/storage/index.js";
 import { type FakeHubModel, type FakeHuggingFace, startFakeHuggingFace } from "../fakes/hf-server.js";
 import { type ChatCompletionBody, type FakeOpenAi, startFakeOpenAi } from "../fakes/openai-server.js";
 
@@ -57,7 +60,8 @@ export async function startPipelineHarness(
     env,
     app(extra) {
       const environment = env(extra);
-      const app = createApp(loadConfig(environment), { env: environment });
+      // In memory, whatever DATA_DIR says: a cache left by another test or run must not answer.
+      const app = createApp(loadConfig(environment), { env: environment, storage: createStorage() });
       apps.push(app);
       return app;
     },
@@ -65,6 +69,58 @@ export async function startPipelineHarness(
       await Promise.all(apps.map((app) => app.close()));
       await Promise.all([llm.close(), hf.close()]);
     },
+  };
+}
+
+/** The harness of a test file, with the photo its tests send; what `usePipelineHarness` gives. */
+export interface SharedPipelineHarness extends PipelineHarness {
+  /** `photo.png`, a small real PNG. */
+  readonly photo: NamedInput;
+}
+
+/**
+ * One harness for the tests of the calling file: started before the first test with the Hub listing
+ * `models`, closed after the last; its fakes' records (calls, requests, scripted failures) are cleared
+ * before each test.
+ *
+ * ```ts
+ * const harness = usePipelineHarness([{ id: DETR, pipeline_tag: "object-detection", downloads: 2_000_000 }]);
+ * it("...", async () => {
+ *   const result = await harness.app().pipeline.run({ text: "...", inputs: [harness.photo] });
+ * });
+ * ```
+ */
+export function usePipelineHarness(models: FakeHubModel[]): SharedPipelineHarness {
+  let harness: PipelineHarness | undefined;
+  let photo: NamedInput | undefined;
+  const started = (): { harness: PipelineHarness; photo: NamedInput } => {
+    if (!harness || !photo) throw new Error("the pipeline harness is used outside its tests");
+    return { harness, photo };
+  };
+  beforeAll(async () => {
+    harness = await startPipelineHarness({ models });
+    photo = await imageInput("photo.png");
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+  beforeEach(() => {
+    started().harness.hf.reset();
+    started().harness.llm.requests.length = 0;
+  });
+  return {
+    get llm() {
+      return started().harness.llm;
+    },
+    get hf() {
+      return started().harness.hf;
+    },
+    get photo() {
+      return started().photo;
+    },
+    env: (extra) => started().harness.env(extra),
+    app: (extra) => started().harness.app(extra),
+    close: () => started().harness.close(),
   };
 }
 

@@ -21,11 +21,8 @@ import { type Expert, type ExpertArgs, type ExpertBackend, ExpertError } from ".
 import { errorMessageOf, parseRetryAfter, type ResponseObservation, toExpertError } from "./errors.js";
 import { type HostedRun, RUNNERS } from "./tasks.js";
 
-export { errorMessageOf, expertErrorFromStatus, parseRetryAfter, toExpertError } from "./errors.js";
-export { parseCsv, tableToColumns } from "./inputs.js";
-
-export const HUB_URL = "https://huggingface.co";
-export const ROUTER_URL = "https://router.huggingface.co";
+const HUB_URL = "https://huggingface.co";
+const ROUTER_URL = "https://router.huggingface.co";
 
 export interface HostedBackendOptions {
   /** HF_TOKEN: sent as `Authorization: Bearer <token>`. Without it, calls go unauthenticated. */
@@ -86,7 +83,7 @@ function trimSlashes(url: string): string {
 }
 
 /** The URL model M is called at on a self-hosted hf-inference server. */
-export function hostedModelUrl(endpointUrl: string, model: string): string {
+function hostedModelUrl(endpointUrl: string, model: string): string {
   return `${trimSlashes(endpointUrl)}/models/${model}`;
 }
 

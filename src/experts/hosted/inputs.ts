@@ -6,8 +6,8 @@ import {
   resourceAs,
   type TaskName,
 } from "../../tasks/index.js";
-import { extensionOf, isKnownMediaType, sniffMediaType } from "../../tasks/media-type.js";
-import { type ExpertArgs, ExpertError } from "../types.js";
+import { isKnownMediaType, sniffMediaType } from "../../tasks/media-type.js";
+import { type ExpertArgs, ExpertError, outputFileName } from "../types.js";
 
 /** The text of an argument, or undefined when it is absent or empty. */
 export function optionalText(args: ExpertArgs, name: ArgName): string | undefined {
@@ -66,14 +66,14 @@ export function mediaTypeOf(bytes: Uint8Array, declared: string | undefined, fal
   return clean && clean !== "application/octet-stream" ? clean : fallback;
 }
 
-/** `object-detection-facebook-detr-resnet-50.png`: the task and the model, safe as a file name. */
-export function outputFileName(task: TaskName, model: string, mime: string): string {
-  const slug = model.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[-.]+|[-.]+$/g, "");
-  return `${task}-${slug || "model"}.${extensionOf(mime)}`;
-}
-
-export function imageResource(task: TaskName, model: string, bytes: Uint8Array, mime: string): ImageResource {
-  return { kind: "image", mime, bytes, name: outputFileName(task, model, mime) };
+/** An image result, named by the one rule (`outputFileName`); `annotated` for a drawing on the input. */
+export function imageResource(
+  task: TaskName,
+  bytes: Uint8Array,
+  mime: string,
+  annotated = false,
+): ImageResource {
+  return { kind: "image", mime, bytes, name: outputFileName(task, mime, annotated) };
 }
 
 export interface Table {

@@ -1,14 +1,13 @@
 import type { InferenceClient, InferenceProviderOrPolicy, Options } from "@huggingface/inference";
 import { drawDetections, drawMasks, renderDepth } from "../../render/index.js";
 import type { Detection, Label, Resource, TaskName } from "../../tasks/index.js";
-import { type ExpertArgs, ExpertError } from "../types.js";
+import { type ExpertArgs, ExpertError, outputFileName } from "../types.js";
 import { expertErrorFromStatus, parseRetryAfter } from "./errors.js";
 import {
   imageResource,
   type MediaInput,
   mediaTypeOf,
   optionalText,
-  outputFileName,
   parseBase64,
   parseCsv,
   requireMedia,
@@ -111,7 +110,7 @@ async function mediaFromBlob(
   const bytes = new Uint8Array(await blob.arrayBuffer());
   if (bytes.byteLength === 0) throw unexpected(run, `${kind} bytes`);
   const mime = mediaTypeOf(bytes, blob.type, fallbackMime);
-  return { kind, mime, bytes, name: outputFileName(run.task, run.model, mime) };
+  return { kind, mime, bytes, name: outputFileName(run.task, mime) };
 }
 
 type Runner = (run: HostedRun, args: ExpertArgs) => Promise<Resource>;
@@ -269,7 +268,7 @@ const visionTasks = {
     return {
       kind: "detections",
       detections,
-      image: imageResource(run.task, run.model, drawn.bytes, drawn.mime),
+      image: imageResource(run.task, drawn.bytes, drawn.mime, true),
     };
   },
 
@@ -318,7 +317,7 @@ const visionTasks = {
     }));
     const overlay = await drawMasks(image.bytes, segments);
     const labels = segments.map(({ label, score }) => ({ label, score: Number.isFinite(score) ? score : 1 }));
-    return { kind: "labels", labels, image: imageResource(run.task, run.model, overlay.bytes, overlay.mime) };
+    return { kind: "labels", labels, image: imageResource(run.task, overlay.bytes, overlay.mime, true) };
   },
 
   "depth-estimation": async (run, args) => {
@@ -335,7 +334,7 @@ const visionTasks = {
     }
     if (!input) throw unexpected(run, "a depth map");
     const rendered = await renderDepth(input);
-    return imageResource(run.task, run.model, rendered.bytes, rendered.mime);
+    return imageResource(run.task, rendered.bytes, rendered.mime);
   },
 
   "visual-question-answering": async (run, args) => {
@@ -391,7 +390,7 @@ const audioTasks = {
     if (isRecord(output) && typeof output.audio === "string") {
       const bytes = parseBase64(output.audio);
       const mime = mediaTypeOf(bytes, undefined, "audio/wav");
-      return { kind: "audio", mime, bytes, name: outputFileName(run.task, run.model, mime) };
+      return { kind: "audio", mime, bytes, name: outputFileName(run.task, mime) };
     }
     return mediaFromBlob(run, output, "audio", "audio/wav");
   },
@@ -414,7 +413,7 @@ const audioTasks = {
     const bytes = parseBase64(first.blob);
     if (bytes.byteLength === 0) throw unexpected(run, "audio bytes");
     const mime = mediaTypeOf(bytes, first["content-type"], "audio/wav");
-    return { kind: "audio", mime, bytes, name: outputFileName(run.task, run.model, mime) };
+    return { kind: "audio", mime, bytes, name: outputFileName(run.task, mime) };
   },
 
   "audio-classification": async (run, args) => {

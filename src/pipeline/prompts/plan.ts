@@ -1,5 +1,6 @@
 import type { ChatMessage } from "../../llm/types.js";
 import { ARG_NAMES, type InputKind, TASKS, type TaskSpec, taskFeeds } from "../../tasks/index.js";
+import { shorten } from "../../text.js";
 import type { ConversationTurn, NamedInput } from "../types.js";
 import { PLAN_EXAMPLES, type PlanExample, type PromptInput } from "./plan-examples.js";
 
@@ -121,9 +122,9 @@ export function toPromptInput(input: NamedInput): PromptInput {
     : { name: input.name, kind: resource.kind, origin: input.origin, detail };
 }
 
-function cut(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length <= max ? flat : `${flat.slice(0, Math.max(0, max - 1))}…`;
+/** The text on one line, cut to `max` characters. */
+function oneLine(text: string, max: number): string {
+  return shorten(text.replace(/\s+/g, " ").trim(), max);
 }
 
 function renderHistory(history: readonly ConversationTurn[], budget: PlanPromptBudget): string[] {
@@ -133,7 +134,7 @@ function renderHistory(history: readonly ConversationTurn[], budget: PlanPromptB
   for (let index = history.length - 1; index >= 0; index--) {
     const turn = history[index] as ConversationTurn;
     const resources = turn.resources.length > 0 ? ` [results: ${turn.resources.join(", ")}]` : "";
-    const block = `User: ${cut(turn.user, budget.turnChars)}\nAssistant: ${cut(turn.answer, budget.turnChars)}${resources}`;
+    const block = `User: ${oneLine(turn.user, budget.turnChars)}\nAssistant: ${oneLine(turn.answer, budget.turnChars)}${resources}`;
     if (used + block.length > budget.historyChars) break;
     kept.unshift(block);
     used += block.length;
@@ -179,10 +180,11 @@ export function renderPlanRequest(
   request: PlanPromptRequest,
   budget: PlanPromptBudget = PLAN_PROMPT_BUDGET,
 ): string {
-  const text =
-    request.text.length <= budget.requestChars
-      ? request.text.trim()
-      : `${request.text.slice(0, budget.requestChars)}… (request cut at ${budget.requestChars} characters)`;
+  const text = shorten(
+    request.text.trim(),
+    budget.requestChars,
+    () => `request cut at ${budget.requestChars} characters`,
+  );
   return [
     ...renderHistory(request.history ?? [], budget),
     ...renderInputs(request.inputs, budget),
@@ -231,9 +233,11 @@ export function buildRepairMessages(
   const shown =
     answer.trim() === ""
       ? "(an empty answer)"
-      : answer.length <= REPAIR_ANSWER_CHARS
-        ? answer
-        : `${answer.slice(0, REPAIR_ANSWER_CHARS)}… (cut; ${answer.length.toLocaleString("en-US")} characters in all)`;
+      : shorten(
+          answer,
+          REPAIR_ANSWER_CHARS,
+          (length) => `cut; ${length.toLocaleString("en-US")} characters in all`,
+        );
   return [
     ...messages,
     { role: "assistant", content: shown },

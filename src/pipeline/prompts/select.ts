@@ -1,4 +1,5 @@
 import type { ChatMessage, JsonFormat } from "../../llm/types.js";
+import { shorten } from "../../text.js";
 
 /** Prompt text of stage 2: one call chooses a model for every ambiguous task of the request. */
 export const SELECT_SYSTEM_PROMPT = `You are the model selection stage of HuggingGPT. For each task of the user's request you get a list of candidate Hugging Face models with their downloads, likes, tags and a description. Choose, for every task, the one candidate best suited to the request and the task's inputs. Prefer models whose description and tags fit the content (language, domain, input type); when several fit, prefer the more downloaded one. Choose only ids from that task's candidate list.
@@ -44,25 +45,21 @@ export interface SelectionPromptTask {
 /** Characters of the candidates' part of the prompt; descriptions and tags are cut to fit. */
 const CANDIDATE_BUDGET = 12_000;
 
-function cut(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
-}
-
 export function selectionMessages(request: string, tasks: SelectionPromptTask[]): ChatMessage[] {
   const candidateCount = tasks.reduce((sum, task) => sum + task.candidates.length, 0);
   // Each candidate gets an equal share of the budget, so a long description cannot crowd out the rest.
   const share = Math.max(120, Math.floor(CANDIDATE_BUDGET / Math.max(1, candidateCount)));
   const blocks = tasks.map((task) => {
     const lines = task.candidates.map((candidate) =>
-      cut(
+      shorten(
         `  - ${candidate.id} | downloads ${candidate.downloads} | likes ${candidate.likes} | tags: ${candidate.tags.slice(0, 8).join(", ")} | ${candidate.description}`,
         share,
       ),
     );
-    return `Task ${task.id} (${task.task}), arguments: ${cut(task.args, 300)}\n${lines.join("\n")}`;
+    return `Task ${task.id} (${task.task}), arguments: ${shorten(task.args, 300)}\n${lines.join("\n")}`;
   });
   return [
     { role: "system", content: SELECT_SYSTEM_PROMPT },
-    { role: "user", content: `Request: ${cut(request, 2000)}\n\n${blocks.join("\n\n")}` },
+    { role: "user", content: `Request: ${shorten(request, 2000)}\n\n${blocks.join("\n\n")}` },
   ];
 }

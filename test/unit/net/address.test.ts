@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addressCategory, canonicalAddress, isPublicAddress } from "../../../src/net/index.js";
+import { addressCategory, canonicalAddress, isPublicAddress } from "../../../src/net/address.js";
 
 describe("isPublicAddress", () => {
   it.each([

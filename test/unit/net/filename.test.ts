@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fetchedFileName, sanitizeFileName } from "../../../src/net/index.js";
+import { fetchedFileName, sanitizeFileName } from "../../../src/net/filename.js";
 
 const url = new URL("https://example.com/images/cat%20photo.jpg?size=large");
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BotError } from "../../../src/errors.js";
-import { PrivateHostAllowList, parseFetchableUrl, SCHEME_REFUSED_MESSAGE } from "../../../src/net/index.js";
+import { PrivateHostAllowList, parseFetchableUrl, SCHEME_REFUSED_MESSAGE } from "../../../src/net/policy.js";
 
 function refusal(input: string): BotError {
   try {

@@ -4,7 +4,8 @@ import { ExpertError } from "../../../src/experts/types.js";
 import { createLimiters, executePlan } from "../../../src/pipeline/execute.js";
 import { DEFAULT_SETTINGS } from "../../../src/pipeline/settings.js";
 import type { PipelineEvent, Plan } from "../../../src/pipeline/types.js";
-import { scriptedBackend, selection, wait } from "../../support/backends.js";
+import { sleep } from "../../../src/time.js";
+import { scriptedBackend, selection } from "../../support/backends.js";
 
 const settings = { ...DEFAULT_SETTINGS, maxLoadingWaitMs: 50 };
 const text = (value: string) => ({ kind: "text" as const, text: value });
@@ -29,7 +30,7 @@ describe("the dependency-graph executor", () => {
     const backend = scriptedBackend("hosted", {
       slow: async (args, signal) => {
         order.push(`start ${(args.text as { text: string }).text}`);
-        await wait(60, signal);
+        await sleep(60, signal);
         order.push(`end ${(args.text as { text: string }).text}`);
         return text(`done ${(args.text as { text: string }).text}`);
       },
@@ -56,7 +57,7 @@ describe("the dependency-graph executor", () => {
   it("keeps to the per-backend concurrency cap", async () => {
     const backend = scriptedBackend("hosted", {
       m: async (_args, signal) => {
-        await wait(20, signal);
+        await sleep(20, signal);
         return text("x");
       },
     });
@@ -197,7 +198,7 @@ describe("the dependency-graph executor", () => {
   it("does not count the wait for a backend slot against a task's time budget", async () => {
     const backend = scriptedBackend("hosted", {
       slow: async (_args, signal) => {
-        await wait(80, signal);
+        await sleep(80, signal);
         return text("done");
       },
     });
@@ -227,7 +228,7 @@ describe("the dependency-graph executor", () => {
 
   it("fails a task that exceeds its time budget", async () => {
     const backend = scriptedBackend("hosted", {
-      hang: (_args, signal) => wait(60_000, signal).then(() => text("late")),
+      hang: (_args, signal) => sleep(60_000, signal).then(() => text("late")),
     });
     const plan: Plan = {
       tasks: [{ id: 1, task: "summarization", dep: [], args: { text: { type: "literal", text: "x" } } }],
@@ -254,7 +255,7 @@ describe("the dependency-graph executor", () => {
   it("stops everything when the request is cancelled", async () => {
     const controller = new AbortController();
     const backend = scriptedBackend("hosted", {
-      hang: (_args, signal) => wait(60_000, signal).then(() => text("late")),
+      hang: (_args, signal) => sleep(60_000, signal).then(() => text("late")),
     });
     const plan: Plan = {
       tasks: [{ id: 1, task: "summarization", dep: [], args: { text: { type: "literal", text: "x" } } }],

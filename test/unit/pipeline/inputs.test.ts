@@ -27,7 +27,9 @@ describe("inputs from files", () => {
       throw new Error("accepted");
     };
     expect(refuse("a.wav", new Uint8Array())).toBe("a.wav is empty.");
-    expect(refuse("big.png", new Uint8Array(200), 100)).toContain("big.png is too large");
+    expect(refuse("big.png", new Uint8Array(200), 100)).toBe(
+      "big.png is too large (200 bytes; the limit is 100 bytes).",
+    );
     expect(refuse("blob.bin", new Uint8Array([0, 1, 2, 3]))).toContain(
       "not an image, a recording or a text file",
     );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BotError, isBotError } from "../../../src/errors.js";
 import type { ChatRequest, LlmClient, LlmUsage } from "../../../src/llm/types.js";
-import { createPlanner, PLAN_JSON_FORMAT, plan } from "../../../src/pipeline/plan.js";
+import { PLAN_JSON_FORMAT, plan } from "../../../src/pipeline/plan.js";
 import type { ConversationTurn, NamedInput } from "../../../src/pipeline/types.js";
 
 /** An LlmClient that answers from a script and records every request, counting calls as the real one does. */
@@ -183,17 +183,5 @@ describe("plan", () => {
     const llm = new ScriptedLlm(timeout);
     await expect(plan({ text: "x", inputs: [] }, { llm })).rejects.toBe(timeout);
     expect(llm.requests).toHaveLength(1);
-  });
-});
-
-describe("createPlanner", () => {
-  it("binds the LLM and the limits, and takes signal and usage per call", async () => {
-    const llm = new ScriptedLlm(VALID);
-    const planner = createPlanner({ llm, maxTasks: 3 });
-    const usage: LlmUsage = { calls: 0 };
-    const result = await planner.plan({ text: "describe, read aloud", inputs: [photo] }, { usage });
-    expect(result.tasks).toHaveLength(2);
-    expect(usage.calls).toBe(1);
-    expect(llm.requests[0]?.messages[0]?.content).toContain("at most 3 tasks");
   });
 });

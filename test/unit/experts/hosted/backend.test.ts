@@ -154,7 +154,7 @@ describe("hosted backend over the real InferenceClient", () => {
     if (output.kind !== "detections") throw new Error(output.kind);
     expect(output.detections.map((d) => d.label)).toEqual(["giraffe", "zebra"]);
     expect(output.detections[0]?.box).toEqual({ xmin: 3, ymin: 5, xmax: 28, ymax: 45 });
-    expect(output.image?.name).toBe("object-detection-facebook-detr-resnet-50.png");
+    expect(output.image?.name).toBe("object-detection-annotated.png");
     const drawn = await sharp(output.image?.bytes).metadata();
     expect([drawn.width, drawn.height]).toEqual([64, 48]);
     expect(Buffer.from(output.image?.bytes ?? []).equals(Buffer.from(image.bytes))).toBe(false);
@@ -171,7 +171,7 @@ describe("hosted backend over the real InferenceClient", () => {
 
     const depth = await run("depth-estimation", { image });
     if (depth.kind !== "image") throw new Error(depth.kind);
-    expect(depth.name).toBe("depth-estimation-Intel-dpt-large.png");
+    expect(depth.name).toBe("depth-estimation.png");
     const metadata = await sharp(depth.bytes).metadata();
     expect([metadata.format, metadata.width, metadata.height]).toEqual(["png", 64, 48]);
   });
@@ -202,19 +202,19 @@ describe("hosted backend over the real InferenceClient", () => {
     }
   });
 
-  it("names generated media after the task and model, with real file contents", async () => {
+  it("names generated media after the task, with real file contents", async () => {
     const picture = await run("text-to-image", { text: text("a red fox") });
     const speech = await run("text-to-speech", { text: text("hello") });
     const video = await run("text-to-video", { text: text("a dog running") });
     if (picture.kind !== "image" || speech.kind !== "audio" || video.kind !== "video")
       throw new Error("kinds");
-    expect(picture.name).toBe("text-to-image-stabilityai-stable-diffusion-2-1.png");
+    expect(picture.name).toBe("text-to-image.png");
     expect((await sharp(picture.bytes).metadata()).format).toBe("png");
     expect(speech.mime).toBe("audio/wav");
-    expect(speech.name).toBe("text-to-speech-espnet-kan-bayashi_ljspeech_vits.wav");
+    expect(speech.name).toBe("text-to-speech.wav");
     expect(Buffer.from(speech.bytes.subarray(0, 4)).toString("latin1")).toBe("RIFF");
     expect(video.mime).toBe("video/mp4");
-    expect(video.name).toMatch(/^text-to-video-damo-vilab-text-to-video-ms-1\.7b\.mp4$/);
+    expect(video.name).toBe("text-to-video.mp4");
   });
 
   it("chains speech: what text-to-speech said, speech recognition hears", async () => {

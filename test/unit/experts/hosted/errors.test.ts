@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { isAbortError } from "../../../../src/errors.js";
 import {
-  createHostedBackend,
   errorMessageOf,
   expertErrorFromStatus,
-  type HostedBackend,
   parseRetryAfter,
-} from "../../../../src/experts/hosted/index.js";
+} from "../../../../src/experts/hosted/errors.js";
+import { createHostedBackend, type HostedBackend } from "../../../../src/experts/hosted/index.js";
 import { type ExpertArgs, ExpertError } from "../../../../src/experts/types.js";
 import type { TaskName } from "../../../../src/tasks/index.js";
 import { type FakeHuggingFace, startFakeHuggingFace } from "../../../fakes/hf-server.js";

@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
   mediaTypeOf,
-  outputFileName,
   parseCsv,
   requireMedia,
   tableToColumns,
 } from "../../../../src/experts/hosted/inputs.js";
-import { ExpertError } from "../../../../src/experts/types.js";
+import { ExpertError, outputFileName } from "../../../../src/experts/types.js";
 import { pngImage } from "./fixtures.js";
 
 describe("CSV for tabular-classification", () => {
@@ -43,12 +42,11 @@ describe("CSV for tabular-classification", () => {
 });
 
 describe("media helpers", () => {
-  it("names files after the task and a safe form of the model", () => {
-    expect(outputFileName("object-detection", "facebook/detr-resnet-50", "image/png")).toBe(
-      "object-detection-facebook-detr-resnet-50.png",
-    );
-    expect(outputFileName("text-to-speech", "a/b c", "audio/flac")).toBe("text-to-speech-a-b-c.flac");
-    expect(outputFileName("text-to-video", "x", "video/mp4")).toBe("text-to-video-x.mp4");
+  it("names files after the task and the media type, and says when a file is a drawing on the input", () => {
+    expect(outputFileName("object-detection", "image/png")).toBe("object-detection.png");
+    expect(outputFileName("object-detection", "image/jpeg", true)).toBe("object-detection-annotated.jpg");
+    expect(outputFileName("text-to-speech", "audio/flac")).toBe("text-to-speech.flac");
+    expect(outputFileName("text-to-video", "video/mp4")).toBe("text-to-video.mp4");
   });
 
   it("trusts the bytes over a generic or missing type", async () => {

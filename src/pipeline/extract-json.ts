@@ -3,6 +3,7 @@
  * off at the token limit or add trailing commas; a greedy regex gets each of these wrong, so the
  * answer is scanned for balanced brackets, string-aware, and each balanced span is tried in turn.
  */
+import { shorten } from "../text.js";
 
 export type JsonExtraction = { ok: true; value: unknown } | { ok: false; error: string };
 
@@ -12,50 +13,57 @@ const MAX_ATTEMPTS = 64;
 const FENCE = /```[a-zA-Z0-9_-]*[ \t]*\r?\n([\s\S]*?)```/g;
 
 /**
- * The first JSON value in `raw` that looks like a plan: an array, an object with `tasks`, or a
- * single task object. Fenced code blocks are tried before the surrounding text.
+ * The first JSON value in `raw` that `accept` takes; other JSON values on the way are skipped.
+ * Fenced code blocks are tried before the surrounding text. `noun` names what is wanted in the error
+ * sentence, which is written for the model to read back in a repair call.
+ *
+ * @example
+ * extractJson('Sure! ```json\n[{"id": 1}]\n```', Array.isArray, "list of tasks")
+ * // { ok: true, value: [{ id: 1 }] }
+ * extractJson('{"answer": 42}', Array.isArray, "list of tasks")
+ * // { ok: false, error: 'the answer holds an object with "answer", not a list of tasks' }
  */
-export function extractPlanJson(raw: string): JsonExtraction {
+export function extractJson(raw: string, accept: (value: unknown) => boolean, noun: string): JsonExtraction {
   const texts: string[] = [];
   for (const match of raw.matchAll(FENCE)) if (match[1] !== undefined) texts.push(match[1]);
   texts.push(raw);
 
   const failures: Failure[] = [];
   for (const text of texts) {
-    const found = scan(text);
+    const found = scan(text, accept);
     if (found.ok) return found;
     failures.push(found.failure);
   }
-  return { ok: false, error: describeFailure(failures) };
+  return { ok: false, error: describeFailure(failures, noun) };
 }
 
 type Failure =
   | { kind: "none" }
   | { kind: "truncated" }
   | { kind: "syntax"; detail: string }
-  | { kind: "not-a-plan"; what: string };
+  | { kind: "not-accepted"; what: string };
 
 type ScanResult = { ok: true; value: unknown } | { ok: false; failure: Failure };
 
 /** How bad each failure is for the report: the most telling one wins. */
-const FAILURE_RANK: Record<Failure["kind"], number> = { none: 0, "not-a-plan": 1, syntax: 2, truncated: 3 };
+const FAILURE_RANK: Record<Failure["kind"], number> = { none: 0, "not-accepted": 1, syntax: 2, truncated: 3 };
 
-function describeFailure(failures: Failure[]): string {
+function describeFailure(failures: Failure[], noun: string): string {
   let worst: Failure = { kind: "none" };
   for (const failure of failures) if (FAILURE_RANK[failure.kind] > FAILURE_RANK[worst.kind]) worst = failure;
   switch (worst.kind) {
     case "none":
-      return "the answer contains no JSON; expected a JSON list of tasks";
+      return `the answer contains no JSON; expected a JSON ${noun}`;
     case "truncated":
       return "the JSON in the answer is cut off before its end";
     case "syntax":
       return `the JSON in the answer is not valid (${worst.detail})`;
-    case "not-a-plan":
-      return `the answer holds ${worst.what}, not a list of tasks`;
+    case "not-accepted":
+      return `the answer holds ${worst.what}, not a ${noun}`;
   }
 }
 
-function scan(text: string): ScanResult {
+function scan(text: string, accept: (value: unknown) => boolean): ScanResult {
   let failure: Failure = { kind: "none" };
   let position = 0;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -64,16 +72,16 @@ function scan(text: string): ScanResult {
     const end = balancedEnd(text, start);
     if (end < 0) {
       // An unclosed span that starts like JSON is a cut-off answer: looking inside it would find
-      // an inner `[]` or task object and mistake a fragment for the whole plan.
+      // an inner `[]` or object and mistake a fragment for the whole value.
       if (looksLikeJsonStart(text, start)) return { ok: false, failure: { kind: "truncated" } };
       position = start + 1;
       continue;
     }
     const parsed = parseLenient(text.slice(start, end + 1));
     if (parsed.ok) {
-      if (isPlanShaped(parsed.value)) return { ok: true, value: parsed.value };
-      if (FAILURE_RANK[failure.kind] < FAILURE_RANK["not-a-plan"])
-        failure = { kind: "not-a-plan", what: describeValue(parsed.value) };
+      if (accept(parsed.value)) return { ok: true, value: parsed.value };
+      if (FAILURE_RANK[failure.kind] < FAILURE_RANK["not-accepted"])
+        failure = { kind: "not-accepted", what: describeValue(parsed.value) };
     } else if (FAILURE_RANK[failure.kind] < FAILURE_RANK.syntax) {
       failure = { kind: "syntax", detail: parsed.error };
     }
@@ -162,12 +170,6 @@ function removeTrailingCommas(span: string): string {
   return out;
 }
 
-function isPlanShaped(value: unknown): boolean {
-  if (Array.isArray(value)) return true;
-  if (value === null || typeof value !== "object") return false;
-  return Object.hasOwn(value, "tasks") || Object.hasOwn(value, "task");
-}
-
 function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (typeof value === "object") {
@@ -175,8 +177,4 @@ function describeValue(value: unknown): string {
     return keys.length === 0 ? "an empty object" : `an object with ${keys.map((k) => `"${k}"`).join(", ")}`;
   }
   return `a ${typeof value}`;
-}
-
-function shorten(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
