@@ -10,5 +10,6 @@ const code = await main(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
 });
-// Exit as soon as the output is written: open sockets (keep-alive agents, caches) must not hold the process.
-process.exit(code);
+// Exit as soon as the output is written (pipes can be asynchronous): open sockets (keep-alive
+// agents, caches) must not hold the process.
+process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));

@@ -1,16 +1,18 @@
-import { existsSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { type Config, loadConfig } from "./config/index.js";
+import { type Config, loadConfig, secretValues } from "./config/index.js";
 import { runDoctor } from "./doctor.js";
 import { BotError, errorSummary, isBotError, userMessageOf } from "./errors.js";
-import { createApp, startTerminalChat } from "./main.js";
+import { createLogger, redact } from "./log.js";
+import { type App, createApp, createTerminalChat, llmConfigured, PLATFORM_ADAPTERS } from "./main.js";
 import { listModels } from "./models-report.js";
 import { argValueText } from "./pipeline/arg-value.js";
 import { formatSummary, type PipelineResult } from "./pipeline/index.js";
 import { inputFromFile } from "./pipeline/inputs.js";
 import type { NamedInput } from "./pipeline/types.js";
+import { inspectImage } from "./render/index.js";
 import { describeResource, resourceFiles } from "./tasks/index.js";
 
 export interface CliIo {
@@ -23,8 +25,9 @@ export interface CliIo {
 const USAGE = `Usage: hugginggpt-bot <command> [options]
 
 Commands:
-  start               run the bot: the terminal chat (Discord and Slack adapters come later)
-  chat [--out DIR]    the terminal chat: requests with @file attachments, follow-ups, progress
+  start               run the bot on every configured platform; with none, the terminal chat
+  chat [--out DIR] [--thread NAME]
+                      the terminal chat: /attach files, follow-ups, progress; reads piped input too
   ask "<request>" [--file PATH]... [--out DIR] [--json]
                       run one request through plan → select → execute → respond
   models [TASK]       candidate models per task and where they run
@@ -34,6 +37,12 @@ Commands:
 Configuration comes from the environment and from .env in the current directory (see .env.example).`;
 
 class UsageError extends Error {}
+
+/** node:util parseArgs's own errors (unknown option, missing value) are usage errors too. */
+function isParseArgsError(error: unknown): error is Error {
+  const code: unknown = error instanceof TypeError ? Reflect.get(error, "code") : undefined;
+  return typeof code === "string" && code.startsWith("ERR_PARSE_ARGS_");
+}
 
 /** Loads .env from the working directory; variables already in the environment win. */
 function loadDotEnv(io: CliIo): void {
@@ -48,8 +57,13 @@ async function readInputs(paths: string[], io: CliIo, config: Config): Promise<N
   for (const path of paths) {
     const full = resolve(io.cwd, path);
     const info = await stat(full).catch(() => undefined);
-    if (!info?.isFile()) {
+    if (!info) {
       throw new BotError("input_invalid", `no file at ${path}`, { userMessage: `File not found: ${path}` });
+    }
+    if (!info.isFile()) {
+      throw new BotError("input_invalid", `${path} is not a file`, {
+        userMessage: `${path} is ${info.isDirectory() ? "a folder" : "not a regular file"}, not a file to attach.`,
+      });
     }
     if (info.size > maxBytes) {
       throw new BotError("input_too_large", `${path} is ${info.size} bytes`, {
@@ -60,9 +74,22 @@ async function readInputs(paths: string[], io: CliIo, config: Config): Promise<N
     // Two files of the same name would be one input to the planner; keep both under distinct names.
     for (let n = 2; names.has(name); n += 1) name = `${n}-${basename(full)}`;
     names.add(name);
-    inputs.push(inputFromFile(name, new Uint8Array(await readFile(full)), { maxBytes }));
+    const input = inputFromFile(name, new Uint8Array(await readFile(full)), { maxBytes });
+    // A damaged photo is refused now, before any LLM call is spent on a request about it.
+    if (input.resource.kind === "image") await inspectImage(input.resource.bytes, { name });
+    inputs.push(input);
   }
   return inputs;
+}
+
+/** --out must be a folder or a path where one can be made; checked before any work is paid for. */
+async function checkOutDir(outDir: string, given: string): Promise<void> {
+  const info = await stat(outDir).catch(() => undefined);
+  if (info && !info.isDirectory()) {
+    throw new BotError("input_invalid", `${outDir} is not a directory`, {
+      userMessage: `--out ${given} is a file, not a folder for the results.`,
+    });
+  }
 }
 
 async function writeFiles(result: PipelineResult, outDir: string): Promise<string[]> {
@@ -123,18 +150,168 @@ async function ask(args: string[], io: CliIo): Promise<number> {
       'ask needs a request, e.g. hugginggpt-bot ask "describe this photo" --file photo.jpg',
     );
   const config = loadConfig(io.env);
+  const outDir = resolve(io.cwd, values.out ?? "out");
+  await checkOutDir(outDir, values.out ?? "out");
   const inputs = await readInputs(values.file ?? [], io, config);
-  const app = createApp(config, { env: io.env });
+  // Retries and warnings would mix into what a script reads; only errors are logged unless asked.
+  const logger = createLogger({
+    level: io.env.LOG_LEVEL ? config.LOG_LEVEL : "error",
+    secrets: secretValues(io.env),
+  });
+  const app = createApp(config, { env: io.env, logger });
   try {
     const result = await app.pipeline.run({ text, inputs });
-    const outDir = resolve(io.cwd, values.out ?? "out");
-    const files = await writeFiles(result, outDir);
+    let files: string[] = [];
+    let note = "";
+    try {
+      files = await writeFiles(result, outDir);
+    } catch (error) {
+      // The answer was paid for: print it even when its files cannot be written.
+      note = `Note: the result files could not be written to ${outDir}: ${errorSummary(error)}`;
+      io.stderr(`hugginggpt-bot: ${note}\n`);
+    }
     if (values.json) {
       io.stdout(`${JSON.stringify(jsonReport(result, files, outDir))}\n`);
     } else {
       const fileLines = files.length > 0 ? `\n\nFiles:\n${files.map((file) => `  ${file}`).join("\n")}` : "";
-      io.stdout(`${result.answer}\n\n${formatSummary(result.summary)}${fileLines}\n`);
+      io.stdout(
+        `${result.answer}\n\n${formatSummary(result.summary)}${fileLines}${note ? `\n\n${note}` : ""}\n`,
+      );
     }
+    return 0;
+  } finally {
+    await app.close();
+  }
+}
+
+/** Runs the terminal chat on `app` until its input ends (Ctrl-D, /quit, end of a pipe) and its answers are in. */
+async function runChat(
+  app: App,
+  io: CliIo,
+  options: { out?: string; thread?: string; logFile?: string },
+): Promise<void> {
+  const adapter = createTerminalChat(app, {
+    input: process.stdin,
+    output: process.stdout,
+    cwd: io.cwd,
+    ...(options.out ? { filesDir: resolve(io.cwd, options.out) } : {}),
+    ...(options.thread ? { thread: options.thread } : {}),
+    ...(options.logFile
+      ? { notes: [`Logs go to ${relative(io.cwd, options.logFile) || options.logFile}.`] }
+      : {}),
+  });
+  await adapter.start(app.bot);
+  await adapter.finished;
+  await adapter.stop();
+}
+
+/** Whether the chat runs in a terminal (a prompt and a progress line redrawn in place). */
+function inTerminal(): boolean {
+  return Boolean(process.stdin.isTTY && process.stdout.isTTY);
+}
+
+/**
+ * The app of a terminal chat. Log lines on stderr would land in the middle of the chat's screen, so
+ * in a terminal they go to DATA_DIR/chat.log instead; piped, they stay on stderr.
+ */
+function chatApp(config: Config, io: CliIo): { app: App; logFile?: string; close(): Promise<void> } {
+  if (!inTerminal() || config.LOG_LEVEL === "silent") {
+    const app = createApp(config, { env: io.env });
+    return { app, close: () => app.close() };
+  }
+  const logFile = resolve(io.cwd, config.DATA_DIR, "chat.log");
+  mkdirSync(dirname(logFile), { recursive: true });
+  const descriptor = openSync(logFile, "a");
+  const logger = createLogger({
+    level: config.LOG_LEVEL,
+    secrets: secretValues(io.env),
+    write: (line) => writeSync(descriptor, `${line}\n`),
+  });
+  const app = createApp(config, { env: io.env, logger });
+  return {
+    app,
+    logFile,
+    async close() {
+      await app.close();
+      closeSync(descriptor);
+    },
+  };
+}
+
+async function chat(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { out: { type: "string", short: "o" }, thread: { type: "string", short: "t" } },
+  });
+  const { app, logFile, close } = chatApp(loadConfig(io.env), io);
+  try {
+    await runChat(app, io, { ...values, ...(logFile ? { logFile } : {}) });
+  } finally {
+    await close();
+  }
+  return 0;
+}
+
+/** What `start` says when it has nothing to run: no platform configured and no terminal for the chat. */
+function nothingToStart(config: Config): string {
+  const platforms =
+    PLATFORM_ADAPTERS.length > 0
+      ? PLATFORM_ADAPTERS.map((spec) => `  - ${spec.platform}: set ${spec.needs}`).join("\n")
+      : "  - Discord and Slack: their adapters are not part of this version yet.";
+  const missing = [
+    ...(llmConfigured(config)
+      ? []
+      : [
+          "Planning needs a language model: set OPENAI_API_KEY (or OPENAI_BASE_URL and LLM_MODEL for a local server such as Ollama).",
+        ]),
+    ...(config.HF_TOKEN || config.HF_INFERENCE_ENDPOINT
+      ? []
+      : ["Hosted models need HF_TOKEN (or HF_INFERENCE_ENDPOINT for your own model server)."]),
+  ];
+  return [
+    "No chat platform is configured, and there is no terminal here for the chat.",
+    "",
+    "To run the bot:",
+    '  - in a terminal: hugginggpt-bot chat (or pipe requests into it: echo "draw a cat" | hugginggpt-bot chat)',
+    platforms,
+    ...(missing.length > 0 ? ["", ...missing] : []),
+    "",
+    "Set variables in .env (see .env.example); hugginggpt-bot doctor checks them.",
+  ].join("\n");
+}
+
+/**
+ * `start`: every platform adapter whose credentials are configured, until SIGINT or SIGTERM; with none,
+ * the terminal chat when there is a terminal, else a note of what to configure (exit 0).
+ */
+async function start(args: string[], io: CliIo): Promise<number> {
+  parseArgs({ args, options: {} });
+  const config = loadConfig(io.env);
+  const platforms = PLATFORM_ADAPTERS.filter((spec) => spec.configured(config));
+  if (platforms.length === 0) {
+    if (!process.stdin.isTTY) {
+      io.stdout(`${nothingToStart(config)}\n`);
+      return 0;
+    }
+    const { app, logFile, close } = chatApp(config, io);
+    try {
+      await runChat(app, io, logFile ? { logFile } : {});
+    } finally {
+      await close();
+    }
+    return 0;
+  }
+  const app = createApp(config, { env: io.env });
+  try {
+    const adapters = platforms.map((spec) => spec.create(app));
+    const stopped = new Promise<string>((resolveSignal) => {
+      for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolveSignal(signal));
+    });
+    for (const adapter of adapters) await adapter.start(app.bot);
+    app.logger.info("started", { platforms: adapters.map((adapter) => adapter.platform) });
+    const signal = await stopped;
+    app.logger.info("stopping", { signal });
+    await Promise.all(adapters.map((adapter) => adapter.stop()));
     return 0;
   } finally {
     await app.close();
@@ -149,23 +326,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     switch (command) {
       case "ask":
         return await ask(rest, io);
+      case "chat":
+        return await chat(rest, io);
       case "start":
-      case "chat": {
-        const { values } = parseArgs({ args: rest, options: { out: { type: "string", short: "o" } } });
-        const config = loadConfig(io.env);
-        const app = createApp(config, { env: io.env });
-        try {
-          await startTerminalChat(app, {
-            input: process.stdin,
-            output: process.stdout,
-            cwd: io.cwd,
-            outDir: resolve(io.cwd, values.out ?? "out"),
-          });
-        } finally {
-          await app.close();
-        }
-        return 0;
-      }
+        return await start(rest, io);
       case "models": {
         const config = loadConfig(io.env);
         const app = createApp(config, { env: io.env });
@@ -192,12 +356,19 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof TypeError && "code" in error)) {
-      io.stderr(`hugginggpt-bot: ${error.message}\n\n${USAGE}\n`);
+    const secrets = secretValues(io.env);
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      io.stderr(`hugginggpt-bot: ${redact(errorSummary(error), secrets)}\n\n${USAGE}\n`);
       return 2;
     }
-    io.stderr(`hugginggpt-bot: ${isBotError(error) ? userMessageOf(error) : errorSummary(error)}\n`);
-    if (io.env.LOG_LEVEL === "debug" && error instanceof Error) io.stderr(`${error.stack ?? ""}\n`);
+    const hint =
+      isBotError(error) && error.code === "llm_unavailable"
+        ? " (hugginggpt-bot doctor checks the setup)"
+        : "";
+    const line = isBotError(error) ? `${userMessageOf(error)}${hint}` : errorSummary(error);
+    io.stderr(`hugginggpt-bot: ${redact(line, secrets)}\n`);
+    if (io.env.LOG_LEVEL === "debug" && error instanceof Error)
+      io.stderr(`${redact(error.stack ?? "", secrets)}\n`);
     return 1;
   }
 }

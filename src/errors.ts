@@ -16,6 +16,7 @@ export type ErrorCode =
   | "fetch_failed"
   | "cancelled"
   | "rate_limited"
+  | "queue_full"
   | "internal";
 
 const DEFAULT_USER_MESSAGES: Record<ErrorCode, string> = {
@@ -31,6 +32,7 @@ const DEFAULT_USER_MESSAGES: Record<ErrorCode, string> = {
   fetch_failed: "A file could not be downloaded.",
   cancelled: "The request was cancelled.",
   rate_limited: "Too many requests right now. Please try again shortly.",
+  queue_full: "I am too busy to take this request right now. Please try again in a few minutes.",
   internal: "Something went wrong on my side.",
 };
 

@@ -1,6 +1,16 @@
-import { type ConsoleChatOptions, runConsoleChat } from "../adapters/console/chat.js";
+import { resolve } from "node:path";
+import type { Readable, Writable } from "node:stream";
+import {
+  type ConsoleAdapter,
+  createConsoleAdapter,
+  defaultConsoleThread,
+} from "../adapters/console/index.js";
+import { COMMANDS } from "../commands/index.js";
 import type { Config } from "./config/index.js";
 import { secretValues } from "./config/index.js";
+import { type Bot, type BotOptions, createBot } from "./core/bot.js";
+import { botSettingsFrom } from "./core/settings.js";
+import type { Adapter, Platform } from "./core/types.js";
 import { BotError } from "./errors.js";
 import { createHostedBackend } from "./experts/hosted/index.js";
 import { createLlmBackend } from "./experts/llm.js";
@@ -9,12 +19,13 @@ import type { LlmClient } from "./llm/types.js";
 import { createLogger, type Logger } from "./log.js";
 import { createModelCatalog } from "./models/index.js";
 import type { ModelCatalog } from "./models/types.js";
+import { listModels } from "./models-report.js";
 import { createGuardedFetch } from "./net/index.js";
 import { createPipeline, type Pipeline, type PipelineSettings } from "./pipeline/index.js";
 import { inputFromFile } from "./pipeline/inputs.js";
 import type { Backends } from "./pipeline/select.js";
 import { inspectImage } from "./render/index.js";
-import { createStorage, type Storage } from "./storage/index.js";
+import { createStorageFromConfig, type Storage } from "./storage/index.js";
 import type { InputKind, Resource } from "./tasks/index.js";
 import { resourceAs } from "./tasks/index.js";
 
@@ -26,6 +37,12 @@ export interface App {
   backends: Backends;
   pipeline: Pipeline;
   storage: Storage;
+  /**
+   * The bot loop over this app's pipeline and storage, with the commands of commands/: what every
+   * adapter is started with. Made on first use, so `ask` and `models` never build it.
+   */
+  readonly bot: Bot;
+  /** Closes the bot (if it was made: queued requests withdrawn, running ones aborted), then storage. */
   close(): Promise<void>;
 }
 
@@ -61,7 +78,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const logger =
     options.logger ??
     createLogger({ level: config.LOG_LEVEL, secrets: secretValues(options.env ?? process.env) });
-  const storage = options.storage ?? createStorage();
+  // Redis when REDIS_URL is set, else the SQLite file in DATA_DIR; calls fall back to memory while it is down.
+  const storage = options.storage ?? createStorageFromConfig(config, logger);
   const maxBytes = config.MAX_FILE_MB * 1024 * 1024;
 
   const llm = llmConfigured(config)
@@ -133,7 +151,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     },
   });
 
-  return {
+  let bot: Bot | undefined;
+  const app: App = {
     config,
     logger,
     llm,
@@ -141,11 +160,76 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     backends,
     pipeline,
     storage,
-    close: () => storage.close(),
+    get bot() {
+      bot ??= createAppBot(app);
+      return bot;
+    },
+    async close() {
+      await bot?.close();
+      await storage.close();
+    },
   };
+  return app;
 }
 
-/** The terminal chat on this app: the one place where src/ reaches an adapter. */
-export function startTerminalChat(app: App, options: ConsoleChatOptions): Promise<void> {
-  return runConsoleChat(app, options);
+/**
+ * A bot on an app's pipeline, storage and configuration; `overrides` replace parts (a test's clock,
+ * a scripted pipeline). `app.bot` is this with no overrides.
+ */
+export function createAppBot(app: App, overrides: Partial<BotOptions> = {}): Bot {
+  return createBot({
+    pipeline: app.pipeline,
+    storage: app.storage,
+    settings: botSettingsFrom(app.config),
+    logger: app.logger,
+    commands: COMMANDS,
+    listModels: (task) => listModels(app, task),
+    ...overrides,
+  });
+}
+
+/**
+ * A chat platform `start` can run: what it needs to be configured, and how it is made. The Discord and
+ * Slack adapters register here; `start` runs every configured one, or else the terminal chat.
+ */
+export interface PlatformAdapterSpec {
+  platform: Platform;
+  /** What to set, for the message `start` prints when nothing is configured ("DISCORD_TOKEN"). */
+  needs: string;
+  configured(config: Config): boolean;
+  create(app: App): Adapter;
+}
+
+/** Every chat platform the bot can run on besides the terminal (none yet: Discord and Slack come next). */
+export const PLATFORM_ADAPTERS: readonly PlatformAdapterSpec[] = [];
+
+export interface TerminalChatOptions {
+  input: Readable;
+  output: Writable;
+  cwd: string;
+  /** Where result files go (`<dir>/<request id>/…`); default `DATA_DIR/files`. */
+  filesDir?: string;
+  /** A named conversation of its own instead of the terminal's default one. */
+  thread?: string;
+  /** More lines for the start of the chat (where the logs go). */
+  notes?: string[];
+}
+
+/** The terminal chat on this app, to start with `app.bot`: the one place where src/ reaches an adapter. */
+export function createTerminalChat(app: App, options: TerminalChatOptions): ConsoleAdapter {
+  const notes = app.llm
+    ? []
+    : [
+        "Note: no language model is configured, so requests cannot be planned yet. Set OPENAI_API_KEY (or OPENAI_BASE_URL and LLM_MODEL for a local server such as Ollama) in .env.",
+      ];
+  return createConsoleAdapter({
+    input: options.input,
+    output: options.output,
+    cwd: options.cwd,
+    filesDir: options.filesDir ?? resolve(options.cwd, app.config.DATA_DIR, "files"),
+    maxFileBytes: app.config.MAX_FILE_MB * 1024 * 1024,
+    ...(options.thread ? { thread: defaultConsoleThread(options.thread) } : {}),
+    notes: [...notes, ...(options.notes ?? [])],
+    logger: app.logger.child({ platform: "console" }),
+  });
 }

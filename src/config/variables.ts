@@ -33,6 +33,18 @@ const positiveInt = (max: number) =>
     .min(1, "must be at least 1")
     .max(max, `must be at most ${max}`);
 
+const wholeNumber = (max: number) =>
+  z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(0, "must be 0 or more")
+    .max(max, `must be at most ${max}`);
+/** A comma- or space-separated list of ids; unset or empty is the empty list. */
+const idList = z
+  .string()
+  .optional()
+  .transform((value) => (value ?? "").split(/[\s,]+/).filter((id) => id.length > 0));
+
 function variable<S extends z.ZodType>(spec: Variable<S>): Variable<S> {
   return spec;
 }
@@ -150,12 +162,95 @@ export const VARIABLES = {
     secret: false,
     schema: positiveInt(1024),
   }),
+  DOWNLOAD_TIMEOUT_SECONDS: variable({
+    name: "DOWNLOAD_TIMEOUT_SECONDS",
+    description: "How long downloading one attachment from the chat platform may take.",
+    default: "30",
+    secret: false,
+    schema: positiveInt(600),
+  }),
+  ALLOWED_WORKSPACES: variable({
+    name: "ALLOWED_WORKSPACES",
+    description:
+      "Comma-separated Discord server or Slack workspace ids the bot answers in (empty: all). When set, direct messages outside a workspace are refused.",
+    secret: false,
+    schema: idList,
+  }),
+  ALLOWED_CHANNELS: variable({
+    name: "ALLOWED_CHANNELS",
+    description: "Comma-separated channel ids the bot answers in (empty: all).",
+    secret: false,
+    schema: idList,
+  }),
+  RATE_LIMIT_REQUESTS: variable({
+    name: "RATE_LIMIT_REQUESTS",
+    description: "Requests one user may make per rate-limit window (0: no limit).",
+    default: "10",
+    secret: false,
+    schema: wholeNumber(10_000),
+  }),
+  RATE_LIMIT_WINDOW_SECONDS: variable({
+    name: "RATE_LIMIT_WINDOW_SECONDS",
+    description: "The rate-limit window, in seconds.",
+    default: "60",
+    secret: false,
+    schema: positiveInt(86_400),
+  }),
+  MAX_CONCURRENT_REQUESTS: variable({
+    name: "MAX_CONCURRENT_REQUESTS",
+    description:
+      "Requests whose pipelines run at the same time; the others wait in a queue and are told their place.",
+    default: "4",
+    secret: false,
+    schema: positiveInt(256),
+  }),
+  MAX_QUEUED_REQUESTS: variable({
+    name: "MAX_QUEUED_REQUESTS",
+    description: "Requests that may wait in the queue; beyond that a user is told to try again later.",
+    default: "50",
+    secret: false,
+    schema: wholeNumber(10_000),
+  }),
+  MEMORY_TURNS: variable({
+    name: "MEMORY_TURNS",
+    description: "Earlier turns of a thread kept for follow-ups (0: no conversation memory).",
+    default: "10",
+    secret: false,
+    schema: wholeNumber(100),
+  }),
+  MEMORY_MB: variable({
+    name: "MEMORY_MB",
+    description:
+      "Largest conversation memory of one thread, result files included, in MB; the oldest turns go first.",
+    default: "20",
+    secret: false,
+    schema: positiveInt(1024),
+  }),
+  MEMORY_TTL_HOURS: variable({
+    name: "MEMORY_TTL_HOURS",
+    description: "How long each turn of a thread's conversation memory is kept, in hours.",
+    default: "168",
+    secret: false,
+    schema: positiveInt(87_600),
+  }),
   DATA_DIR: variable({
     name: "DATA_DIR",
     description: "Directory for the bot's data (storage, caches).",
     default: "./data",
     secret: false,
     schema: z.string().trim().min(1),
+  }),
+  REDIS_URL: variable({
+    name: "REDIS_URL",
+    description:
+      "Keep the bot's storage in Redis (redis://[user:password@]host:6379[/db], rediss:// for TLS) instead of a SQLite file in DATA_DIR. While Redis is down the bot keeps answering from memory.",
+    secret: true,
+    schema: z
+      .string()
+      .trim()
+      .url("must be a URL such as redis://localhost:6379")
+      .refine((value) => /^rediss?:\/\//i.test(value), "must start with redis:// or rediss://")
+      .optional(),
   }),
   LOG_LEVEL: variable({
     name: "LOG_LEVEL",

@@ -77,7 +77,12 @@ export type Disposition =
   | { status: "duplicate" }
   | { status: "ignored"; reason: "bot" | "not-allowed" | "empty" }
   | { status: "rate-limited"; retryAfterMs: number }
-  | { status: "command"; command: string };
+  | { status: "command"; command: string }
+  /** Refused with a notice already sent to the user (`message` is that notice). */
+  | { status: "refused"; reason: RefusalReason; message: string };
+
+/** Why an admitted request (not a bot, allowed, not a redelivery) was refused: the user is told. */
+export type RefusalReason = "queue-full" | "attachment-too-large" | "shutting-down";
 
 /** The bot as adapters see it. */
 export interface BotHandle {
@@ -103,4 +108,66 @@ export interface Adapter {
   readonly platform: Platform;
   start(bot: BotHandle): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** The type of a command option: adapters map it to their own (Discord's String and Attachment options). */
+export type CommandOptionType = "string" | "attachment";
+
+/** One option of a command, as a slash command declares it. */
+export interface CommandOption {
+  name: string;
+  description: string;
+  type: CommandOptionType;
+  required: boolean;
+}
+
+/** The values of a command's options, by name: text for string options, files for attachment options. */
+export type CommandOptions = Record<string, string | Attachment | undefined>;
+
+/** What a command can ask of the bot: the bot implements it, commands only call it. */
+export interface BotServices {
+  /** Queues a request for the pipeline, with every check a typed message gets (rate limit, queue bound). */
+  submit(request: Request, target: ReplyTarget): Promise<Disposition>;
+  /** Aborts the thread's running request and withdraws its queued ones. */
+  cancel(request: Request): CancelOutcome;
+  /** Clears the thread's conversation memory. */
+  forget(request: Request): Promise<void>;
+  /** The candidates of a task and where they run (the `models` command's text). */
+  listModels(task: string): Promise<string>;
+}
+
+/** What a cancel found to stop in a thread. */
+export interface CancelOutcome {
+  running: boolean;
+  queued: number;
+}
+
+/** Everything a command handler gets. */
+export interface CommandContext {
+  request: Request;
+  target: ReplyTarget;
+  options: CommandOptions;
+  bot: BotServices;
+  /** Every registered command (for `help`). */
+  commands: readonly CommandDefinition[];
+}
+
+/**
+ * A platform-neutral command (`ask`, `tasks`, `models`, `forget`, `help`, `cancel`). Adapters translate
+ * the definition (Discord slash commands, Slack slash commands); the bot also routes a message whose
+ * text is exactly the command word (and what `parseText` accepts) to it.
+ */
+export interface CommandDefinition {
+  name: string;
+  description: string;
+  options: readonly CommandOption[];
+  /** Other words that run this command when typed alone ("stop" for cancel). */
+  aliases?: readonly string[];
+  /**
+   * The options from the words typed after the command word, or undefined when the message is not
+   * this command but an ordinary request ("models for my cat photo"). Without it, only the bare word
+   * is the command.
+   */
+  parseText?(rest: string): CommandOptions | undefined;
+  run(context: CommandContext): Promise<void>;
 }

@@ -197,23 +197,63 @@ describe("hugginggpt-bot ask, end to end through the CLI", () => {
     expect(run.stderr).toContain("photo.jpg is named like an image but its content is a text file");
   });
 
-  it("reports a truncated image in the answer and the summary, with exit 0", async () => {
-    llm.route((body) =>
-      stageOf(body) === "plan"
-        ? '[{"id":1,"task":"object-detection","dep":[],"args":{"image":"truncated.jpg"}}]'
-        : { status: 500, message: "answer model down" },
+  it("refuses a truncated photo before any LLM call", async () => {
+    const run = await runCli(["ask", "what is here?", "-f", "truncated.jpg", "--json"], { env, cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(
+      "hugginggpt-bot: truncated.jpg is not a readable image (the file is truncated or damaged).\n",
     );
-    const run = await runCli(["ask", "what is here?", "-f", "truncated.jpg", "--json"], {
-      env: { ...env, LLM_TIMEOUT_SECONDS: "5" },
+    expect(llm.requests).toHaveLength(0);
+  });
+
+  it("refuses a folder as --file and a file as --out before any work", async () => {
+    const folder = await runCli(["ask", "describe", "--file", "."], { env, cwd: dir });
+    expect(folder.code).toBe(1);
+    expect(folder.stderr).toBe("hugginggpt-bot: . is a folder, not a file to attach.\n");
+    const out = await runCli(["ask", "describe", "--file", "real.jpg", "--out", "notes.txt"], {
+      env,
       cwd: dir,
-      timeoutMs: 60_000,
+    });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toBe("hugginggpt-bot: --out notes.txt is a file, not a folder for the results.\n");
+    expect(llm.requests).toHaveLength(0);
+  });
+
+  it("prints the answer even when its files cannot be written", async () => {
+    llm.route((body) => {
+      if (stageOf(body) === "plan")
+        return '[{"id":1,"task":"object-detection","dep":[],"args":{"image":"real.jpg"}}]';
+      return "Objects found.";
+    });
+    const run = await runCli(["ask", "detect", "-f", "real.jpg", "--out", "notes.txt/sub"], {
+      env,
+      cwd: dir,
     });
     expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout) as AskReport;
-    expect(report.tasks[0]?.status).toBe("failed");
-    expect(report.tasks[0]?.error).toContain("truncated.jpg is not a readable image");
-    expect(report.answer).toContain("truncated.jpg is not a readable image");
-    expect(report.summary.notes.join(" ")).toContain("without the LLM");
+    expect(run.stdout).toContain("Objects found.");
+    expect(run.stdout).toContain("the result files could not be written");
+  });
+
+  it("keeps retries and warnings out of stderr unless LOG_LEVEL asks for them", async () => {
+    llm.enqueue({ status: 503, retryAfterSeconds: 0 });
+    llm.route((body) => (stageOf(body) === "plan" ? "[]" : "Hi!"));
+    const { LOG_LEVEL: _level, ...quiet } = env;
+    const run = await runCli(["ask", "hi", "--json"], { env: quiet, cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe("");
+    expect(JSON.parse(run.stdout).answer).toBe("Hi!");
+  });
+
+  it("points at doctor when the LLM cannot be reached, and never echoes a key", async () => {
+    const run = await runCli(["ask", "hi"], {
+      env: { ...env, OPENAI_BASE_URL: "http://127.0.0.1:9/v1", OPENAI_API_KEY: "sk-proj-abcdef123456" },
+      cwd: dir,
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("could not be reached");
+    expect(run.stderr).toContain("hugginggpt-bot doctor");
+    expect(run.stderr).not.toContain("sk-proj-abcdef123456");
   });
 
   it("fails clearly when no LLM is configured", async () => {
