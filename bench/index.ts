@@ -1,8 +1,9 @@
 /**
- * `npm run bench`: the four benches of the issue, one after the other in this process, printed as one
+ * `npm run bench`: the five benches of the issue, one after the other in this process, printed as one
  * table. Benches inform and tests judge, so the exit code is 0 whatever the figures say; a bench that
  * throws shows up as an "error" row and the others still run.
  */
+import { benchBotLoad } from "./bot-load.js";
 import { benchCriticalPath } from "./critical-path.js";
 import type { BenchFigure } from "./harness.js";
 import { benchLlmCalls } from "./llm-calls.js";
@@ -23,6 +24,7 @@ const BENCHES: Array<{ name: string; run: () => Promise<BenchFigure[]> }> = [
   { name: "llm-calls", run: () => benchLlmCalls() },
   { name: "critical-path", run: () => benchCriticalPath() },
   { name: "overhead", run: () => benchOverhead() },
+  { name: "bot-load", run: () => benchBotLoad() },
 ];
 
 /** Whether a value meets a target written as "< 30 ms", "≤ 1.10", "≥ 5" (the unit is ignored). */

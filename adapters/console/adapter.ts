@@ -340,6 +340,17 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAda
       if (!interactive) await bot.idle();
     }
     quitting = true;
+    if (pendingAttachments.length > 0) {
+      // A script that ends with `/attach` lines: say so rather than drop the files without a word.
+      const names = pendingAttachments.map((file) => file.name);
+      const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+      say(
+        names.length === 1
+          ? `${list} was attached, but no request came after it, so it was not sent.`
+          : `${list} were attached, but no request came after them, so they were not sent.`,
+      );
+      pendingAttachments = [];
+    }
     if (activeProgress.size > 0 && interactive) say("Waiting for the pending answers (Ctrl-C leaves now)…");
     await bot.idle();
     resolveFinished();

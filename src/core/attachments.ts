@@ -2,6 +2,7 @@ import { BotError, isAbortError, isBotError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { inputFromFile } from "../pipeline/inputs.js";
 import type { NamedInput } from "../pipeline/types.js";
+import { untilAborted } from "../time.js";
 import { type Clock, formatWait, timeoutSignal } from "./clock.js";
 import type { Attachment } from "./types.js";
 
@@ -64,7 +65,11 @@ export async function downloadAttachments(
       const name = names[index] ?? attachment.name;
       const timeout = timeoutSignal(options.clock, options.timeoutMs, options.signal);
       try {
-        const bytes = await attachment.fetch({ signal: timeout.signal, maxBytes: options.maxBytes });
+        // Raced with the signal: a platform client that ignores it must not hold the thread forever.
+        const bytes = await untilAborted(
+          attachment.fetch({ signal: timeout.signal, maxBytes: options.maxBytes }),
+          timeout.signal,
+        );
         return inputFromFile(name, bytes, { maxBytes: options.maxBytes });
       } catch (error) {
         if (options.signal.aborted) throw options.signal.reason ?? error;

@@ -155,7 +155,8 @@ export function createBot(options: BotOptions): Bot {
    * turn is being written clears that turn too, and the next request reads only after the forget.
    */
   const memoryOrder = new KeyedQueue();
-  const recentEvents = new Set<string>();
+  /** Event ids seen by this process, with when each may be forgotten (oldest first). */
+  const recentEvents = new Map<string, number>();
   /** Waiting jobs over all threads, oldest first. */
   const waiting: Job[] = [];
   /** The running job of each thread (one per thread at most). */
@@ -208,10 +209,14 @@ export function createBot(options: BotOptions): Bot {
   /** True the second time an event id is seen. Storage failing is logged and the message let through. */
   async function seenBefore(request: Request, log: Logger): Promise<boolean> {
     const key = `${request.platform}:${request.eventId}`;
-    if (recentEvents.has(key)) return true;
-    recentEvents.add(key);
+    const now = clock.now();
+    const until = recentEvents.get(key);
+    if (until !== undefined && until > now) return true;
+    // Deleted first so that a re-added id moves to the end: the map stays oldest first.
+    recentEvents.delete(key);
+    recentEvents.set(key, now + settings.dedupeTtlMs);
     if (recentEvents.size > RECENT_EVENTS_KEPT) {
-      const oldest = recentEvents.values().next().value;
+      const oldest = recentEvents.keys().next().value;
       if (oldest !== undefined) recentEvents.delete(oldest);
     }
     try {

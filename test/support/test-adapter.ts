@@ -214,6 +214,8 @@ export function testAttachment(options: {
   mime?: string;
   /** Never answers until the signal aborts (a stalled CDN). */
   hang?: boolean;
+  /** Never answers at all, abort or not (a platform client that ignores the signal). */
+  deaf?: boolean;
 }): Attachment & { fetchCalls: number } {
   const bytes = options.bytes ?? new Uint8Array();
   const attachment = {
@@ -224,6 +226,7 @@ export function testAttachment(options: {
     fetchCalls: 0,
     fetch({ signal }: { signal: AbortSignal; maxBytes: number }): Promise<Uint8Array> {
       attachment.fetchCalls += 1;
+      if (options.deaf) return new Promise<Uint8Array>(() => undefined);
       if (!options.hang) return Promise.resolve(bytes);
       return new Promise((_resolve, reject) => {
         if (signal.aborted) reject(signal.reason);

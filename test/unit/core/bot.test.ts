@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { defaultBotSettings } from "../../../src/core/settings.js";
 import { BotError } from "../../../src/errors.js";
 import { createLogger } from "../../../src/log.js";
 import type { PipelineRequest } from "../../../src/pipeline/types.js";
@@ -39,6 +40,18 @@ describe("the bot loop: admission", () => {
     const second = await startBot({ storage });
     expect(await second.adapter.send({ text: "hello", eventId: "Ev1" })).toEqual({ status: "duplicate" });
     expect(second.pipeline.calls).toHaveLength(0);
+  });
+
+  it("remembers an event id for the dedupe window (24 h), then takes it as new", async () => {
+    expect(defaultBotSettings().dedupeTtlMs).toBe(24 * 3_600_000);
+    const { adapter, bot, pipeline } = await startBot({ settings: { dedupeTtlMs: 50 } });
+    expect(await adapter.send({ text: "hello", eventId: "Ev2" })).toMatchObject({ status: "accepted" });
+    expect(await adapter.send({ text: "hello", eventId: "Ev2" })).toEqual({ status: "duplicate" });
+    await bot.idle();
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(await adapter.send({ text: "hello", eventId: "Ev2" })).toMatchObject({ status: "accepted" });
+    await bot.idle();
+    expect(pipeline.calls).toHaveLength(2);
   });
 
   it("drops concurrent deliveries of one event", async () => {
@@ -431,6 +444,31 @@ describe("the bot loop: attachments", () => {
     expect(adapter.progress()[0]?.finished?.text).toMatch(/^✗ Failed after 30\.0 s/);
   });
 
+  it("gives up on a download that ignores its signal when its time is up, and on a cancel", async () => {
+    const clock = createManualClock();
+    const { adapter, bot, pipeline } = await startBot({ clock, settings: { downloadTimeoutMs: 30_000 } });
+    await adapter.send({
+      text: "what is this?",
+      thread: "timeout",
+      attachments: [testAttachment({ name: "photo.png", deaf: true })],
+    });
+    await adapter.send({
+      text: "and this?",
+      thread: "cancel",
+      attachments: [testAttachment({ name: "photo.png", deaf: true })],
+    });
+    await settle();
+    await adapter.send({ text: "cancel", thread: "cancel" });
+    await clock.advance(30_000);
+    await bot.idle();
+    expect(pipeline.calls).toHaveLength(0);
+    expect(adapter.notices("timeout")).toEqual([
+      "Downloading photo.png took longer than 30 seconds, so I gave up on it. Nothing was run: please send the request again with files I can use.",
+    ]);
+    expect(adapter.notices("cancel")).toEqual(["Stopped the running request."]);
+    expect(adapter.progress("cancel")[0]?.finished?.text).toMatch(/^✗ Cancelled after 0\.0 s/);
+  });
+
   it("turns attachments into named inputs, the kind read from the bytes", async () => {
     const { adapter, bot, pipeline } = await startBot();
     const photo = testAttachment({ name: "photo.png", bytes: PNG_BYTES });
@@ -516,6 +554,31 @@ describe("the bot loop: replies and errors", () => {
     expect(mine).toEqual(["request accepted", "request started", "request answered"]);
     const answered = lines.find((line) => messageOf(line) === "request answered");
     expect(answered?.ms).toMatchObject({ queue: expect.any(Number), stages: { total: 3 } });
+  });
+
+  it("keeps keys and tokens out of its logs, also when they are in a failure's message", async () => {
+    const configured = "my-llm-server-key-7f3a9c";
+    const hfToken = "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";
+    const raw: string[] = [];
+    const logger = createLogger({ level: "debug", secrets: [configured], write: (line) => raw.push(line) });
+    const { adapter, bot } = await startBot({
+      extra: { logger },
+      script: () => {
+        throw new Error(`401 from https://router.example/v1 with ${configured} and ${hfToken}`);
+      },
+    });
+    await adapter.send({ text: "hello", id: "req-secret" });
+    await bot.idle();
+    const failed = raw
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => line.msg === "request failed");
+    expect(failed).toMatchObject({
+      request: "req-secret",
+      error: "401 from https://router.example/v1 with [redacted] and [redacted]",
+    });
+    expect(raw.join("\n")).not.toContain(configured);
+    expect(raw.join("\n")).not.toContain(hfToken);
+    expect(adapter.notices()).toEqual(["Something went wrong on my side."]);
   });
 });
 

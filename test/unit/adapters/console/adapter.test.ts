@@ -4,7 +4,13 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ConsoleAdapterOptions, createConsoleAdapter } from "../../../../adapters/console/index.js";
+import { COMMANDS } from "../../../../commands/index.js";
+import { createBot } from "../../../../src/core/bot.js";
+import { defaultBotSettings } from "../../../../src/core/settings.js";
 import type { BotHandle, Disposition, ReplyTarget, Request } from "../../../../src/core/types.js";
+import { createStorage } from "../../../../src/storage/index.js";
+import { scriptedPipeline, untilAborted } from "../../core/helpers.js";
+import { waitFor } from "../../storage/capture.js";
 
 /** A bot that answers every request at once with a fixed reply and a file, and records what it got. */
 function fakeBot(options: { refuse?: (request: Request) => Disposition | undefined } = {}) {
@@ -136,6 +142,20 @@ describe("the terminal chat adapter", () => {
     expect(transcript).toContain('Answer to "describe it" (3)');
   });
 
+  it("says so when the input ends with files attached and no request after them", async () => {
+    const { bot, received } = fakeBot();
+    const one = await chat("draw a cat\n/attach cat.png\n", bot);
+    expect(received.map((request) => request.text)).toEqual(["draw a cat"]);
+    expect(one).toContain("cat.png was attached, but no request came after it, so it was not sent.");
+    await writeFile(join(dir, "dog.png"), new Uint8Array([4, 5]));
+    const two = await chat("/attach cat.png\n/attach dog.png\n/quit\nnever read\n", fakeBot().bot);
+    expect(two).toContain(
+      "cat.png and dog.png were attached, but no request came after them, so they were not sent.",
+    );
+    const none = await chat("/attach cat.png\n/detach\n", fakeBot().bot);
+    expect(none).not.toContain("no request came after");
+  });
+
   it("refuses a missing or oversized file with a clear message and goes on", async () => {
     const { bot, received } = fakeBot();
     const transcript = await chat(
@@ -263,6 +283,49 @@ describe("the terminal chat adapter", () => {
     const transcript = await chat("hello\n", bot);
     expect(transcript).toContain("Sorry: Something went wrong on my side.");
     expect(transcript).not.toContain("secret");
+  });
+
+  it("on a terminal, Ctrl-C cancels the running request through the bot, and leaves when nothing runs", async () => {
+    const pipeline = scriptedPipeline((request) => untilAborted(request.signal));
+    const bot = createBot({
+      pipeline,
+      storage: createStorage(),
+      settings: defaultBotSettings(),
+      commands: COMMANDS,
+    });
+    const stdin = Object.assign(new PassThrough(), { isTTY: true });
+    const stdout = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
+    let transcript = "";
+    stdout.on("data", (chunk: Buffer) => {
+      transcript += chunk.toString("utf8");
+    });
+    const adapter = createConsoleAdapter({
+      input: stdin,
+      output: stdout,
+      interactive: true,
+      cwd: dir,
+      filesDir: join(dir, "files-ctrl-c"),
+      maxFileBytes: 4096,
+      thread: "console:ctrl-c",
+    });
+    await adapter.start(bot);
+    stdin.write("draw a very slow cat\r");
+    await waitFor(() => pipeline.calls.length === 1, 5_000, "the pipeline to start");
+    const signal = pipeline.calls[0]?.signal;
+    expect(signal?.aborted).toBe(false);
+
+    stdin.write("\u0003");
+    await waitFor(() => transcript.includes("Stopped the running request."), 5_000, "the cancel notice");
+    expect(signal?.aborted).toBe(true);
+    expect(transcript).toContain("^C");
+    expect(transcript).toMatch(/✗ Cancelled after \d+\.\d s/);
+    await bot.idle();
+
+    // Nothing runs now: a second Ctrl-C leaves the chat.
+    stdin.write("\u0003");
+    await adapter.finished;
+    await adapter.stop();
+    expect(pipeline.calls).toHaveLength(1);
   });
 
   it("redraws one progress line in place on a terminal", async () => {
