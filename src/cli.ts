@@ -6,7 +6,14 @@ import { type Config, loadConfig, secretValues } from "./config/index.js";
 import { runDoctor } from "./doctor.js";
 import { BotError, errorSummary, isBotError, userMessageOf } from "./errors.js";
 import { createLogger, redact } from "./log.js";
-import { type App, createApp, createTerminalChat, llmConfigured, PLATFORM_ADAPTERS } from "./main.js";
+import {
+  type App,
+  createApp,
+  createTerminalChat,
+  deployDiscordCommands,
+  llmConfigured,
+  PLATFORM_ADAPTERS,
+} from "./main.js";
 import { listModels } from "./models-report.js";
 import { argValueText } from "./pipeline/arg-value.js";
 import { formatSummary, type PipelineResult } from "./pipeline/index.js";
@@ -31,6 +38,8 @@ Commands:
   ask "<request>" [--file PATH]... [--out DIR] [--json]
                       run one request through plan → select → execute → respond
   models [TASK]       candidate models per task and where they run
+  deploy-commands     register the Discord slash commands (globally, or to DISCORD_GUILD_ID); run it
+                      once, and again when the commands change
   doctor              what is configured, what answers, what is missing (with the fix)
   help                this text
 
@@ -318,6 +327,25 @@ async function start(args: string[], io: CliIo): Promise<number> {
   }
 }
 
+/** `deploy-commands`: one idempotent PUT of the slash commands of commands/, globally or to one server. */
+async function deployCommandsCli(args: string[], io: CliIo): Promise<number> {
+  parseArgs({ args, options: {} });
+  const config = loadConfig(io.env);
+  if (!config.DISCORD_TOKEN) {
+    throw new BotError("config_invalid", "DISCORD_TOKEN is not set", {
+      userMessage:
+        "deploy-commands needs DISCORD_TOKEN (the bot token from the Discord Developer Portal, Bot tab) in .env.",
+    });
+  }
+  const result = await deployDiscordCommands({ ...config, DISCORD_TOKEN: config.DISCORD_TOKEN });
+  const where =
+    result.scope === "guild"
+      ? `to server ${config.DISCORD_GUILD_ID} (available now)`
+      : "globally (Discord may take up to an hour to show them everywhere)";
+  io.stdout(`Registered ${result.names.map((name) => `/${name}`).join(", ")} ${where}.\n`);
+  return 0;
+}
+
 /** Runs one command; returns the exit code. Errors become one line on stderr, never a stack. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -340,6 +368,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         }
         return 0;
       }
+      case "deploy-commands":
+        return await deployCommandsCli(rest, io);
       case "doctor": {
         const config = loadConfig(io.env);
         const report = await runDoctor(config);

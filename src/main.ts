@@ -5,6 +5,8 @@ import {
   createConsoleAdapter,
   defaultConsoleThread,
 } from "../adapters/console/index.js";
+import type { DeployResult } from "../adapters/discord/commands.js";
+import { createLazyDiscordAdapter, deployCommandsLazily } from "../adapters/discord/lazy.js";
 import { COMMANDS } from "../commands/index.js";
 import type { Config } from "./config/index.js";
 import { secretValues } from "./config/index.js";
@@ -24,7 +26,7 @@ import { createGuardedFetch } from "./net/index.js";
 import { createPipeline, type Pipeline, type PipelineSettings } from "./pipeline/index.js";
 import { inputFromFile } from "./pipeline/inputs.js";
 import type { Backends } from "./pipeline/select.js";
-import { inspectImage } from "./render/index.js";
+import { fitImage, inspectImage } from "./render/index.js";
 import { createStorageFromConfig, type Storage } from "./storage/index.js";
 import type { InputKind, Resource } from "./tasks/index.js";
 import { resourceAs } from "./tasks/index.js";
@@ -200,8 +202,39 @@ export interface PlatformAdapterSpec {
   create(app: App): Adapter;
 }
 
-/** Every chat platform the bot can run on besides the terminal (none yet: Discord and Slack come next). */
-export const PLATFORM_ADAPTERS: readonly PlatformAdapterSpec[] = [];
+/** Every chat platform the bot can run on besides the terminal. */
+export const PLATFORM_ADAPTERS: readonly PlatformAdapterSpec[] = [
+  {
+    platform: "discord",
+    needs: "DISCORD_TOKEN (then run deploy-commands once)",
+    configured: (config) => config.DISCORD_TOKEN !== undefined,
+    create: (app) =>
+      createLazyDiscordAdapter({
+        token: app.config.DISCORD_TOKEN ?? "",
+        apiUrl: app.config.DISCORD_API_URL,
+        messageContent: app.config.DISCORD_MESSAGE_CONTENT,
+        commands: COMMANDS,
+        maxFileBytes: app.config.MAX_FILE_MB * 1024 * 1024,
+        downloadTimeoutMs: app.config.DOWNLOAD_TIMEOUT_SECONDS * 1000,
+        fitImage: (bytes, maxBytes) => fitImage(bytes, maxBytes),
+        logger: app.logger.child({ platform: "discord" }),
+      }),
+  },
+];
+
+/**
+ * Registers the slash commands of commands/ on Discord (`deploy-commands`): one idempotent PUT,
+ * to DISCORD_GUILD_ID when set, else globally.
+ */
+export function deployDiscordCommands(config: Config & { DISCORD_TOKEN: string }): Promise<DeployResult> {
+  return deployCommandsLazily({
+    token: config.DISCORD_TOKEN,
+    ...(config.DISCORD_APP_ID ? { applicationId: config.DISCORD_APP_ID } : {}),
+    ...(config.DISCORD_GUILD_ID ? { guildId: config.DISCORD_GUILD_ID } : {}),
+    apiUrl: config.DISCORD_API_URL,
+    commands: COMMANDS,
+  });
+}
 
 export interface TerminalChatOptions {
   input: Readable;

@@ -261,6 +261,42 @@ export const VARIABLES = {
       error: "must be debug, info, warn, error or silent",
     }),
   }),
+  DISCORD_TOKEN: variable({
+    name: "DISCORD_TOKEN",
+    description: "Discord bot token (Developer Portal, Bot tab): set it to run the bot on Discord.",
+    secret: true,
+    schema: optionalText,
+  }),
+  DISCORD_APP_ID: variable({
+    name: "DISCORD_APP_ID",
+    description:
+      "Discord application id, for deploy-commands (read from the token's application when unset).",
+    secret: false,
+    schema: optionalText,
+  }),
+  DISCORD_API_URL: variable({
+    name: "DISCORD_API_URL",
+    description:
+      "Discord REST API base URL (the gateway URL is read from it); change it only for a test server.",
+    default: "https://discord.com/api",
+    secret: false,
+    schema: url,
+  }),
+  DISCORD_GUILD_ID: variable({
+    name: "DISCORD_GUILD_ID",
+    description:
+      "Register the slash commands to this Discord server only (instant updates) instead of globally.",
+    secret: false,
+    schema: optionalText,
+  }),
+  DISCORD_MESSAGE_CONTENT: variable({
+    name: "DISCORD_MESSAGE_CONTENT",
+    description:
+      "Ask for the privileged Message Content intent (enable it in the Developer Portal too): follow-ups in the bot's threads without a mention.",
+    default: "false",
+    secret: false,
+    schema: flag,
+  }),
 } as const;
 
 export type VariableName = keyof typeof VARIABLES;

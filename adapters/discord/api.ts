@@ -1,0 +1,120 @@
+/**
+ * The Discord calls the adapter makes, over discord.js's REST client (rate limits and 429s are
+ * queued there): messages in channels and threads, the interaction's original reply and follow-ups,
+ * threads on messages. One small interface, so the reply targets are tested without a network.
+ */
+import { ChannelType, type Client, DiscordAPIError, HTTPError, type RawFile, Routes } from "discord.js";
+import type { OutgoingMessage } from "./render.js";
+
+/** What the reply targets need from Discord. Every method resolves to a message or thread id. */
+export interface DiscordApi {
+  /** A new message in a channel or thread. */
+  post(channelId: string, message: OutgoingMessage): Promise<string>;
+  edit(channelId: string, messageId: string, message: OutgoingMessage): Promise<void>;
+  /** A public thread started on a message; its id (Discord gives it the message's id). */
+  startThread(channelId: string, messageId: string, name: string): Promise<string>;
+  /** Replaces the interaction's original reply (the deferred "thinking…" message); its message id. */
+  editOriginal(applicationId: string, token: string, message: OutgoingMessage): Promise<string>;
+  /** A follow-up message of an interaction; its id. */
+  followUp(applicationId: string, token: string, message: OutgoingMessage): Promise<string>;
+}
+
+/** The JSON body and the multipart files of a message. */
+export function messageBody(message: OutgoingMessage, options: { edit?: boolean } = {}) {
+  const files: RawFile[] = message.files.map((file, index) => ({
+    key: `files[${index}]`,
+    name: file.name,
+    data: Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength),
+    contentType: file.mime,
+  }));
+  const body = {
+    content: message.content,
+    embeds: message.embeds,
+    // Nothing the model writes may ping @everyone, a role or a user.
+    allowed_mentions: { parse: [] as string[] },
+    // On an edit this also replaces earlier attachments (none: the progress text had none).
+    ...(message.files.length > 0 || options.edit
+      ? { attachments: message.files.map((file, index) => ({ id: index, filename: file.name })) }
+      : {}),
+  };
+  return { body, files };
+}
+
+/** The Discord API of a logged-in client. */
+export function createDiscordApi(client: Client): DiscordApi {
+  const rest = client.rest;
+  return {
+    async post(channelId, message) {
+      const { body, files } = messageBody(message);
+      const created = (await rest.post(Routes.channelMessages(channelId), { body, files })) as { id: string };
+      return created.id;
+    },
+    async edit(channelId, messageId, message) {
+      const { body, files } = messageBody(message, { edit: true });
+      await rest.patch(Routes.channelMessage(channelId, messageId), { body, files });
+    },
+    async startThread(channelId, messageId, name) {
+      const channel = client.channels.cache.get(channelId) ?? (await client.channels.fetch(channelId));
+      // Through the channel's thread manager, so that discord.js caches the thread and sees its messages.
+      if (channel?.type === ChannelType.GuildText || channel?.type === ChannelType.GuildAnnouncement) {
+        const thread = await channel.threads.create({
+          name,
+          startMessage: messageId,
+          autoArchiveDuration: 1440,
+        });
+        return thread.id;
+      }
+      const created = (await rest.post(Routes.threads(channelId, messageId), {
+        body: { name, auto_archive_duration: 1440 },
+      })) as { id: string };
+      return created.id;
+    },
+    async editOriginal(applicationId, token, message) {
+      const { body, files } = messageBody(message, { edit: true });
+      const edited = (await rest.patch(Routes.webhookMessage(applicationId, token, "@original"), {
+        body,
+        files,
+        auth: false,
+      })) as { id: string };
+      return edited.id;
+    },
+    async followUp(applicationId, token, message) {
+      const { body, files } = messageBody(message);
+      const created = (await rest.post(Routes.webhook(applicationId, token), {
+        body,
+        files,
+        auth: false,
+      })) as {
+        id: string;
+      };
+      return created.id;
+    },
+  };
+}
+
+/** Discord's JSON error code of a failed call (50013 missing permissions…), if any. */
+export function discordErrorCode(error: unknown): number | undefined {
+  return error instanceof DiscordAPIError && typeof error.code === "number" ? error.code : undefined;
+}
+
+function statusOf(error: unknown): number | undefined {
+  if (error instanceof DiscordAPIError || error instanceof HTTPError) return error.status;
+  return undefined;
+}
+
+/** Discord refused the files as too large: HTTP 413 or error 40005 (request entity too large). */
+export function isTooLarge(error: unknown): boolean {
+  return statusOf(error) === 413 || discordErrorCode(error) === 40005;
+}
+
+/** The bot lacks a permission (50013) or access (50001) in that channel. */
+export function isMissingPermission(error: unknown): boolean {
+  const code = discordErrorCode(error);
+  return code === 50013 || code === 50001;
+}
+
+/** The interaction token no longer works: unknown interaction or webhook, invalid token, expired. */
+export function isInteractionGone(error: unknown): boolean {
+  const code = discordErrorCode(error);
+  return code === 10062 || code === 10015 || code === 50027 || code === 10008 || statusOf(error) === 401;
+}
