@@ -4,6 +4,7 @@
  * the result files fitted to the channel's upload limit (what cannot fit is left out, with a note).
  */
 import type { ReplyFile } from "../../src/core/types.js";
+import { catalogLabel } from "../../src/pipeline/respond.js";
 import type { Summary, SummaryRow } from "../../src/pipeline/types.js";
 
 /** Discord's limits on one message and its embeds. */
@@ -189,19 +190,6 @@ const STATUS: Record<SummaryRow["status"], string> = {
   failed: "❌ failed",
   skipped: "⏭️ skipped",
 };
-
-function catalogLabel(catalog: Summary["catalog"]): string {
-  switch (catalog) {
-    case "hub":
-      return "live Hub listing";
-    case "builtin":
-      return "built-in list";
-    case "mixed":
-      return "Hub listing and built-in list";
-    case "none":
-      return "none needed";
-  }
-}
 
 /** What one embed field says of a task: model, where it ran, time, status (and why it failed). */
 export function taskField(row: SummaryRow): { name: string; value: string } {

@@ -11,7 +11,7 @@ import { type Backends, selectModels } from "./select.js";
 import type { PipelineSettings } from "./settings.js";
 import type { PipelineRequest, PipelineResult, Plan, Selection, Summary, TaskResult } from "./types.js";
 
-export { formatSummary } from "./respond.js";
+export { catalogLabel, formatSummary } from "./respond.js";
 export { DEFAULT_SETTINGS, type PipelineSettings } from "./settings.js";
 export * from "./types.js";
 

@@ -144,7 +144,8 @@ export function formatSummary(summary: Summary): string {
   return [header, ...(lines.length > 0 ? lines : ["  (no task was needed)"]), ...notes].join("\n");
 }
 
-function catalogLabel(catalog: Summary["catalog"]): string {
+/** Where the candidate models came from, in words for summaries. */
+export function catalogLabel(catalog: Summary["catalog"]): string {
   switch (catalog) {
     case "hub":
       return "live Hub listing";
