@@ -125,17 +125,16 @@ function jsonReport(result: PipelineResult, files: string[], outDir: string) {
         Object.entries(task.args).map(([name, value]) => [name, value ? argValueText(value) : undefined]),
       ),
     })),
-    tasks: result.results.map((task) => ({
-      id: task.id,
-      task: task.task,
-      model: task.model ?? null,
-      source: task.source ?? null,
-      status: task.status,
-      ms: task.ms,
-      output: task.output ? describeResource(task.output) : null,
-      files: task.output ? resourceFiles(task.output).map((file) => join(outDir, basename(file.name))) : [],
-      error: task.error ?? null,
-    })),
+    // The summary's rows (id, task, model, source, ms, status), with each task's output and files.
+    tasks: result.summary.tasks.map((row) => {
+      const output = result.results.find((task) => task.id === row.id)?.output;
+      return {
+        ...row,
+        output: output ? describeResource(output) : null,
+        files: output ? resourceFiles(output).map((file) => join(outDir, basename(file.name))) : [],
+        error: row.error ?? null,
+      };
+    }),
     answer: result.answer,
     summary: result.summary,
     files,
