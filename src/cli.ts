@@ -262,10 +262,10 @@ async function chat(args: string[], io: CliIo): Promise<number> {
 
 /** What `start` says when it has nothing to run: no platform configured and no terminal for the chat. */
 function nothingToStart(config: Config): string {
-  const platforms =
-    PLATFORM_ADAPTERS.length > 0
-      ? PLATFORM_ADAPTERS.map((spec) => `  - ${spec.platform}: set ${spec.needs}`).join("\n")
-      : "  - Discord and Slack: their adapters are not part of this version yet.";
+  const platforms = [
+    ...PLATFORM_ADAPTERS.map((spec) => `  - ${spec.platform}: set ${spec.needs}`),
+    "  - slack: its adapter is not part of this version yet.",
+  ].join("\n");
   const missing = [
     ...(llmConfigured(config)
       ? []
