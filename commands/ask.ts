@@ -27,6 +27,6 @@ export const askCommand: CommandDefinition = {
       (value): value is Attachment => typeof value === "object" && value !== null,
     );
     const prompt = typeof options.prompt === "string" ? options.prompt : "";
-    await bot.submit({ ...request, text: prompt, attachments: [...request.attachments, ...files] }, target);
+    return bot.submit({ ...request, text: prompt, attachments: [...request.attachments, ...files] }, target);
   },
 };

@@ -1,5 +1,6 @@
 import type { Config } from "./config/index.js";
 import { VARIABLES } from "./config/index.js";
+import { discordChecks } from "./doctor-discord.js";
 import { errorSummary } from "./errors.js";
 import { createOpenAiLlm } from "./llm/client.js";
 import { llmConfigured } from "./main.js";
@@ -121,6 +122,8 @@ export async function runDoctor(
       );
     }
   }
+
+  checks.push(...(await discordChecks(config, timeoutMs)));
 
   const settings = Object.values(VARIABLES)
     .map((variable) => {

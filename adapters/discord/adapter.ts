@@ -7,13 +7,14 @@ import {
   type Message,
   Partials,
 } from "discord.js";
+import { formatWait } from "../../src/core/clock.js";
 import type {
   Adapter,
   Attachment,
   BotHandle,
   CommandDefinition,
   CommandOptions,
-  ReplyTarget,
+  Disposition,
   Request,
 } from "../../src/core/types.js";
 import { errorSummary } from "../../src/errors.js";
@@ -57,6 +58,46 @@ export interface DiscordAdapterOptions {
 export interface DiscordAdapter extends Adapter {
   /** The logged-in client (undefined before start). */
   readonly client: Client | undefined;
+}
+
+/**
+ * How to end a deferred reply that the bot may have left "thinking…", or undefined when the bot
+ * answers it (accepted: progress follows) or it is not ours to answer (a redelivery).
+ *
+ * Not on the allowlists: the bot is silent in such channels for messages, but a slash command has
+ * already shown a public "thinking…" reply (it must be deferred before the bot is asked, and a
+ * public reply cannot be turned ephemeral afterwards). Deleting it would make the user's command
+ * vanish without a word, which looks like a crash; an ephemeral follow-up right after a deferral
+ * is applied by Discord as an edit of that public reply. So the reply becomes one short line saying
+ * why, and nothing is ever posted in the channel itself. Operators who want no trace at all hide the
+ * commands in those channels (Server Settings → Integrations).
+ */
+export function endingOf(
+  disposition: Disposition,
+  direct: boolean,
+): { text: string; channelFallback: boolean } | undefined {
+  switch (disposition.status) {
+    case "accepted":
+    case "duplicate":
+      return undefined;
+    case "ignored":
+      return disposition.reason === "not-allowed"
+        ? {
+            text: direct ? "I'm not enabled in direct messages." : "I'm not enabled in this channel.",
+            channelFallback: false,
+          }
+        : { text: "Nothing to do.", channelFallback: false };
+    case "rate-limited":
+      // The bot's notice said so already; this is only for when it could not be sent.
+      return {
+        text: `You are over my rate limit. Please try again in ${formatWait(disposition.retryAfterMs)}.`,
+        channelFallback: true,
+      };
+    case "refused":
+      return { text: disposition.message, channelFallback: true };
+    case "command":
+      return { text: "Done.", channelFallback: true };
+  }
 }
 
 /** What the bot can see of a message depends on the Message Content intent, which is privileged. */
@@ -231,7 +272,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     } else if (inThread && channel?.isThread()) {
       conversation = conversations.get(channel.id) ?? channel.id;
     }
-    const target: ReplyTarget = interactionTarget(
+    const target = interactionTarget(
       {
         applicationId: interaction.applicationId,
         token: interaction.token,
@@ -256,7 +297,24 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       attachments: [],
       receivedAt: Date.now(),
     };
-    await bot.command(interaction.commandName, optionsOf(interaction, command), request, target);
+    let disposition: Disposition;
+    try {
+      disposition = await bot.command(
+        interaction.commandName,
+        optionsOf(interaction, command),
+        request,
+        target,
+      );
+    } catch (error) {
+      log.error("the bot could not take a slash command", { error: errorSummary(error) });
+      // Not said in the channel: the bot may not have checked the allowlists.
+      await target.settle("Something went wrong on my side. Please try again.", { channelFallback: false });
+      return;
+    }
+    log.debug("interaction handled", { disposition: disposition.status });
+    // The deferred reply must never stay "thinking…": a refusal the bot did not announce ends it here.
+    const ending = endingOf(disposition, direct);
+    if (ending) await target.settle(ending.text, { channelFallback: ending.channelFallback });
   }
 
   return {

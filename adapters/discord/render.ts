@@ -366,7 +366,9 @@ export function composeMessages(
     .filter((part) => part !== "")
     .join("\n\n");
   const chunks = splitMessage(body, limit);
-  const image = files.find((file) => file.mime.startsWith("image/"));
+  // The photo with the boxes or masks drawn on it is the one worth showing; else the first image.
+  const images = files.filter((file) => file.mime.startsWith("image/"));
+  const image = images.find((file) => /-annotated\.[a-z]+$/.test(file.name)) ?? images[0];
   const embeds = summary ? summaryEmbeds(summary, image ? { imageName: image.name } : {}) : [];
   const batches: ReplyFile[][] = [];
   for (let index = 0; index < files.length; index += DISCORD_LIMITS.filesPerMessage) {

@@ -214,13 +214,23 @@ export interface InteractionInfo {
 
 const INTERACTION_LIFETIME_MS = 14 * 60_000;
 
+/** A slash command's reply target, with a way to end the deferred reply when the bot said nothing. */
+export interface InteractionTarget extends ReplyTarget {
+  /**
+   * Replaces the deferred "thinking…" reply with `text` if nothing of ours has been shown in it yet
+   * (a refusal the bot did not announce). With `channelFallback: false` (the allowlist refused the
+   * channel), nothing is posted in the channel when the interaction is gone. Never throws.
+   */
+  settle(text: string, options?: { channelFallback?: boolean }): Promise<void>;
+}
+
 /**
  * Replies to a slash command: progress and the answer in the deferred reply (edited), further
  * messages as follow-ups, then a thread on the reply for follow-up messages. Once the token has
  * expired (or Discord says the interaction is gone), everything goes through the channel API into
  * the thread on the reply (or the channel).
  */
-export function interactionTarget(info: InteractionInfo, context: TargetContext): ReplyTarget {
+export function interactionTarget(info: InteractionInfo, context: TargetContext): InteractionTarget {
   const now = info.now ?? Date.now;
   const lifetime = info.lifetimeMs ?? INTERACTION_LIFETIME_MS;
   let gone = false;
@@ -330,5 +340,22 @@ export function interactionTarget(info: InteractionInfo, context: TargetContext)
     },
 
     notice: say,
+
+    async settle(text, options = {}) {
+      if (originalUsed) return;
+      try {
+        if (options.channelFallback === false) {
+          const shown = await attempt(async () => {
+            await editOriginal(textMessage(text));
+            originalUsed = true;
+          });
+          if (!shown) context.logger.info("interaction gone; the refusal is not posted in the channel");
+          return;
+        }
+        await say(text);
+      } catch (error) {
+        context.logger.warn("the deferred reply could not be finished", { error: errorSummary(error) });
+      }
+    },
   };
 }

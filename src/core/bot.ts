@@ -162,7 +162,7 @@ export function createBot(options: BotOptions): Bot {
   /** The running job of each thread (one per thread at most). */
   const running = new Map<string, Job>();
   /** Commands in flight, so `idle()` waits for their answers too. */
-  const pendingCommands = new Set<Promise<void>>();
+  const pendingCommands = new Set<Promise<unknown>>();
   /** Bumped by `forget`, so a request that was running at the time does not write its turn back. */
   const memoryGenerations = new Map<string, number>();
   let idleWaiters: Array<() => void> = [];
@@ -543,7 +543,8 @@ export function createBot(options: BotOptions): Bot {
 
   /**
    * Starts a command. Its handler begins at once (a cancel aborts before this returns) and finishes in
-   * the background, tracked for `idle()`; a failure becomes a notice.
+   * the background, tracked for `idle()`; a failure becomes a notice. The promise returned resolves
+   * to the command's disposition (see `BotHandle.command`); nothing need wait for it.
    */
   function startCommand(
     command: CommandDefinition,
@@ -551,22 +552,30 @@ export function createBot(options: BotOptions): Bot {
     request: Request,
     target: ReplyTarget,
     log: Logger,
-  ): void {
+  ): Promise<Disposition> {
     log.info("command", { command: command.name });
+    const done: Disposition = { status: "command", command: command.name };
     const problem = optionProblem(command, values);
-    const run = problem
-      ? notify(target, problem, log)
-      : command
-          .run({ request, target, options: values, bot: services, commands })
-          .catch(async (error: unknown) => {
+    const run: Promise<Disposition> = problem
+      ? notify(target, problem, log).then(() => ({
+          status: "refused",
+          reason: "invalid-options",
+          message: problem,
+        }))
+      : command.run({ request, target, options: values, bot: services, commands }).then(
+          (disposition) => disposition ?? done,
+          async (error: unknown) => {
             log.warn("command failed", { command: command.name, error: errorSummary(error) });
             await notify(target, userMessageOf(error), log);
-          });
-    const tracked: Promise<void> = run.finally(() => {
+            return done;
+          },
+        );
+    const tracked: Promise<Disposition> = run.finally(() => {
       pendingCommands.delete(tracked);
       checkIdle();
     });
     pendingCommands.add(tracked);
+    return tracked;
   }
 
   return {
@@ -591,14 +600,15 @@ export function createBot(options: BotOptions): Bot {
     async command(name, values, request, target) {
       const log = requestLogger(request);
       const refused = await intake.run(threadKeyOf(request), () => admit(request, log));
-      if (refused) return;
+      if (refused) return refused;
       const command = findCommand(name);
       if (!command) {
         log.info("unknown command", { command: name });
-        await notify(target, `I do not know the command "${name}". Try help.`, log);
-        return;
+        const message = `I do not know the command "${name}". Try help.`;
+        await notify(target, message, log);
+        return { status: "refused", reason: "unknown-command", message };
       }
-      startCommand(command, values, request, target, log);
+      return startCommand(command, values, request, target, log);
     },
 
     idle,

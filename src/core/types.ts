@@ -81,8 +81,16 @@ export type Disposition =
   /** Refused with a notice already sent to the user (`message` is that notice). */
   | { status: "refused"; reason: RefusalReason; message: string };
 
-/** Why an admitted request (not a bot, allowed, not a redelivery) was refused: the user is told. */
-export type RefusalReason = "queue-full" | "attachment-too-large" | "shutting-down";
+/**
+ * Why an admitted request (not a bot, allowed, not a redelivery) was refused: the user is told.
+ * The last two come only from `BotHandle.command`: a command name or options that do not fit.
+ */
+export type RefusalReason =
+  | "queue-full"
+  | "attachment-too-large"
+  | "shutting-down"
+  | "unknown-command"
+  | "invalid-options";
 
 /** The bot as adapters see it. */
 export interface BotHandle {
@@ -92,13 +100,22 @@ export interface BotHandle {
    * or refused, NOT when it is answered, so adapters can acknowledge at once.
    */
   receive(request: Request, target: ReplyTarget): Promise<Disposition>;
-  /** Runs a named command (slash commands) as if typed in the thread. */
+  /**
+   * Runs a named command (slash commands) as if typed in the thread, with the same admission as a
+   * message (bots, allowlists, redeliveries). Resolves to what happened, so that an adapter which has
+   * acknowledged already (Discord's deferred reply) can finish it when the bot said nothing:
+   * - a refusal by admission (`ignored` not-allowed/bot, `duplicate`): nothing was sent to the user;
+   * - `refused` unknown-command/invalid-options: the notice was sent;
+   * - the command's own disposition when it has one (`ask`: its request's `accepted`, `rate-limited`,
+   *   `refused`…, resolved at admission, not when answered);
+   * - else `{ status: "command" }` once the command has finished.
+   */
   command(
     name: string,
     options: Record<string, string | Attachment | undefined>,
     request: Request,
     target: ReplyTarget,
-  ): Promise<void>;
+  ): Promise<Disposition>;
   /** Resolves when every accepted request has been answered (for shutdown and scripted chats). */
   idle(): Promise<void>;
 }
@@ -169,5 +186,6 @@ export interface CommandDefinition {
    * is the command.
    */
   parseText?(rest: string): CommandOptions | undefined;
-  run(context: CommandContext): Promise<void>;
+  /** Runs the command; a command that submits a request resolves to that request's disposition. */
+  run(context: CommandContext): Promise<void> | Promise<Disposition>;
 }

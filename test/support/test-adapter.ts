@@ -71,7 +71,7 @@ export interface TestAdapter extends Adapter {
   /** Delivers a message as the platform would, and returns the bot's disposition. */
   send(message: TestMessage): Promise<Disposition>;
   /** Runs a command as a slash command would. */
-  command(name: string, options: CommandOptions, message?: TestMessage): Promise<void>;
+  command(name: string, options: CommandOptions, message?: TestMessage): Promise<Disposition>;
   /** The request the last `send` or `command` built. */
   readonly lastRequest: Request | undefined;
   /** Everything the bot sent to a thread, in order (all threads when none is given). */

@@ -136,6 +136,30 @@ describe("commands run by an adapter (slash commands)", () => {
     expect(pipeline.calls).toHaveLength(1);
   });
 
+  it("tells the adapter what became of the command, so a deferred reply can be finished", async () => {
+    const { adapter, bot } = await startBot({
+      settings: { allowedChannels: ["channel-1"], rateLimit: { requests: 1, windowMs: 60_000 } },
+    });
+    expect(await adapter.command("ask", { prompt: "hi" }, { channel: "elsewhere" })).toEqual({
+      status: "ignored",
+      reason: "not-allowed",
+    });
+    expect(await adapter.command("ask", { prompt: "hi" })).toEqual({ status: "accepted", position: 0 });
+    const limited = await adapter.command("ask", { prompt: "again" });
+    expect(limited.status).toBe("rate-limited");
+    expect(await adapter.command("paint", {})).toMatchObject({
+      status: "refused",
+      reason: "unknown-command",
+    });
+    expect(await adapter.command("ask", { prompt: "look", file1: "not a file" })).toEqual({
+      status: "refused",
+      reason: "invalid-options",
+      message: "file1 must be a file.",
+    });
+    expect(await adapter.command("help", {})).toEqual({ status: "command", command: "help" });
+    await bot.idle();
+  });
+
   it("forgets and cancels", async () => {
     const { adapter, bot } = await startBot();
     await adapter.command("forget", {});

@@ -53,7 +53,9 @@ function fakeBot(options: { refuse?: (request: Request) => Disposition | undefin
       );
       return { status: "accepted", position: 0 };
     },
-    async command() {},
+    async command(name) {
+      return { status: "command", command: name };
+    },
     async idle() {
       await Promise.all(running);
     },
@@ -277,7 +279,9 @@ describe("the terminal chat adapter", () => {
       async receive() {
         throw new Error("storage exploded: redis://secret@host");
       },
-      async command() {},
+      async command(name) {
+        return { status: "command", command: name };
+      },
       async idle() {},
     };
     const transcript = await chat("hello\n", bot);

@@ -206,6 +206,17 @@ describe("composeMessages", () => {
     expect(messages[1]?.files.map((entry) => entry.name)).toEqual(["boxes.png"]);
   });
 
+  it("shows the annotated detection image in the embed rather than another image", () => {
+    const files = [
+      file("1-text-to-image.png", "image/png", 10),
+      file("2-object-detection-annotated.png", "image/png", 10),
+    ];
+    const messages = composeMessages("Done.", files, summary([row(1), row(2)]));
+    expect(messages.at(-1)?.embeds[0]?.image).toEqual({
+      url: "attachment://2-object-detection-annotated.png",
+    });
+  });
+
   it("sends more than ten files in further messages, the embedded image with the embed", () => {
     const files = [
       ...Array.from({ length: 11 }, (_, index) => file(`audio${index}.wav`, "audio/wav", 10)),

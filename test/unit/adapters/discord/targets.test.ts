@@ -210,4 +210,33 @@ describe("interaction targets", () => {
     await target.notice("Failed.");
     expect(calls.map((call) => call.kind)).toEqual(["original", "followUp"]);
   });
+
+  it("settles a deferred reply the bot left untouched, and only that", async () => {
+    const { api, calls } = recordingApi();
+    const context = contextOf(api);
+    const untouched = interactionTarget(interaction(), context);
+    await untouched.settle("I'm not enabled in this channel.", { channelFallback: false });
+    expect(calls).toEqual([
+      {
+        kind: "original",
+        where: "token",
+        message: { content: "I'm not enabled in this channel.", embeds: [], files: [] },
+      },
+    ]);
+    const answered = interactionTarget(interaction(), context);
+    await answered.notice("Please try again in 5 minutes.");
+    await answered.settle("Done.");
+    expect(calls.map((call) => call.message?.content)).toEqual([
+      "I'm not enabled in this channel.",
+      "Please try again in 5 minutes.",
+    ]);
+  });
+
+  it("never posts an allowlist refusal in the channel when the interaction is gone", async () => {
+    const { api, calls } = recordingApi();
+    const context = contextOf(api);
+    const target = interactionTarget(interaction({ deferred: Promise.resolve(false) }), context);
+    await target.settle("I'm not enabled in this channel.", { channelFallback: false });
+    expect(calls).toEqual([]);
+  });
 });
