@@ -5,7 +5,8 @@
  */
 import type { Attachment } from "../../src/core/types.js";
 import { BotError } from "../../src/errors.js";
-import { DISCORD_LIMITS, formatBytes } from "./render.js";
+import { describeSize } from "../../src/text.js";
+import { DISCORD_LIMITS } from "./render.js";
 
 /** An attachment as Discord describes it (a discord.js Attachment has these fields). */
 export interface DiscordFile {
@@ -43,7 +44,7 @@ export async function downloadFile(
   const declared = Number(response.headers.get("content-length") ?? Number.NaN);
   const tooLarge = () =>
     new BotError("input_too_large", `attachment over ${options.maxBytes} bytes`, {
-      userMessage: `A file is larger than the limit of ${formatBytes(options.maxBytes)}.`,
+      userMessage: `A file is larger than the limit of ${describeSize(options.maxBytes)}.`,
     });
   if (Number.isFinite(declared) && declared > options.maxBytes) {
     await response.body?.cancel().catch(() => undefined);
@@ -97,7 +98,7 @@ export function discordAttachment(file: DiscordFile, options: DownloadOptions): 
     async fetch({ signal, maxBytes }) {
       if (file.size > maxBytes) {
         throw new BotError("input_too_large", `${file.name} is ${file.size} bytes`, {
-          userMessage: `${file.name} is too large (${formatBytes(file.size)}; the limit is ${formatBytes(maxBytes)}).`,
+          userMessage: `${file.name} is too large (${describeSize(file.size)}; the limit is ${describeSize(maxBytes)}).`,
         });
       }
       const pending =
@@ -109,7 +110,7 @@ export function discordAttachment(file: DiscordFile, options: DownloadOptions): 
       });
       if (bytes.byteLength > maxBytes) {
         throw new BotError("input_too_large", `${file.name} is ${bytes.byteLength} bytes`, {
-          userMessage: `${file.name} is too large (${formatBytes(bytes.byteLength)}; the limit is ${formatBytes(maxBytes)}).`,
+          userMessage: `${file.name} is too large (${describeSize(bytes.byteLength)}; the limit is ${describeSize(maxBytes)}).`,
         });
       }
       return bytes;

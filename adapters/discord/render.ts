@@ -6,7 +6,9 @@
 import type { ReplyFile } from "../../src/core/types.js";
 import { catalogLabel } from "../../src/pipeline/respond.js";
 import type { Summary, SummaryRow } from "../../src/pipeline/types.js";
+import { describeSize, shorten } from "../../src/text.js";
 import { splitMarkdown } from "../shared/split-markdown.js";
+import { secondsWords, statusWords, whereWords } from "../shared/summary-words.js";
 
 /** Discord's limits on one message and its embeds. */
 export const DISCORD_LIMITS = {
@@ -47,30 +49,15 @@ export function splitMessage(text: string, limit: number = DISCORD_LIMITS.conten
   return splitMarkdown(text, limit);
 }
 
-function cut(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
-const WHERE: Record<string, string> = { local: "local", hosted: "hosted (Hugging Face)", llm: "the LLM" };
-const STATUS: Record<SummaryRow["status"], string> = {
-  ok: "✅ ok",
-  failed: "❌ failed",
-  skipped: "⏭️ skipped",
-};
-
 /** What one embed field says of a task: model, where it ran, time, status (and why it failed). */
 export function taskField(row: SummaryRow): { name: string; value: string } {
   const model = row.model ? `\`${row.model}\`` : "no model";
-  const where = row.source ? (WHERE[row.source] ?? row.source) : "not run";
+  const where = whereWords(row);
   const reason = row.status !== "ok" && row.error ? `\n${row.error}` : "";
   return {
-    name: cut(`${row.id}. ${row.task}`, DISCORD_LIMITS.fieldName),
-    value: cut(
-      `${model} · ${where} · ${seconds(row.ms)} · ${STATUS[row.status]}${reason}`,
+    name: shorten(`${row.id}. ${row.task}`, DISCORD_LIMITS.fieldName),
+    value: shorten(
+      `${model} · ${where} · ${secondsWords(row.ms)} · ${statusWords(row)}${reason}`,
       DISCORD_LIMITS.fieldValue,
     ),
   };
@@ -103,11 +90,14 @@ const EMBED_COLOR = 0xffd21e;
 export function summaryEmbeds(summary: Summary, options: SummaryEmbedOptions = {}): Embed[] {
   const maxEmbeds = options.maxEmbeds ?? DISCORD_LIMITS.embedsPerMessage;
   const maxTotal = options.maxTotal ?? DISCORD_LIMITS.embedsTotal;
-  const header = `Planner: ${summary.planner} · models: ${catalogLabel(summary.catalog)} · total ${seconds(summary.totalMs)}`;
+  const header = `Planner: ${summary.planner} · models: ${catalogLabel(summary.catalog)} · total ${secondsWords(summary.totalMs)}`;
   const notes = summary.notes.map((note) => `• ${note}`);
   const first: Embed = {
     title: summary.tasks.length === 0 ? "No task was needed" : "Tasks",
-    description: cut([header, ...notes].join("\n"), Math.min(DISCORD_LIMITS.embedDescription, maxTotal / 2)),
+    description: shorten(
+      [header, ...notes].join("\n"),
+      Math.min(DISCORD_LIMITS.embedDescription, maxTotal / 2),
+    ),
     color: EMBED_COLOR,
     fields: [],
     ...(options.imageName ? { image: { url: `attachment://${options.imageName}` } } : {}),
@@ -140,14 +130,6 @@ export function summaryEmbeds(summary: Summary, options: SummaryEmbedOptions = {
 }
 
 /** A size for people: "12.3 MB", "900 KB". */
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) {
-    const value = bytes / 1024 / 1024;
-    return `${Number.isInteger(value) ? value : value.toFixed(1)} MB`;
-  }
-  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
-}
-
 /** Re-encodes an image to at most `maxBytes` (render's `fitImage`); undefined when even a thumbnail is too large. */
 export type ImageFitter = (
   bytes: Uint8Array,
@@ -186,13 +168,13 @@ export async function fitFiles(
 ): Promise<FittedFiles> {
   const fitted: ReplyFile[] = [];
   const notes: string[] = [];
-  const limit = formatBytes(maxBytes);
+  const limit = describeSize(maxBytes);
   for (const file of files) {
     if (file.bytes.byteLength <= maxBytes) {
       fitted.push(file);
       continue;
     }
-    const size = formatBytes(file.bytes.byteLength);
+    const size = describeSize(file.bytes.byteLength);
     if (file.mime.startsWith("image/")) {
       const smaller = await shrinkImage(file.bytes, maxBytes).catch(() => undefined);
       if (smaller && smaller.bytes.byteLength <= maxBytes) {

@@ -8,6 +8,7 @@ import { catalogLabel } from "../../src/pipeline/respond.js";
 import type { Summary, SummaryRow } from "../../src/pipeline/types.js";
 import { shorten } from "../../src/text.js";
 import { splitMarkdown } from "../shared/split-markdown.js";
+import { secondsWords, statusWords, whereWords } from "../shared/summary-words.js";
 
 /** Slack's limits on one message and its blocks. */
 export const SLACK_LIMITS = {
@@ -190,17 +191,6 @@ export function splitForSlack(text: string, options: SplitOptions = {}): string[
   return splitMarkdown(text, limit).filter((chunk) => chunk.trim() !== "");
 }
 
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
-const WHERE: Record<string, string> = { local: "local", hosted: "hosted (Hugging Face)", llm: "the LLM" };
-const STATUS: Record<SummaryRow["status"], string> = {
-  ok: "✅ ok",
-  failed: "❌ failed",
-  skipped: "⏭️ skipped",
-};
-
 function mrkdwn(text: string): MrkdwnText {
   const trimmed = text.trim();
   return { type: "mrkdwn", text: shorten(trimmed === "" ? " " : trimmed, SLACK_LIMITS.sectionText) };
@@ -209,10 +199,10 @@ function mrkdwn(text: string): MrkdwnText {
 /** What one context element says of a task: task, model, where it ran, time, status (and why it failed). */
 export function taskElement(row: SummaryRow): MrkdwnText {
   const model = row.model ? `\`${escapeMrkdwn(row.model)}\`` : "no model";
-  const where = row.source ? (WHERE[row.source] ?? row.source) : "not run";
+  const where = whereWords(row);
   const reason = row.status !== "ok" && row.error ? `: ${escapeMrkdwn(row.error.replace(/\s+/g, " "))}` : "";
   return mrkdwn(
-    `*${row.id}. ${escapeMrkdwn(row.task)}* · ${model} · ${where} · ${seconds(row.ms)} · ${STATUS[row.status]}${reason}`,
+    `*${row.id}. ${escapeMrkdwn(row.task)}* · ${model} · ${where} · ${secondsWords(row.ms)} · ${statusWords(row)}${reason}`,
   );
 }
 
@@ -233,7 +223,7 @@ export function summaryBlocks(summary: Summary): SlackBlock[] {
   const header = [
     mrkdwn(`*Planner:* ${escapeMrkdwn(summary.planner)}`),
     mrkdwn(`*Models:* ${catalogLabel(summary.catalog)}`),
-    mrkdwn(`*Total:* ${seconds(summary.totalMs)}`),
+    mrkdwn(`*Total:* ${secondsWords(summary.totalMs)}`),
   ];
   const tasks =
     summary.tasks.length === 0

@@ -8,28 +8,12 @@ import {
   summaryEmbeds,
 } from "../../../../adapters/discord/render.js";
 import type { ReplyFile } from "../../../../src/core/types.js";
-import type { Summary, SummaryRow } from "../../../../src/pipeline/types.js";
+import { summaryOf, summaryRow } from "../../../support/summary.js";
 
 /** Every fence line of a message, to check that each message opens and closes its blocks. */
 function fencesBalanced(message: string): boolean {
   const fences = message.split("\n").filter((line) => /^\s*```/.test(line));
   return fences.length % 2 === 0;
-}
-
-function row(id: number, overrides: Partial<SummaryRow> = {}): SummaryRow {
-  return {
-    id,
-    task: "object-detection",
-    model: "facebook/detr-resnet-50",
-    source: "hosted",
-    ms: 1234,
-    status: "ok",
-    ...overrides,
-  };
-}
-
-function summary(tasks: SummaryRow[], notes: string[] = []): Summary {
-  return { planner: "gpt-4o-mini", catalog: "builtin", tasks, totalMs: 4321, notes };
 }
 
 function embedTotal(embeds: Embed[]): number {
@@ -109,9 +93,9 @@ describe("splitMessage", () => {
 describe("summaryEmbeds", () => {
   it("shows task, model, where it ran, time and status", () => {
     const [embed] = summaryEmbeds(
-      summary([
-        row(1),
-        row(2, { task: "image-to-text", source: "local", status: "failed", error: "timed out" }),
+      summaryOf([
+        summaryRow(1),
+        summaryRow(2, { task: "image-to-text", source: "local", status: "failed", error: "timed out" }),
       ]),
       { imageName: "boxes.png" },
     );
@@ -129,8 +113,10 @@ describe("summaryEmbeds", () => {
 
   it("puts at most 25 fields in an embed and stays within 6000 characters and 10 embeds", () => {
     const long = "e".repeat(900);
-    const rows = Array.from({ length: 60 }, (_, index) => row(index + 1, { status: "failed", error: long }));
-    const embeds = summaryEmbeds(summary(rows, ["n".repeat(5000)]));
+    const rows = Array.from({ length: 60 }, (_, index) =>
+      summaryRow(index + 1, { status: "failed", error: long }),
+    );
+    const embeds = summaryEmbeds(summaryOf(rows, ["n".repeat(5000)]));
     expect(embeds.length).toBeLessThanOrEqual(10);
     for (const embed of embeds) {
       expect(embed.fields?.length ?? 0).toBeLessThanOrEqual(25);
@@ -142,8 +128,8 @@ describe("summaryEmbeds", () => {
   });
 
   it("spreads many short tasks over several embeds", () => {
-    const rows = Array.from({ length: 30 }, (_, index) => row(index + 1));
-    const embeds = summaryEmbeds(summary(rows));
+    const rows = Array.from({ length: 30 }, (_, index) => summaryRow(index + 1));
+    const embeds = summaryEmbeds(summaryOf(rows));
     expect(embeds).toHaveLength(2);
     expect(embeds[0]?.fields).toHaveLength(25);
     expect(embeds[1]?.fields).toHaveLength(5);
@@ -181,7 +167,7 @@ describe("fitFiles", () => {
     );
     expect(tight.files).toEqual([{ name: "big.jpg", mime: "image/jpeg", bytes: new Uint8Array(10) }]);
     expect(tight.notes).toHaveLength(1);
-    expect(tight.notes[0]).toMatch(/^huge\.png \(9 KB\) was left out: even downscaled/);
+    expect(tight.notes[0]).toMatch(/^huge\.png \(8\.8 KB\) was left out: even downscaled/);
   });
 
   it("treats an image the fitter cannot read as left out", async () => {
@@ -196,7 +182,7 @@ describe("fitFiles", () => {
 describe("composeMessages", () => {
   it("puts the embeds and files on the last text message and the notes in the text", () => {
     const text = `${"a".repeat(1500)}\n\n${"b".repeat(1500)}`;
-    const messages = composeMessages(text, [file("boxes.png", "image/png", 10)], summary([row(1)]), [
+    const messages = composeMessages(text, [file("boxes.png", "image/png", 10)], summaryOf([summaryRow(1)]), [
       "speech.wav was left out.",
     ]);
     expect(messages).toHaveLength(2);
@@ -211,7 +197,7 @@ describe("composeMessages", () => {
       file("1-text-to-image.png", "image/png", 10),
       file("2-object-detection-annotated.png", "image/png", 10),
     ];
-    const messages = composeMessages("Done.", files, summary([row(1), row(2)]));
+    const messages = composeMessages("Done.", files, summaryOf([summaryRow(1), summaryRow(2)]));
     expect(messages.at(-1)?.embeds[0]?.image).toEqual({
       url: "attachment://2-object-detection-annotated.png",
     });
@@ -222,7 +208,7 @@ describe("composeMessages", () => {
       ...Array.from({ length: 11 }, (_, index) => file(`audio${index}.wav`, "audio/wav", 10)),
       file("picture.png", "image/png", 10),
     ];
-    const messages = composeMessages("Done.", files, summary([row(1)]));
+    const messages = composeMessages("Done.", files, summaryOf([summaryRow(1)]));
     expect(messages).toHaveLength(2);
     expect(messages[0]?.files).toHaveLength(10);
     expect(messages[0]?.files[0]?.name).toBe("picture.png");

@@ -7,23 +7,7 @@ import {
   splitForSlack,
   summaryBlocks,
 } from "../../../../adapters/slack/render.js";
-import type { Summary, SummaryRow } from "../../../../src/pipeline/types.js";
-
-function row(id: number, overrides: Partial<SummaryRow> = {}): SummaryRow {
-  return {
-    id,
-    task: "object-detection",
-    model: "facebook/detr-resnet-50",
-    source: "hosted",
-    ms: 1234,
-    status: "ok",
-    ...overrides,
-  };
-}
-
-function summary(tasks: SummaryRow[], notes: string[] = []): Summary {
-  return { planner: "gpt-4o-mini", catalog: "builtin", tasks, totalMs: 4321, notes };
-}
+import { summaryOf, summaryRow } from "../../../support/summary.js";
 
 function fencesBalanced(text: string): boolean {
   return text.split("\n").filter((line) => /^\s*```/.test(line)).length % 2 === 0;
@@ -131,9 +115,9 @@ describe("splitForSlack", () => {
 describe("summaryBlocks", () => {
   it("shows planner, models origin and total time, then task, model, where, time and status", () => {
     const blocks = summaryBlocks(
-      summary([
-        row(1),
-        row(2, { task: "image-to-text", source: "local", status: "failed", error: "timed <out>" }),
+      summaryOf([
+        summaryRow(1),
+        summaryRow(2, { task: "image-to-text", source: "local", status: "failed", error: "timed <out>" }),
       ]),
     );
     expect(blocks).toHaveLength(2);
@@ -150,8 +134,8 @@ describe("summaryBlocks", () => {
   });
 
   it("puts 11 tasks in two context blocks of at most 10 elements", () => {
-    const rows = Array.from({ length: 11 }, (_, index) => row(index + 1));
-    const blocks = summaryBlocks(summary(rows));
+    const rows = Array.from({ length: 11 }, (_, index) => summaryRow(index + 1));
+    const blocks = summaryBlocks(summaryOf(rows));
     const taskBlocks = blocks.slice(1);
     expect(taskBlocks).toHaveLength(2);
     for (const block of blocks) {
@@ -165,8 +149,11 @@ describe("summaryBlocks", () => {
 
   it("never has empty text or text over 3000 characters", () => {
     const blocks = summaryBlocks(
-      summary(
-        [row(1, { status: "failed", error: "e".repeat(5000) }), row(2, { model: null, source: null })],
+      summaryOf(
+        [
+          summaryRow(1, { status: "failed", error: "e".repeat(5000) }),
+          summaryRow(2, { model: null, source: null }),
+        ],
         ["", "n".repeat(4000)],
       ),
     );
@@ -174,13 +161,13 @@ describe("summaryBlocks", () => {
       expect(text.trim()).not.toBe("");
       expect(text.length).toBeLessThanOrEqual(3000);
     }
-    expect(texts(summaryBlocks(summary([])))).toContain("No task was needed.");
+    expect(texts(summaryBlocks(summaryOf([])))).toContain("No task was needed.");
   });
 });
 
 describe("composeSlackMessages", () => {
   it("puts a short answer and the summary in one message with a fallback text", () => {
-    const messages = composeSlackMessages("**Two** cats.", summary([row(1)]));
+    const messages = composeSlackMessages("**Two** cats.", summaryOf([summaryRow(1)]));
     expect(messages).toHaveLength(1);
     expect(messages[0]?.text).toBe("*Two* cats.");
     expect(messages[0]?.blocks[0]).toEqual({
@@ -193,7 +180,7 @@ describe("composeSlackMessages", () => {
 
   it("spreads a 60-block answer over two messages of at most 50 blocks", () => {
     const paragraphs = Array.from({ length: 60 }, (_, index) => `${index} ${"x".repeat(2500)}`).join("\n\n");
-    const messages = composeSlackMessages(paragraphs, summary([row(1)]));
+    const messages = composeSlackMessages(paragraphs, summaryOf([summaryRow(1)]));
     expect(messages).toHaveLength(2);
     expect(messages[0]?.blocks).toHaveLength(50);
     for (const message of messages) {
@@ -211,7 +198,7 @@ describe("composeSlackMessages", () => {
 
   it("starts a message of its own for a summary that does not fit after the answer", () => {
     const answer = Array.from({ length: 49 }, (_, index) => `${index} ${"x".repeat(2500)}`).join("\n\n");
-    const messages = composeSlackMessages(answer, summary([row(1)]));
+    const messages = composeSlackMessages(answer, summaryOf([summaryRow(1)]));
     expect(messages).toHaveLength(2);
     expect(messages[0]?.blocks).toHaveLength(49);
     expect(messages[1]?.blocks[0]?.type).toBe("context");
@@ -219,7 +206,7 @@ describe("composeSlackMessages", () => {
   });
 
   it("sends the summary alone for an empty answer, and nothing for nothing", () => {
-    const messages = composeSlackMessages("  ", summary([]));
+    const messages = composeSlackMessages("  ", summaryOf([]));
     expect(messages).toHaveLength(1);
     expect(messages[0]?.blocks.every((block) => block.type === "context")).toBe(true);
     expect(messages[0]?.text).toBe("Summary");
