@@ -23,7 +23,7 @@ import { createModelCatalog } from "./models/index.js";
 import type { ModelCatalog } from "./models/types.js";
 import { listModels } from "./models-report.js";
 import { createGuardedFetch } from "./net/index.js";
-import { createPipeline, type Pipeline, type PipelineSettings } from "./pipeline/index.js";
+import { createPipeline, DEFAULT_SETTINGS, type Pipeline, type PipelineSettings } from "./pipeline/index.js";
 import { inputFromFile } from "./pipeline/inputs.js";
 import type { Backends } from "./pipeline/select.js";
 import { fitImage, inspectImage } from "./render/index.js";
@@ -64,14 +64,13 @@ export function llmConfigured(config: Config): boolean {
 
 function settingsFrom(config: Config): PipelineSettings {
   return {
+    ...DEFAULT_SETTINGS,
     mode: config.INFERENCE_MODE,
     selection: config.MODEL_SELECTION,
     candidates: config.MODEL_CANDIDATES,
     llmTextTasks: config.LLM_TEXT_TASKS,
     taskTimeoutMs: config.TASK_TIMEOUT_SECONDS * 1000,
     maxParallel: config.MAX_PARALLEL_TASKS,
-    maxLoadingWaitMs: 60_000,
-    maxTasks: 20,
   };
 }
 

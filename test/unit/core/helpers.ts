@@ -8,7 +8,8 @@ import { type Bot, type BotOptions, createBot } from "../../../src/core/bot.js";
 import type { Clock } from "../../../src/core/clock.js";
 import { type BotSettings, defaultBotSettings } from "../../../src/core/settings.js";
 import type { Pipeline } from "../../../src/pipeline/index.js";
-import type { PipelineRequest, PipelineResult, Summary, TaskResult } from "../../../src/pipeline/types.js";
+import { buildSummary } from "../../../src/pipeline/respond.js";
+import type { PipelineRequest, PipelineResult, TaskResult } from "../../../src/pipeline/types.js";
 import { createStorage, type Storage } from "../../../src/storage/index.js";
 import type { Resource, TaskName } from "../../../src/tasks/index.js";
 import { createTestAdapter, type TestAdapter } from "../../support/test-adapter.js";
@@ -32,8 +33,6 @@ export function scriptedPipeline(
   return pipeline;
 }
 
-const EMPTY_SUMMARY: Summary = { planner: "test", catalog: "none", tasks: [], totalMs: 0, notes: [] };
-
 /** A pipeline result with this answer and these task results. */
 export function answer(text: string, results: TaskResult[] = []): PipelineResult {
   return {
@@ -42,17 +41,7 @@ export function answer(text: string, results: TaskResult[] = []): PipelineResult
     selections: [],
     results,
     answer: text,
-    summary: {
-      ...EMPTY_SUMMARY,
-      tasks: results.map((result) => ({
-        id: result.id,
-        task: result.task,
-        model: result.model ?? null,
-        source: result.source ?? null,
-        ms: result.ms,
-        status: result.status,
-      })),
-    },
+    summary: buildSummary({ planner: "test", catalog: "none", results, totalMs: 0, notes: [] }),
     stats: { llmCalls: 2, ms: { plan: 1, select: 0, execute: 1, respond: 1, total: 3 } },
   };
 }
