@@ -37,6 +37,8 @@ export interface App {
   llm: LlmClient | undefined;
   catalog: ModelCatalog;
   backends: Backends;
+  /** The pipeline's settings, as taken from the configuration. */
+  settings: PipelineSettings;
   pipeline: Pipeline;
   storage: Storage;
   /**
@@ -129,11 +131,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     text: ["text/", "application/json"],
   };
 
+  const settings = settingsFrom(config);
   const pipeline = createPipeline({
     ...(llm ? { llm } : {}),
     catalog,
     backends,
-    settings: settingsFrom(config),
+    settings,
     cache: storage.namespace<string>("results", 24 * HOUR),
     logger,
     async resolveUrl(url, kind, signal): Promise<Resource> {
@@ -159,6 +162,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     llm,
     catalog,
     backends,
+    settings,
     pipeline,
     storage,
     get bot() {

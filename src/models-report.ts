@@ -1,5 +1,6 @@
 import { BotError } from "./errors.js";
 import type { App } from "./main.js";
+import { candidatesFor, noModelReason } from "./pipeline/select.js";
 import { resolveTaskName, TASK_NAMES, TASKS, type TaskName } from "./tasks/index.js";
 
 function formatDownloads(downloads: number): string {
@@ -8,30 +9,29 @@ function formatDownloads(downloads: number): string {
   return String(downloads);
 }
 
-/** Where a task can run in this setup, and its candidates ranked as stage 2 would see them. */
+/**
+ * Where a task can run in this setup, and its candidates in the order stage 2 would try them: the
+ * same `candidatesFor` the pipeline uses, so the listing cannot drift from what a request does.
+ */
 async function describeTask(app: App, task: TaskName): Promise<string> {
-  const { config, backends } = app;
   const spec = TASKS.get(task)!;
   const lines = [`${task} — ${spec.description}`];
-  if (config.LLM_TEXT_TASKS && spec.textOnly && app.llm) {
-    lines.push(`  [llm]    ${app.llm.model} (LLM_TEXT_TASKS=true: the LLM answers this task)`);
-    return lines.join("\n");
+  const { candidates, note } = await candidatesFor(
+    task,
+    {
+      catalog: app.catalog,
+      backends: app.backends,
+      settings: app.settings,
+      ...(app.llm ? { llm: app.llm } : {}),
+    },
+    undefined,
+  );
+  for (const { model, source } of candidates) {
+    const downloads = source === "hosted" ? ` — ${formatDownloads(model.downloads)} downloads` : "";
+    lines.push(`  ${`[${source}]`.padEnd(8)} ${model.id}${downloads} — ${model.description}`);
   }
-  const local = config.INFERENCE_MODE !== "hosted" ? backends.local : undefined;
-  for (const model of local?.supports(task) ? (local.models?.(task) ?? []) : []) {
-    lines.push(`  [local]  ${model.id} — ${model.description}`);
-  }
-  if (config.INFERENCE_MODE === "local") {
-    if (lines.length === 1) lines.push("  (no local expert; INFERENCE_MODE=local forbids hosted models)");
-    return lines.join("\n");
-  }
-  const listing = await app.catalog.list(task, { limit: config.MODEL_CANDIDATES });
-  for (const model of listing.models) {
-    lines.push(
-      `  [hosted] ${model.id} — ${formatDownloads(model.downloads)} downloads — ${model.description}`,
-    );
-  }
-  if (listing.note) lines.push(`  note: ${listing.note}`);
+  if (candidates.length === 0) lines.push(`  (${noModelReason(task, app.settings)})`);
+  if (note) lines.push(`  note: ${note}`);
   return lines.join("\n");
 }
 

@@ -54,7 +54,7 @@ function llmModelInfo(task: TaskName, model: string): ModelInfo {
  * Candidates for one task, in the order they are tried: the LLM for text tasks when configured;
  * otherwise local runners first (hybrid) and hosted models second, each ranked by downloads.
  */
-async function candidatesFor(
+export async function candidatesFor(
   task: TaskName,
   deps: SelectDependencies,
   signal: AbortSignal | undefined,
@@ -218,7 +218,7 @@ function hasChoices(value: unknown): boolean {
   return typeof value === "object" && value !== null && Object.hasOwn(value, "choices");
 }
 
-function noModelReason(task: TaskName, settings: PipelineSettings): string {
+export function noModelReason(task: TaskName, settings: PipelineSettings): string {
   const title = TASKS.get(task)?.title ?? task;
   if (settings.mode === "local") {
     return `no local expert can run ${title} and INFERENCE_MODE=local forbids hosted models`;
