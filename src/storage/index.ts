@@ -7,7 +7,7 @@ import type { Backend, BackendName } from "./backend.js";
 import { MemoryBackend } from "./memory.js";
 import { openRedis } from "./redis.js";
 import { type BackendStatus, ResilientBackend } from "./resilient.js";
-import { openSqlite } from "./sqlite.js";
+import { openSqlite, SQLITE_BUSY_TIMEOUT_MS } from "./sqlite.js";
 
 export type { Backend, BackendName, BackendStatus };
 
@@ -99,13 +99,15 @@ function redisLocation(url: string): string {
 /** Storage over memory (the default: tests), a SQLite file, or Redis. */
 export function createStorage(options: StorageOptions = {}): ManagedStorage {
   switch (options.backend) {
-    case "sqlite":
-      return createStorageOver(
-        openSqlite(options.file, {
-          ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}),
-        }),
-        { ...options, location: options.file },
-      );
+    case "sqlite": {
+      const busyTimeoutMs = options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS;
+      // The backend is only declared down once a call has outlasted its own wait for the lock.
+      return createStorageOver(openSqlite(options.file, { busyTimeoutMs }), {
+        ...options,
+        timeoutMs: options.timeoutMs ?? busyTimeoutMs + 1000,
+        location: options.file,
+      });
+    }
     case "redis":
       return createStorageOver(
         openRedis(options.url, {

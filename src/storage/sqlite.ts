@@ -18,12 +18,18 @@ interface Connection {
  * timeout let two processes (`chat` and `ask`) share the file: readers do not wait for the writer,
  * and a writer waits up to `busyTimeoutMs` for the other's write to end.
  */
+/**
+ * How long a write waits for another process's write on the same file. A lock held by a busy
+ * neighbour is a wait, not an outage: on a loaded machine one second was seen to run out.
+ */
+export const SQLITE_BUSY_TIMEOUT_MS = 4000;
+
 export function openSqlite(file: string, options: { busyTimeoutMs?: number } = {}): Backend {
   const connect = (): Connection => {
     const store = new KeyvSqlite({
       uri: `sqlite://${file}`,
       table: TABLE,
-      busyTimeout: options.busyTimeoutMs ?? 1000,
+      busyTimeout: options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS,
     });
     // An error event with no listener would throw out of the adapter's connect callback.
     store.on("error", () => undefined);
