@@ -3,6 +3,7 @@ import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type Config, loadConfig, secretValues } from "./config/index.js";
+import type { Adapter } from "./core/types.js";
 import { runDoctor } from "./doctor.js";
 import { BotError, errorSummary, isBotError, userMessageOf } from "./errors.js";
 import { createLogger, redact } from "./log.js";
@@ -315,11 +316,19 @@ async function start(args: string[], io: CliIo): Promise<number> {
     const stopped = new Promise<string>((resolveSignal) => {
       for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolveSignal(signal));
     });
-    for (const adapter of adapters) await adapter.start(app.bot);
-    app.logger.info("started", { platforms: adapters.map((adapter) => adapter.platform) });
-    const signal = await stopped;
-    app.logger.info("stopping", { signal });
-    await Promise.all(adapters.map((adapter) => adapter.stop()));
+    const running: Adapter[] = [];
+    try {
+      for (const adapter of adapters) {
+        await adapter.start(app.bot);
+        running.push(adapter);
+      }
+      app.logger.info("started", { platforms: running.map((adapter) => adapter.platform) });
+      const signal = await stopped;
+      app.logger.info("stopping", { signal });
+    } finally {
+      // A platform that failed to start stops the others: a half-started bot is worse than a clear error.
+      await Promise.all(running.map((adapter) => adapter.stop()));
+    }
     return 0;
   } finally {
     await app.close();

@@ -7,6 +7,7 @@ import {
 } from "../adapters/console/index.js";
 import type { DeployResult } from "../adapters/discord/commands.js";
 import { createLazyDiscordAdapter, deployCommandsLazily } from "../adapters/discord/lazy.js";
+import { createLazySlackAdapter } from "../adapters/slack/lazy.js";
 import { COMMANDS } from "../commands/index.js";
 import type { Config } from "./config/index.js";
 import { secretValues } from "./config/index.js";
@@ -221,6 +222,21 @@ export const PLATFORM_ADAPTERS: readonly PlatformAdapterSpec[] = [
         downloadTimeoutMs: app.config.DOWNLOAD_TIMEOUT_SECONDS * 1000,
         fitImage: (bytes, maxBytes) => fitImage(bytes, maxBytes),
         logger: app.logger.child({ platform: "discord" }),
+      }),
+  },
+  {
+    platform: "slack",
+    needs:
+      "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (events over HTTP on PORT) or SLACK_APP_TOKEN (Socket Mode)",
+    configured: (config) => config.SLACK_BOT_TOKEN !== undefined,
+    create: (app) =>
+      createLazySlackAdapter({
+        botToken: app.config.SLACK_BOT_TOKEN ?? "",
+        ...(app.config.SLACK_SIGNING_SECRET ? { signingSecret: app.config.SLACK_SIGNING_SECRET } : {}),
+        ...(app.config.SLACK_APP_TOKEN ? { appToken: app.config.SLACK_APP_TOKEN } : {}),
+        apiUrl: app.config.SLACK_API_URL,
+        port: app.config.PORT,
+        logger: app.logger.child({ platform: "slack" }),
       }),
   },
 ];

@@ -10,7 +10,6 @@ export {
 } from "./commands.js";
 export {
   discordAttachment,
-  downloadFile,
   threadName,
   uploadLimitOfTier,
   withoutMention,

@@ -4,8 +4,8 @@
  * of the text, upload limits by server boost tier.
  */
 import type { Attachment } from "../../src/core/types.js";
-import { BotError } from "../../src/errors.js";
-import { describeSize } from "../../src/text.js";
+import { untilAborted } from "../../src/time.js";
+import { downloadFile, fileTooLarge } from "../shared/download.js";
 import { DISCORD_LIMITS } from "./render.js";
 
 /** An attachment as Discord describes it (a discord.js Attachment has these fields). */
@@ -25,55 +25,6 @@ export interface DownloadOptions {
 }
 
 /**
- * Downloads a Discord CDN URL exactly as given (its signature is part of the query), refusing more
- * than `maxBytes` from the header or while reading. The URL comes from Discord itself, so the guarded
- * fetch's rule against private addresses (for links from users and plans) does not apply.
- */
-export async function downloadFile(
-  url: string,
-  options: { signal: AbortSignal; maxBytes: number; fetch?: typeof globalThis.fetch },
-): Promise<Uint8Array> {
-  const response = await (options.fetch ?? globalThis.fetch)(url, {
-    signal: options.signal,
-    redirect: "follow",
-  });
-  if (!response.ok) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new BotError("fetch_failed", `attachment download: HTTP ${response.status}`);
-  }
-  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
-  const tooLarge = () =>
-    new BotError("input_too_large", `attachment over ${options.maxBytes} bytes`, {
-      userMessage: `A file is larger than the limit of ${describeSize(options.maxBytes)}.`,
-    });
-  if (Number.isFinite(declared) && declared > options.maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    throw tooLarge();
-  }
-  if (!response.body) return new Uint8Array(await response.arrayBuffer());
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > options.maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
-}
-
-/**
  * A Discord attachment as the bot's Attachment. When its reported size is within the limit, the
  * download starts now (the signed link expires) and `fetch()` hands over those bytes; an oversized
  * one is never downloaded (the bot refuses it by its size).
@@ -86,7 +37,7 @@ export function discordAttachment(file: DiscordFile, options: DownloadOptions): 
       signal: AbortSignal.timeout(options.timeoutMs),
       maxBytes: options.maxBytes,
       ...(fetchFile ? { fetch: fetchFile } : {}),
-    });
+    }).then((downloaded) => downloaded.bytes);
     // Handled when fetch() is called; a request refused before that must not leave an unhandled rejection.
     early.catch(() => undefined);
   }
@@ -96,23 +47,14 @@ export function discordAttachment(file: DiscordFile, options: DownloadOptions): 
     size: file.size,
     url: file.url,
     async fetch({ signal, maxBytes }) {
-      if (file.size > maxBytes) {
-        throw new BotError("input_too_large", `${file.name} is ${file.size} bytes`, {
-          userMessage: `${file.name} is too large (${describeSize(file.size)}; the limit is ${describeSize(maxBytes)}).`,
-        });
-      }
+      if (file.size > maxBytes) throw fileTooLarge(file.name, file.size, maxBytes);
       const pending =
-        early ?? downloadFile(file.url, { signal, maxBytes, ...(fetchFile ? { fetch: fetchFile } : {}) });
-      const bytes = await new Promise<Uint8Array>((resolve, reject) => {
-        if (signal.aborted) reject(signal.reason);
-        signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-        pending.then(resolve, reject);
-      });
-      if (bytes.byteLength > maxBytes) {
-        throw new BotError("input_too_large", `${file.name} is ${bytes.byteLength} bytes`, {
-          userMessage: `${file.name} is too large (${describeSize(bytes.byteLength)}; the limit is ${describeSize(maxBytes)}).`,
-        });
-      }
+        early ??
+        downloadFile(file.url, { signal, maxBytes, ...(fetchFile ? { fetch: fetchFile } : {}) }).then(
+          (downloaded) => downloaded.bytes,
+        );
+      const bytes = await untilAborted(pending, signal);
+      if (bytes.byteLength > maxBytes) throw fileTooLarge(file.name, bytes.byteLength, maxBytes);
       return bytes;
     },
   };

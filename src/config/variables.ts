@@ -297,6 +297,52 @@ export const VARIABLES = {
     secret: false,
     schema: flag,
   }),
+  SLACK_BOT_TOKEN: variable({
+    name: "SLACK_BOT_TOKEN",
+    description:
+      "Slack bot token (xoxb-…, OAuth & Permissions): set it with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN to run the bot on Slack.",
+    secret: true,
+    schema: optionalText,
+  }),
+  SLACK_SIGNING_SECRET: variable({
+    name: "SLACK_SIGNING_SECRET",
+    description:
+      "Slack signing secret (Basic Information): verifies the requests Slack sends to /slack/events over HTTP.",
+    secret: true,
+    schema: optionalText,
+  }),
+  SLACK_APP_TOKEN: variable({
+    name: "SLACK_APP_TOKEN",
+    description:
+      "Slack app-level token (xapp-…, connections:write): use Socket Mode instead of a public HTTP URL.",
+    secret: true,
+    schema: optionalText,
+  }),
+  SLACK_API_URL: variable({
+    name: "SLACK_API_URL",
+    description:
+      "Slack Web API base URL; change it only for a test server (the bot token is then sent only to that host's files).",
+    default: "https://slack.com/api/",
+    secret: false,
+    schema: z
+      .string()
+      .trim()
+      .url("must be a URL such as https://slack.com/api/")
+      .refine((value) => /^https?:\/\//i.test(value), "must start with http:// or https://")
+      .transform((value) => (value.endsWith("/") ? value : `${value}/`)),
+  }),
+  PORT: variable({
+    name: "PORT",
+    description:
+      "Port of the HTTP server that takes Slack's events, commands and interactivity at /slack/events.",
+    default: "3000",
+    secret: false,
+    schema: z.coerce
+      .number({ error: "must be a number" })
+      .int("must be a whole number")
+      .min(0, "must be 0 or more")
+      .max(65535, "must be at most 65535"),
+  }),
 } as const;
 
 export type VariableName = keyof typeof VARIABLES;

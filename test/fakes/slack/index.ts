@@ -37,8 +37,8 @@
  *
  * ## File host
  * `url_private` = `${url}/files-pri/{team}-{file}/{name}`, `url_private_download` =
- * `.../download/{name}`: the bytes only with `Authorization: Bearer {bot token}`; otherwise 200 with an
- * HTML login page (what Slack does). `addUserFile(bytes, { name, mimetype })` registers a file a user
+ * `.../download/{name}`: the bytes only with `Authorization: Bearer {bot token}` of a token with
+ * files:read; otherwise 200 with an HTML login page (what Slack does). `addUserFile(bytes, { name, mimetype })` registers a file a user
  * shared; `fileObject(file)` is its `files[]` entry for events, `files.info` and `file_input` values.
  *
  * ## Requests to the app (`setAppUrl(url)`, e.g. `http://127.0.0.1:3000/slack/events`)
@@ -277,6 +277,8 @@ export interface FakeSlack {
     error?: "token_revoked" | "token_expired" | "invalid_auth" | "account_inactive",
   ): void;
   removeScope(scope: string): void;
+  /** Gives the bot token a scope again (after `removeScope`). */
+  addScope(scope: string): void;
   failNext(method: string, fault: SlackFault, options?: { times?: number }): void;
 
   addUserFile(
@@ -1027,9 +1029,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const match = /^\/files-pri\/([^/-]+)-([^/]+)\/(?:download\/)?[^/]+$/.exec(path);
     const file = match && match[1] === teamId ? files.get(match[2]!) : undefined;
     const authorization = request.headers.authorization;
-    const authorized = authorization === `Bearer ${botToken}` && !revoked.has(botToken);
+    const authorized =
+      authorization === `Bearer ${botToken}` && !revoked.has(botToken) && scopes.has("files:read");
     if (!authorized || !file?.uploaded) {
-      // Slack answers a missing or wrong token with its sign-in page, status 200.
+      // Slack answers a missing or wrong token (or one without files:read) with its sign-in page, status 200.
       sendBytes(response, 200, Buffer.from(LOGIN_PAGE), "text/html; charset=utf-8");
       return;
     }
@@ -1181,6 +1184,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     removeScope: (scope) => {
       scopes.delete(scope);
+    },
+    addScope: (scope) => {
+      scopes.add(scope);
     },
     failNext: (method, fault, { times = 1 } = {}) => {
       faults.push({ method, fault, times });

@@ -1,0 +1,144 @@
+/**
+ * Where a request's progress, notices and answer go on Slack: one thread (or a DM). Progress is one
+ * message posted then edited; the answer is mrkdwn sections and the summary's context blocks within
+ * Slack's limits; result files go into the same thread in one `files.uploadV2` call. A refused upload
+ * becomes a note in the thread: the text is never lost.
+ */
+import type { WebClient } from "@slack/web-api";
+import type { ProgressMessage, Reply, ReplyFile, ReplyTarget } from "../../src/core/types.js";
+import { errorSummary } from "../../src/errors.js";
+import type { Logger } from "../../src/log.js";
+import { describeSize, shorten } from "../../src/text.js";
+import { describeSlackError, slackErrorCode } from "./api.js";
+import { composeSlackMessages, markdownToMrkdwn, SLACK_LIMITS, type SlackMessage } from "./render.js";
+
+/** A conversation on Slack: a channel (or DM) and the thread in it, none for a DM's main view. */
+export interface SlackPlace {
+  channel: string;
+  threadTs: string | undefined;
+}
+
+export interface SlackTargetContext {
+  client: WebClient;
+  logger: Logger;
+  /** Called once the bot has posted in a thread, so messages there continue the conversation. */
+  onPosted?(place: SlackPlace): void;
+}
+
+/** Files per upload call: `files.completeUploadExternal` shares them as one message. */
+const FILES_PER_UPLOAD = 10;
+
+/** The text of a progress line: mrkdwn, one message's worth. */
+function progressText(text: string): string {
+  return shorten(markdownToMrkdwn(text), SLACK_LIMITS.fallbackText);
+}
+
+/** The note for files that could not be uploaded, naming each. */
+function filesNote(files: readonly ReplyFile[], reason: string): string {
+  const names = files.map((file) => `${file.name} (${describeSize(file.bytes.byteLength)})`).join(", ");
+  return `I could not attach ${files.length === 1 ? "a result file" : `${files.length} result files`}: ${names}. ${reason}`;
+}
+
+function uploadRefusal(error: unknown): string {
+  const code = slackErrorCode(error);
+  if (code === "file_too_large" || code === "invalid_arguments") return "Slack refused it as too large.";
+  const described = describeSlackError("files.uploadV2", error);
+  return described.user ?? "Slack refused the upload.";
+}
+
+/** Replies in one Slack thread (or DM). */
+export function slackTarget(place: SlackPlace, context: SlackTargetContext): ReplyTarget {
+  const { client, logger } = context;
+  const threadArgs = place.threadTs ? { thread_ts: place.threadTs } : {};
+
+  async function post(message: SlackMessage): Promise<string> {
+    try {
+      const result = await client.chat.postMessage({
+        channel: place.channel,
+        ...threadArgs,
+        text: message.text,
+        ...(message.blocks.length > 0 ? { blocks: message.blocks } : {}),
+        unfurl_links: false,
+        unfurl_media: false,
+      });
+      context.onPosted?.(place);
+      return result.ts ?? "";
+    } catch (error) {
+      logger.warn(describeSlackError("chat.postMessage", error).log, { error: errorSummary(error) });
+      throw error;
+    }
+  }
+
+  async function postText(text: string): Promise<void> {
+    for (const message of composeSlackMessages(text)) await post(message);
+  }
+
+  async function upload(files: readonly ReplyFile[]): Promise<void> {
+    await client.filesUploadV2({
+      channel_id: place.channel,
+      ...threadArgs,
+      file_uploads: files.map((file) => ({
+        file: Buffer.from(file.bytes),
+        filename: file.name,
+        title: file.name,
+      })),
+    });
+  }
+
+  /** Uploads files in as few calls as possible; a refused batch is retried one file at a time. */
+  async function uploadAll(files: readonly ReplyFile[]): Promise<string[]> {
+    const notes: string[] = [];
+    const empty = files.filter((file) => file.bytes.byteLength === 0);
+    if (empty.length > 0) notes.push(filesNote(empty, "They were empty."));
+    const sendable = files.filter((file) => file.bytes.byteLength > 0);
+    for (let index = 0; index < sendable.length; index += FILES_PER_UPLOAD) {
+      const batch = sendable.slice(index, index + FILES_PER_UPLOAD);
+      try {
+        await upload(batch);
+        continue;
+      } catch (error) {
+        logger.warn(describeSlackError("files.uploadV2", error).log, {
+          files: batch.map((file) => file.name),
+          error: errorSummary(error),
+        });
+        if (batch.length === 1) {
+          notes.push(filesNote(batch, uploadRefusal(error)));
+          continue;
+        }
+      }
+      // One file may have spoiled the batch (too large): the others still go, one by one.
+      for (const file of batch) {
+        try {
+          await upload([file]);
+        } catch (error) {
+          notes.push(filesNote([file], uploadRefusal(error)));
+        }
+      }
+    }
+    return notes;
+  }
+
+  return {
+    async openProgress(text): Promise<ProgressMessage> {
+      const ts = await post({ text: progressText(text), blocks: [] });
+      const edit = async (next: string) => {
+        await client.chat.update({ channel: place.channel, ts, text: progressText(next) });
+      };
+      return { edit, finish: edit };
+    },
+
+    async send(reply: Reply) {
+      const messages = composeSlackMessages(reply.text, reply.summary);
+      if (messages.length === 0 && reply.files.length === 0) {
+        await postText("(I have nothing to add.)");
+        return;
+      }
+      for (const message of messages) await post(message);
+      if (reply.files.length === 0) return;
+      const notes = await uploadAll(reply.files);
+      if (notes.length > 0) await postText(notes.join("\n"));
+    },
+
+    notice: postText,
+  };
+}
