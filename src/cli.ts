@@ -263,15 +263,12 @@ async function chat(args: string[], io: CliIo): Promise<number> {
 
 /** What `start` says when it has nothing to run: no platform configured and no terminal for the chat. */
 function nothingToStart(config: Config): string {
-  const platforms = [
-    ...PLATFORM_ADAPTERS.map((spec) => `  - ${spec.platform}: set ${spec.needs}`),
-    "  - slack: its adapter is not part of this version yet.",
-  ].join("\n");
+  const platforms = PLATFORM_ADAPTERS.map((spec) => `  - ${spec.platform}: set ${spec.needs}`).join("\n");
   const missing = [
     ...(llmConfigured(config)
       ? []
       : [
-          "Planning needs a language model: set OPENAI_API_KEY (or OPENAI_BASE_URL and LLM_MODEL for a local server such as Ollama).",
+          "Without a language model, requests are planned by offline rules for what the local experts can do. For any request set OPENAI_API_KEY (or OPENAI_BASE_URL and LLM_MODEL for a local server such as Ollama).",
         ]),
     ...(config.HF_TOKEN || config.HF_INFERENCE_ENDPOINT
       ? []

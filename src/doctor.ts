@@ -2,6 +2,11 @@ import type { Config } from "./config/index.js";
 import { VARIABLES } from "./config/index.js";
 import { discordChecks } from "./doctor-discord.js";
 import { errorSummary } from "./errors.js";
+import {
+  createImageSafetyClassifier,
+  createLocalBackend,
+  defaultLocalRunners,
+} from "./experts/local/index.js";
 import { createOpenAiLlm } from "./llm/client.js";
 import { llmConfigured } from "./main.js";
 
@@ -22,6 +27,22 @@ async function probe(url: string, init: RequestInit, timeoutMs: number): Promise
   }
 }
 
+/** One line per local expert: which run on this machine, and how to add the others. */
+async function localChecks(): Promise<Check[]> {
+  const local = createLocalBackend(defaultLocalRunners());
+  const statuses = await local.status();
+  return statuses.map(({ task, model, description, availability }) =>
+    availability.available
+      ? { name: `Local ${task}`, ok: true, detail: `${model}: ${description}` }
+      : {
+          name: `Local ${task}`,
+          ok: false,
+          detail: `${model} cannot run: ${availability.reason}`,
+          fix: availability.howToAdd,
+        },
+  );
+}
+
 /**
  * What is configured, what answers and what is missing, each with its fix. Secrets are reported
  * as set or not set, never shown.
@@ -39,9 +60,9 @@ export async function runDoctor(
   if (!llmConfigured(config)) {
     checks.push({
       name: "LLM",
-      ok: false,
-      detail: "no LLM is configured, so requests cannot be planned",
-      fix: "set OPENAI_API_KEY (OpenAI), or OPENAI_BASE_URL and LLM_MODEL for a local server such as Ollama",
+      ok: true,
+      detail:
+        "not configured: requests are planned by the offline rules, for what the local experts can do; for any request set OPENAI_API_KEY, or OPENAI_BASE_URL and LLM_MODEL for a local server such as Ollama",
     });
   } else {
     const llm = createOpenAiLlm({
@@ -90,6 +111,36 @@ export async function runDoctor(
       ok: true,
       detail: "off (HUB_CATALOG=false): the built-in model list is used",
     });
+  }
+
+  if (config.INFERENCE_MODE !== "hosted") {
+    checks.push(...(await localChecks()));
+    if (config.LOCAL_INFERENCE_ENDPOINT) {
+      const server = await probe(config.LOCAL_INFERENCE_ENDPOINT, {}, timeoutMs);
+      checks.push(
+        server instanceof Error
+          ? {
+              name: "Local endpoint",
+              ok: false,
+              detail: `${config.LOCAL_INFERENCE_ENDPOINT} cannot be reached (${errorSummary(server)})`,
+              fix: "start your model server or correct LOCAL_INFERENCE_ENDPOINT",
+            }
+          : { name: "Local endpoint", ok: true, detail: `${config.LOCAL_INFERENCE_ENDPOINT} answers` },
+      );
+    }
+  }
+  if (config.SAFETY_CHECK) {
+    const safety = await createImageSafetyClassifier().probe();
+    checks.push(
+      safety.available
+        ? { name: "Image safety check", ok: true, detail: "images are checked before they are posted" }
+        : {
+            name: "Image safety check",
+            ok: false,
+            detail: `cannot run (${safety.reason}): images are posted unchecked`,
+            fix: `${safety.howToAdd}, or set SAFETY_CHECK=false`,
+          },
+    );
   }
 
   if (config.INFERENCE_MODE !== "local") {

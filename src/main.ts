@@ -17,6 +17,13 @@ import type { Adapter, Platform } from "./core/types.js";
 import { BotError } from "./errors.js";
 import { createHostedBackend } from "./experts/hosted/index.js";
 import { createLlmBackend } from "./experts/llm.js";
+import {
+  createImageSafetyClassifier,
+  createLocalBackend,
+  defaultLocalRunners,
+  type ImageSafetyClassifier,
+  type LocalBackend,
+} from "./experts/local/index.js";
 import { createOpenAiLlm } from "./llm/client.js";
 import type { LlmClient } from "./llm/types.js";
 import { createLogger, type Logger } from "./log.js";
@@ -24,7 +31,13 @@ import { createModelCatalog } from "./models/index.js";
 import type { ModelCatalog } from "./models/types.js";
 import { listModels } from "./models-report.js";
 import { createGuardedFetch } from "./net/index.js";
-import { createPipeline, DEFAULT_SETTINGS, type Pipeline, type PipelineSettings } from "./pipeline/index.js";
+import {
+  createPipeline,
+  DEFAULT_SETTINGS,
+  type ImageScreen,
+  type Pipeline,
+  type PipelineSettings,
+} from "./pipeline/index.js";
 import { inputFromFile } from "./pipeline/inputs.js";
 import type { Backends } from "./pipeline/select.js";
 import { fitImage, inspectImage } from "./render/index.js";
@@ -38,6 +51,10 @@ export interface App {
   llm: LlmClient | undefined;
   catalog: ModelCatalog;
   backends: Backends;
+  /** This machine's experts (absent in hosted mode): what runs here, and why the rest cannot. */
+  local: LocalBackend | undefined;
+  /** The image safety check on the way out (SAFETY_CHECK), when its model can run here. */
+  safety: ImageSafetyClassifier | undefined;
   /** The pipeline's settings, as taken from the configuration. */
   settings: PipelineSettings;
   pipeline: Pipeline;
@@ -56,9 +73,16 @@ export interface AppOptions {
   env?: Record<string, string | undefined>;
   storage?: Storage;
   logger?: Logger;
+  /** The local experts (tests give their own; default: the ones this bot ships). */
+  localBackend?: LocalBackend;
 }
 
 const HOUR = 3_600_000;
+
+/** Whether Hugging Face's hosted inference is usable: a token, or a self-hosted endpoint that needs none. */
+export function hostedConfigured(config: Config): boolean {
+  return config.HF_TOKEN !== undefined || config.HF_INFERENCE_ENDPOINT !== undefined;
+}
 
 /** Whether an LLM is configured: a key, or a base URL of a server that needs none (Ollama, vLLM). */
 export function llmConfigured(config: Config): boolean {
@@ -102,20 +126,58 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     cache: storage.namespace("catalog", config.CATALOG_TTL_MINUTES * 60_000),
     ttlMs: config.CATALOG_TTL_MINUTES * 60_000,
     timeoutMs: 5_000,
-    live: config.HUB_CATALOG,
+    // Local mode never calls out, not even to list models.
+    live: config.HUB_CATALOG && config.INFERENCE_MODE !== "local",
   });
 
+  const local =
+    config.INFERENCE_MODE === "hosted"
+      ? undefined
+      : (options.localBackend ?? createLocalBackend(defaultLocalRunners()));
   const backends: Backends = {
-    hosted: createHostedBackend({
-      ...(config.HF_TOKEN ? { token: config.HF_TOKEN } : {}),
-      ...(config.HF_INFERENCE_ENDPOINT ? { endpointUrl: config.HF_INFERENCE_ENDPOINT } : {}),
-      hubUrl: config.HF_ENDPOINT,
-    }),
+    ...(local ? { local } : {}),
+    ...(config.LOCAL_INFERENCE_ENDPOINT && config.INFERENCE_MODE !== "hosted"
+      ? {
+          endpoint: createHostedBackend({
+            endpointUrl: config.LOCAL_INFERENCE_ENDPOINT,
+            hubUrl: config.HF_ENDPOINT,
+            source: "endpoint",
+          }),
+        }
+      : {}),
+    // Hugging Face answers no inference call without a token: without one, hosted is not offered.
+    ...(hostedConfigured(config) && config.INFERENCE_MODE !== "local"
+      ? {
+          hosted: createHostedBackend({
+            ...(config.HF_TOKEN ? { token: config.HF_TOKEN } : {}),
+            ...(config.HF_INFERENCE_ENDPOINT ? { endpointUrl: config.HF_INFERENCE_ENDPOINT } : {}),
+            hubUrl: config.HF_ENDPOINT,
+          }),
+        }
+      : {}),
     ...(llm ? { llm: createLlmBackend(llm) } : {}),
   };
+  const safety = config.SAFETY_CHECK ? createImageSafetyClassifier() : undefined;
+  const safetyAvailable = safety?.probe().then((availability) => {
+    if (!availability.available) {
+      logger.warn("the image safety check cannot run here; images are posted unchecked", {
+        reason: availability.reason,
+        howToAdd: availability.howToAdd,
+      });
+    }
+    return availability.available;
+  });
+  const screenImage: ImageScreen | undefined = safety
+    ? async (bytes, signal) =>
+        (await safetyAvailable) ? safety.check(bytes, { signal }) : { flagged: false }
+    : undefined;
 
   // Links in requests and plans may point at the endpoints the operator configured, never elsewhere private.
-  const configuredEndpoints = [config.HF_INFERENCE_ENDPOINT, config.HF_ENDPOINT]
+  const configuredEndpoints = [
+    config.HF_INFERENCE_ENDPOINT,
+    config.LOCAL_INFERENCE_ENDPOINT,
+    config.HF_ENDPOINT,
+  ]
     .filter((endpoint): endpoint is string => endpoint !== undefined)
     .map((endpoint) => {
       const url = new URL(endpoint);
@@ -154,6 +216,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     async validateImage(bytes, name) {
       await inspectImage(bytes, { name });
     },
+    ...(screenImage ? { screenImage } : {}),
   });
 
   let bot: Bot | undefined;
@@ -163,6 +226,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     llm,
     catalog,
     backends,
+    local,
+    safety,
     settings,
     pipeline,
     storage,
@@ -172,7 +237,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     },
     async close() {
       await bot?.close();
-      await storage.close();
+      await Promise.all([storage.close(), local?.close(), safety?.close()]);
     },
   };
   return app;
@@ -272,7 +337,7 @@ export function createTerminalChat(app: App, options: TerminalChatOptions): Cons
   const notes = app.llm
     ? []
     : [
-        "Note: no language model is configured, so requests cannot be planned yet. Set OPENAI_API_KEY (or OPENAI_BASE_URL and LLM_MODEL for a local server such as Ollama) in .env.",
+        "No language model is configured: requests are planned by offline rules and answered by the experts on this machine (type help). For any request, set OPENAI_API_KEY (or OPENAI_BASE_URL and LLM_MODEL for a local server such as Ollama) in .env.",
       ];
   return createConsoleAdapter({
     input: options.input,

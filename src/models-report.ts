@@ -27,10 +27,18 @@ async function describeTask(app: App, task: TaskName): Promise<string> {
     undefined,
   );
   for (const { model, source } of candidates) {
-    const downloads = source === "hosted" ? ` — ${formatDownloads(model.downloads)} downloads` : "";
-    lines.push(`  ${`[${source}]`.padEnd(8)} ${model.id}${downloads} — ${model.description}`);
+    const downloads = source === "local" ? "" : ` — ${formatDownloads(model.downloads)} downloads`;
+    lines.push(`  ${`[${source}]`.padEnd(10)} ${model.id}${downloads} — ${model.description}`);
   }
-  if (candidates.length === 0) lines.push(`  (${noModelReason(task, app.settings)})`);
+  if (candidates.length === 0) lines.push(`  (${noModelReason(task, app)})`);
+  // The local experts that could serve this task but cannot run here, and how to add them.
+  for (const expert of (await app.local?.status()) ?? []) {
+    if (expert.task !== task || expert.availability.available) continue;
+    const { reason, howToAdd } = expert.availability;
+    lines.push(
+      `  ${"[local]".padEnd(10)} ${expert.model} — not available: ${reason} (to add it: ${howToAdd})`,
+    );
+  }
   if (note) lines.push(`  note: ${note}`);
   return lines.join("\n");
 }

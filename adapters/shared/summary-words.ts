@@ -4,7 +4,12 @@ import type { SummaryRow } from "../../src/pipeline/types.js";
  * The words a chat platform shows for one summary row: where a task ran, its status, its time.
  * Shared so that Discord's embed fields and Slack's context blocks say the same thing.
  */
-const WHERE: Record<string, string> = { local: "local", hosted: "hosted (Hugging Face)", llm: "the LLM" };
+const WHERE: Record<string, string> = {
+  local: "local",
+  endpoint: "local endpoint",
+  hosted: "hosted (Hugging Face)",
+  llm: "the LLM",
+};
 
 const STATUS: Record<SummaryRow["status"], string> = {
   ok: "✅ ok",

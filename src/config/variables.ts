@@ -99,6 +99,21 @@ export const VARIABLES = {
     secret: false,
     schema: url.optional(),
   }),
+  LOCAL_INFERENCE_ENDPOINT: variable({
+    name: "LOCAL_INFERENCE_ENDPOINT",
+    description:
+      "Your own model server (URL shape of HF_INFERENCE_ENDPOINT: model M at /models/M), tried before Hugging Face in hybrid and local mode.",
+    secret: false,
+    schema: url.optional(),
+  }),
+  SAFETY_CHECK: variable({
+    name: "SAFETY_CHECK",
+    description:
+      "Check every image the bot is about to post with the local safety classifier (nsfwjs) and withhold flagged ones.",
+    default: "true",
+    secret: false,
+    schema: flag,
+  }),
   HF_ENDPOINT: variable({
     name: "HF_ENDPOINT",
     description: "Hugging Face Hub base URL for the live model catalog.",
@@ -108,7 +123,8 @@ export const VARIABLES = {
   }),
   INFERENCE_MODE: variable({
     name: "INFERENCE_MODE",
-    description: "local: only local experts; hosted: only hosted models; hybrid: local first, hosted second.",
+    description:
+      "hybrid: this machine's experts and LOCAL_INFERENCE_ENDPOINT first, Hugging Face second; local: never call out; hosted: Hugging Face only.",
     default: "hybrid",
     secret: false,
     schema: z.enum(["local", "hosted", "hybrid"], { error: "must be local, hosted or hybrid" }),

@@ -2,8 +2,11 @@ import type { ModelInfo } from "../models/types.js";
 import type { ArgName, Resource, TaskName } from "../tasks/index.js";
 import { extensionOf } from "../tasks/media-type.js";
 
-/** Where a task ran, as the summary reports it. */
-export type ExpertSource = "local" | "hosted" | "llm";
+/**
+ * Where a task ran, as the summary reports it: on this machine (`local`), on the operator's own model
+ * server (`endpoint`, LOCAL_INFERENCE_ENDPOINT), on Hugging Face (`hosted`), or by the chat LLM.
+ */
+export type ExpertSource = "local" | "endpoint" | "hosted" | "llm";
 
 /** An expert's arguments, already resolved to resources of the kinds the task declares. */
 export type ExpertArgs = Partial<Record<ArgName, Resource>>;
@@ -40,6 +43,13 @@ export interface ExpertBackend {
   expert(task: TaskName, model: string): Expert | undefined;
   /** Models the backend brings itself (local runners); hosted backends are served from the catalog. */
   models?(task: TaskName): ModelInfo[];
+  /**
+   * Models it brings that serve the task only in part (OCR for image captioning): tried after every
+   * other candidate, so they answer only when nothing better can.
+   */
+  fallbackModels?(task: TaskName): ModelInfo[];
+  /** Resolves once the backend knows what it can run (local runners are probed at start). */
+  ready?(): Promise<void>;
 }
 
 /**

@@ -80,7 +80,12 @@ function createBudget(ms: number, parent: AbortSignal): TaskBudget {
 }
 
 export function createLimiters(maxParallel: number): Record<ExpertSource, Limiter> {
-  return { local: new Limiter(maxParallel), hosted: new Limiter(maxParallel), llm: new Limiter(maxParallel) };
+  return {
+    local: new Limiter(maxParallel),
+    endpoint: new Limiter(maxParallel),
+    hosted: new Limiter(maxParallel),
+    llm: new Limiter(maxParallel),
+  };
 }
 
 /**
@@ -223,14 +228,19 @@ export async function executePlan(request: ExecuteRequest, deps: ExecuteDependen
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     const attempts: Attempt[] = [];
-    const failed = (error: string): TaskResult => ({
-      id: task.id,
-      task: task.task,
-      status: "failed",
-      ms: elapsed(),
-      error,
-      attempts,
-    });
+    const failed = (error: string): TaskResult => {
+      // The summary names the last model tried: "no model" would read as if none was found.
+      const last = attempts.at(-1);
+      return {
+        id: task.id,
+        task: task.task,
+        status: "failed",
+        ...(last ? { model: last.model, source: last.source } : {}),
+        ms: elapsed(),
+        error,
+        attempts,
+      };
+    };
 
     const selection = selections.get(task.id);
     if (!selection) return failed(request.unavailable.get(task.id) ?? "no model was selected");

@@ -1,17 +1,19 @@
 import type Keyv from "keyv";
-import { BotError } from "../errors.js";
 import type { LlmClient, LlmUsage } from "../llm/types.js";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
 import type { ModelCatalog } from "../models/types.js";
 import { createLimiters, executePlan, type ImageValidator, type UrlResolver } from "./execute.js";
+import { answerOffline, OFFLINE_PLANNER_NAME, planOffline } from "./offline/index.js";
 import { plan as planWithLlm } from "./plan.js";
 import { buildSummary, writeAnswer } from "./respond.js";
-import { type Backends, selectModels } from "./select.js";
+import { type ImageScreen, withholdFlaggedImages } from "./screen.js";
+import { type Backends, selectModels, servableTask, unservableHint } from "./select.js";
 import type { PipelineSettings } from "./settings.js";
 import type { PipelineRequest, PipelineResult, Plan, Selection, Summary, TaskResult } from "./types.js";
 
 export { catalogLabel, formatSummary } from "./respond.js";
+export type { ImageScreen, ScreenVerdict } from "./screen.js";
 export { DEFAULT_SETTINGS, type PipelineSettings } from "./settings.js";
 export * from "./types.js";
 
@@ -23,6 +25,8 @@ export interface PipelineDependencies {
   cache?: Keyv<string>;
   resolveUrl?: UrlResolver;
   validateImage?: ImageValidator;
+  /** Checks the images the bot is about to post (SAFETY_CHECK); flagged ones are withheld with a note. */
+  screenImage?: ImageScreen;
   logger?: Logger;
 }
 
@@ -32,7 +36,9 @@ export interface Pipeline {
 
 /**
  * HuggingGPT's four stages: plan → select → execute → respond. The pipeline knows nothing of chat
- * platforms: a request is text plus named inputs, the result is data plus an answer.
+ * platforms: a request is text plus named inputs, the result is data plus an answer. Without an LLM
+ * the plan comes from the offline rules (src/pipeline/offline) and the answer is composed from the
+ * results, so the local experts answer with no key configured.
  */
 export function createPipeline(deps: PipelineDependencies): Pipeline {
   const logger = deps.logger ?? silentLogger;
@@ -46,22 +52,35 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
       const started = performance.now();
       const mark = () => performance.now();
       const llm = deps.llm;
-      if (!llm) {
-        throw new BotError("llm_unavailable", "no LLM is configured", {
-          userMessage:
-            "No language model is configured to plan this request. Set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server).",
-        });
-      }
+      await Promise.all(Object.values(deps.backends).map((backend) => backend?.ready?.()));
 
       const planStarted = mark();
-      const plan: Plan = await planWithLlm(
-        {
-          text: request.text,
-          inputs: request.inputs,
-          ...(request.history ? { history: request.history } : {}),
-        },
-        { llm, signal, usage, maxTasks: deps.settings.maxTasks },
-      );
+      const planned = llm
+        ? {
+            ok: true as const,
+            plan: await planWithLlm(
+              {
+                text: request.text,
+                inputs: request.inputs,
+                ...(request.history ? { history: request.history } : {}),
+              },
+              { llm, signal, usage, maxTasks: deps.settings.maxTasks },
+            ),
+          }
+        : planOffline(
+            {
+              text: request.text,
+              inputs: request.inputs,
+              ...(request.history ? { history: request.history } : {}),
+            },
+            {
+              servable: (task, fully) => servableTask(task, deps.backends, deps.settings, fully),
+              unservableHint: unservableHint(deps.backends, deps.settings),
+              maxTasks: deps.settings.maxTasks,
+            },
+          );
+      const planner = llm ? `llm (${llm.model})` : OFFLINE_PLANNER_NAME;
+      const plan: Plan = planned.ok ? planned.plan : { tasks: [] };
       const planMs = mark() - planStarted;
       request.onEvent?.({ type: "plan", plan });
 
@@ -98,13 +117,21 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
       );
       const executeMs = mark() - executeStarted;
 
+      const screenNotes = deps.screenImage
+        ? await withholdFlaggedImages(results, deps.screenImage, signal, logger)
+        : [];
+
       const respondStarted = mark();
-      const written = await writeAnswer(request.text, results, {
-        llm,
-        signal,
-        usage,
-        ...(request.history ? { history: request.history } : {}),
-      });
+      const written: { answer: string; note?: string } = !planned.ok
+        ? { answer: planned.message }
+        : llm
+          ? await writeAnswer(request.text, results, {
+              llm,
+              signal,
+              usage,
+              ...(request.history ? { history: request.history } : {}),
+            })
+          : { answer: answerOffline(results, request.text) };
       const respondMs = mark() - respondStarted;
       request.onEvent?.({ type: "answer" });
       if (written.note) logger.warn("answer composed without the LLM", { reason: written.note });
@@ -114,11 +141,11 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
         origins.size === 0 ? "none" : origins.size > 1 ? "mixed" : origins.has("hub") ? "hub" : "builtin";
       const totalMs = mark() - started;
       const summary = buildSummary({
-        planner: `llm (${llm.model})`,
+        planner,
         catalog,
         results,
         totalMs: Math.round(totalMs),
-        notes: [...selected.notes, ...(written.note ? [written.note] : [])],
+        notes: [...selected.notes, ...screenNotes, ...(written.note ? [written.note] : [])],
       });
       return {
         request: request.text,

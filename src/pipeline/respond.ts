@@ -154,6 +154,6 @@ export function catalogLabel(catalog: Summary["catalog"]): string {
     case "mixed":
       return "Hub listing and built-in list";
     case "none":
-      return "none needed";
+      return "no listing needed";
   }
 }

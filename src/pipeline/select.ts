@@ -10,8 +10,11 @@ import { SELECT_FORMAT, type SelectionPromptTask, selectionMessages } from "./pr
 import type { PipelineSettings } from "./settings.js";
 import type { Candidate, Plan, PlannedTask, Selection } from "./types.js";
 
+/** The backends by the source they report: the executor finds a candidate's backend by its source. */
 export interface Backends {
   local?: ExpertBackend;
+  /** LOCAL_INFERENCE_ENDPOINT: the operator's own model server, for any model of the catalog. */
+  endpoint?: ExpertBackend;
   hosted?: ExpertBackend;
   llm?: ExpertBackend;
 }
@@ -52,7 +55,9 @@ function llmModelInfo(task: TaskName, model: string): ModelInfo {
 
 /**
  * Candidates for one task, in the order they are tried: the LLM for text tasks when configured;
- * otherwise local runners first (hybrid) and hosted models second, each ranked by downloads.
+ * otherwise this machine's runners first (not in hosted mode), then the catalog's models on the
+ * operator's endpoint (LOCAL_INFERENCE_ENDPOINT, not in hosted mode) and on Hugging Face (not in
+ * local mode), each ranked by downloads, and last the local runners that serve the task only in part.
  */
 export async function candidatesFor(
   task: TaskName,
@@ -65,23 +70,34 @@ export async function candidatesFor(
     return { candidates: [{ model: llmModelInfo(task, deps.llm.model), source: "llm" }] };
   }
   const byDownloads = (a: ModelInfo, b: ModelInfo) => b.downloads - a.downloads;
-  const candidates: Candidate[] = [];
   const local = settings.mode !== "hosted" ? backends.local : undefined;
-  if (local?.supports(task)) {
-    const models = [...(local.models?.(task) ?? [])].sort(byDownloads);
-    for (const model of models) candidates.push({ model, source: "local" });
-  }
+  const endpoint = settings.mode !== "hosted" ? backends.endpoint : undefined;
   const hosted = settings.mode !== "local" ? backends.hosted : undefined;
-  // Up to K local runners first, then up to K hosted models: hybrid mode always keeps hosted fallbacks.
-  candidates.splice(settings.candidates);
-  if (!hosted?.supports(task)) return { candidates };
+  await local?.ready?.();
+  const candidates: Candidate[] = [];
+  const serves = local?.supports(task) === true;
+  if (serves) {
+    for (const model of [...(local?.models?.(task) ?? [])].sort(byDownloads).slice(0, settings.candidates)) {
+      candidates.push({ model, source: "local" });
+    }
+  }
+  const late: Candidate[] = serves
+    ? (local?.fallbackModels?.(task) ?? []).map((model) => ({ model, source: "local" as const }))
+    : [];
+  const catalogSources = [endpoint, hosted].filter((backend) => backend?.supports(task) === true);
+  if (catalogSources.length === 0) return { candidates: [...candidates, ...late] };
+  // Up to K models of the catalog on each: hybrid mode always keeps hosted fallbacks after local ones.
   const listing = await deps.catalog.list(task, {
     limit: settings.candidates,
     ...(signal ? { signal } : {}),
   });
-  for (const model of [...listing.models].sort(byDownloads)) candidates.push({ model, source: "hosted" });
+  const ranked = [...listing.models].sort(byDownloads);
+  for (const backend of catalogSources) {
+    const source = backend === endpoint ? "endpoint" : "hosted";
+    for (const model of ranked) candidates.push({ model, source });
+  }
   return {
-    candidates,
+    candidates: [...candidates, ...late],
     origin: listing.origin,
     ...(listing.note ? { note: listing.note } : {}),
   };
@@ -130,7 +146,7 @@ export async function selectModels(
   for (const task of plan.tasks) {
     const candidates = listings.get(task.task)?.candidates ?? [];
     if (candidates.length === 0) {
-      outcome.unavailable.set(task.id, noModelReason(task.task, deps.settings));
+      outcome.unavailable.set(task.id, noModelReason(task.task, deps));
       continue;
     }
     // The choice is made within the first tier (local before hosted); the other tier stays as fallbacks.
@@ -218,10 +234,41 @@ function hasChoices(value: unknown): boolean {
   return typeof value === "object" && value !== null && Object.hasOwn(value, "choices");
 }
 
-export function noModelReason(task: TaskName, settings: PipelineSettings): string {
+/**
+ * Whether some backend could run the task in this mode, before any model is chosen (the offline
+ * planner plans only such tasks); with `fully`, not counting local runners that serve only a part of
+ * it. Call after the backends are ready.
+ */
+export function servableTask(
+  task: TaskName,
+  backends: Backends,
+  settings: Pick<PipelineSettings, "mode">,
+  fully = false,
+): boolean {
+  const local = backends.local;
+  const here = local?.supports(task) === true && (!fully || (local.models?.(task) ?? []).length > 0);
+  const nearby = settings.mode !== "hosted" && (here || backends.endpoint?.supports(task) === true);
+  const far = settings.mode !== "local" && backends.hosted?.supports(task) === true;
+  return nearby || far;
+}
+
+/** How a task no expert here serves could be served in this setup (the offline planner says it). */
+export function unservableHint(backends: Backends, settings: Pick<PipelineSettings, "mode">): string {
+  if (settings.mode === "local") return "INFERENCE_MODE=local keeps every task on this machine.";
+  if (!backends.hosted) return "Set HF_TOKEN to use Hugging Face's models for it.";
+  return "";
+}
+
+export function noModelReason(
+  task: TaskName,
+  deps: Pick<SelectDependencies, "settings" | "backends">,
+): string {
   const title = TASKS.get(task)?.title ?? task;
-  if (settings.mode === "local") {
+  if (deps.settings.mode === "local") {
     return `no local expert can run ${title} and INFERENCE_MODE=local forbids hosted models`;
+  }
+  if (!deps.backends.hosted && !deps.backends.endpoint) {
+    return `no local expert can run ${title}; set HF_TOKEN to use Hugging Face's hosted models`;
   }
   return `no available model for ${title}`;
 }

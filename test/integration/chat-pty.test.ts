@@ -107,6 +107,7 @@ describe.skipIf(noPty !== undefined)(
           OPENAI_BASE_URL: `${llm.url}/v1`,
           HF_INFERENCE_ENDPOINT: hf.url,
           HF_ENDPOINT: hf.url,
+          INFERENCE_MODE: "hosted",
           MODEL_SELECTION: "top",
           DATA_DIR: join(dir, "data"),
           LOG_LEVEL: "info",

@@ -70,6 +70,8 @@ describe("hugginggpt-bot ask, end to end through the CLI", () => {
       HF_TOKEN: "hf_test_token_123",
       HF_INFERENCE_ENDPOINT: hf.url,
       HF_ENDPOINT: hf.url,
+      // These tests are about the hosted experts; the local ones have their own.
+      INFERENCE_MODE: "hosted",
       LOG_LEVEL: "silent",
     };
   });
@@ -256,10 +258,12 @@ describe("hugginggpt-bot ask, end to end through the CLI", () => {
     expect(run.stderr).not.toContain("sk-proj-abcdef123456");
   });
 
-  it("fails clearly when no LLM is configured", async () => {
+  it("answers from the offline rules when no LLM is configured, saying what it can do and how to add one", async () => {
     const run = await runCli(["ask", "hello"], { env: { LOG_LEVEL: "silent" }, cwd: dir });
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain("No language model is configured");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('I can\'t tell which task "hello" needs without a language model.');
+    expect(run.stdout).toContain("set OPENAI_API_KEY");
+    expect(run.stdout).toContain("planner: offline rules");
   });
 
   it("names the invalid variable", async () => {
@@ -272,7 +276,7 @@ describe("hugginggpt-bot ask, end to end through the CLI", () => {
     const run = await runCli(["models", "asr"], { env, cwd: dir });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("automatic-speech-recognition");
-    expect(run.stdout).toContain("[hosted] openai/whisper-large-v3");
+    expect(run.stdout).toMatch(/\[hosted\]\s+openai\/whisper-large-v3/);
     expect(run.stdout.indexOf("whisper-large-v3")).toBeLessThan(run.stdout.indexOf("wav2vec2-base-960h"));
     const unknown = await runCli(["models", "teleportation"], { env, cwd: dir });
     expect(unknown.code).toBe(1);
@@ -292,7 +296,8 @@ describe("hugginggpt-bot ask, end to end through the CLI", () => {
       cwd: dir,
     });
     expect(bare.code).toBe(1);
-    expect(bare.stdout).toContain("fix: set OPENAI_API_KEY");
+    expect(bare.stdout).toContain("LLM: not configured: requests are planned by the offline rules");
+    expect(bare.stdout).toMatch(/ok {7}Local object-detection: local\/human-centernet/);
     expect(bare.stdout).toContain("fix: create a token");
   });
 });

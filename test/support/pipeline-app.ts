@@ -52,6 +52,9 @@ export async function startPipelineHarness(
     HF_ENDPOINT: hf.url,
     LOG_LEVEL: "silent",
     TASK_TIMEOUT_SECONDS: "60",
+    // The pipeline's tests are about the hosted experts and the LLM; the local experts have their own.
+    INFERENCE_MODE: "hosted",
+    SAFETY_CHECK: "false",
     ...extra,
   });
   return {

@@ -46,10 +46,15 @@ export interface HostedBackendOptions {
    * default, which would corrupt `ask --json`). The client's logger is global: the last backend wins.
    */
   libraryLogger?: InferenceLogger;
+  /**
+   * What the summary calls it: `hosted` (Hugging Face, HF_INFERENCE_ENDPOINT) or `endpoint` (the
+   * operator's own server, LOCAL_INFERENCE_ENDPOINT, tried before Hugging Face).
+   */
+  source?: "hosted" | "endpoint";
 }
 
 export interface HostedBackend extends ExpertBackend {
-  readonly source: "hosted";
+  readonly source: "hosted" | "endpoint";
   /**
    * Providers serving a model, live: from the Hub's `inferenceProviderMapping`, or `["hf-inference"]`
    * for a configured endpoint (it serves whatever it is asked). Empty when the Hub does not know the
@@ -180,15 +185,16 @@ export function createHostedBackend(options: HostedBackendOptions = {}): HostedB
     return liveProviders(body.inferenceProviderMapping);
   }
 
+  const source = options.source ?? "hosted";
   return {
-    source: "hosted",
+    source,
     supports: (task) => TASKS.has(task),
     expert(task, model): Expert | undefined {
       if (!isTaskName(task) || !isModelId(model)) return undefined;
       return {
         task,
         model,
-        source: "hosted",
+        source,
         run: (args, runOptions) => run(task, model, args, runOptions.signal),
       };
     },

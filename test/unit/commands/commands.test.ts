@@ -179,14 +179,18 @@ describe("the models command on the app", () => {
   });
 
   it("lists a task's candidates from the catalog, and names the tasks for an unknown one", async () => {
-    app = createApp(loadConfig({ HUB_CATALOG: "false", LOG_LEVEL: "silent" }), { storage: createStorage() });
+    app = createApp(loadConfig({ HUB_CATALOG: "false", HF_TOKEN: "hf_test", LOG_LEVEL: "silent" }), {
+      storage: createStorage(),
+    });
     const bot = createAppBot(app, { pipeline: scriptedPipeline() });
     const adapter = createTestAdapter();
     await adapter.start(bot);
     await adapter.send({ text: "models object-detection" });
     await adapter.command("models", { task: "painting" });
     await bot.idle();
-    expect(adapter.replies()[0]?.text).toContain("[hosted] facebook/detr-resnet-50");
+    const listing = adapter.replies()[0]?.text ?? "";
+    // Hybrid: this machine's detector first, Hugging Face's after it.
+    expect(listing).toMatch(/\[local\]\s+local\/human-centernet[\s\S]*\[hosted\]\s+facebook\/detr-resnet-50/);
     const [unknown] = adapter.notices();
     expect(unknown).toMatch(/^Unknown task "painting"\. Known tasks: text-classification/);
     expectUserFacing(unknown);

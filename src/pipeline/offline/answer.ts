@@ -1,0 +1,199 @@
+import {
+  type Label,
+  type Resource,
+  resourceFiles,
+  resourceToText,
+  type TaskName,
+} from "../../tasks/index.js";
+import { shorten } from "../../text.js";
+import type { TaskResult } from "../types.js";
+import { OFFLINE_INTENTS, taskTitle } from "./planner.js";
+
+/** Longest text quoted in an answer; the platforms split long messages, this keeps one result from drowning the rest. */
+const TEXT_LIMIT = 3_000;
+/** Distinct labels listed before "and N more". */
+const LABEL_LIMIT = 12;
+/** Scores shown for a label found several times. */
+const SCORES_PER_LABEL = 3;
+const REASON_LIMIT = 200;
+
+/**
+ * The answer without an LLM: a sentence or two per result, in the order the tasks ran, each step
+ * mentioned once.
+ *
+ * @example
+ * answerOffline([detectionResult], "what is in this photo?")
+ * // "I found 3 objects: dog (0.91), bicycle (0.47), car (0.55). The annotated image is attached."
+ */
+export function answerOffline(results: readonly TaskResult[], request: string): string {
+  if (results.length === 0) return "I had nothing to run for this request.";
+  const ordered = [...results].sort((a, b) => a.id - b.id);
+  const repeated = new Set(
+    ordered.map((result) => result.task).filter((task, index, all) => all.indexOf(task) !== index),
+  );
+  return ordered
+    .map((result) => {
+      const sentence = describeResult(result, request);
+      // Several runs of one task (one per photo) need telling apart.
+      return repeated.has(result.task) ? `Task ${result.id} (${words(result.task)}): ${sentence}` : sentence;
+    })
+    .join("\n");
+}
+
+function describeResult(result: TaskResult, request: string): string {
+  if (result.status === "skipped") return `${taskTitle(result.task)} was skipped: ${reason(result.error)}.`;
+  if (result.status !== "ok" || !result.output)
+    return `${taskTitle(result.task)} failed: ${reason(result.error)}.`;
+  const describe = DESCRIBERS[result.task] ?? describeOutput;
+  return describe(result.output, request);
+}
+
+type Describer = (output: Resource, request: string) => string;
+
+/** How each task's result reads; a task not listed reads as its output does (describeOutput). */
+const DESCRIBERS: Partial<Record<TaskName, Describer>> = {
+  "object-detection": (output) => {
+    if (output.kind !== "detections") return describeOutput(output);
+    const found = output.detections.length;
+    const head =
+      found === 0
+        ? "I found no objects."
+        : `I found ${found} ${found === 1 ? "object" : "objects"}: ${listLabels(output.detections)}.`;
+    return withFiles(head, output, "The annotated image is attached.");
+  },
+  "image-segmentation": (output) => {
+    if (output.kind !== "labels") return describeOutput(output);
+    const head =
+      output.labels.length === 0
+        ? "I found no regions."
+        : `I found these regions: ${listLabels(output.labels)}.`;
+    return withFiles(head, output, "The segmented image is attached.");
+  },
+  "image-to-text": (output, request) => {
+    const text = textOf(output);
+    if (!readsText(request))
+      return text ? `The image shows${quoteText(text)}` : "I could not describe the image.";
+    return text ? `The text in the image reads:${quoteText(text)}` : "I found no text in the image.";
+  },
+  "document-question-answering": (output) => answerSentence(output, "I found no answer in the document."),
+  "visual-question-answering": (output) => answerSentence(output, "I found no answer in the image."),
+  "question-answering": (output) => answerSentence(output, "I found no answer in the text."),
+  "automatic-speech-recognition": (output) => {
+    const text = textOf(output);
+    return text ? `Transcript:${quoteText(text)}` : "I heard no speech in the recording.";
+  },
+  "text-to-speech": (output) => fileSentence(output, "Here is the speech"),
+  "text-to-image": (output) => fileSentence(output, "Here is the image"),
+  "image-to-image": (output) => fileSentence(output, "Here is the edited image"),
+  "depth-estimation": (output) => fileSentence(output, "Here is the depth map"),
+  "text-to-video": (output) => fileSentence(output, "Here is the video"),
+  "audio-to-audio": (output) => fileSentence(output, "Here is the processed recording"),
+  "text-classification": (output) => topLabel(output, (label) => `The text sounds ${label}`),
+  "image-classification": (output) => labelList(output, "The image looks like"),
+  "audio-classification": (output) => labelList(output, "The recording sounds like"),
+  translation: (output) => prefixed(output, "Translation"),
+  summarization: (output) => prefixed(output, "Summary"),
+  "token-classification": (output) => prefixed(output, "Named entities"),
+};
+
+/** Whether the request asked for the text in an image rather than a description of it. */
+function readsText(request: string): boolean {
+  const intent = OFFLINE_INTENTS.find((candidate) => candidate.id === "read-text");
+  if (!intent) return false;
+  return [...intent.phrases, ...(intent.hints ?? [])].some((phrase) => phrase.test(request));
+}
+
+/** "dog ×2 (0.93, 0.88), bicycle (0.47)": labels grouped in order of first sight, best scores first. */
+function listLabels(labels: readonly Label[]): string {
+  const groups = new Map<string, number[]>();
+  for (const { label, score } of labels) groups.set(label, [...(groups.get(label) ?? []), score]);
+  const entries = [...groups.entries()];
+  const shown = entries.slice(0, LABEL_LIMIT).map(([label, scores]) => {
+    const best = [...scores].sort((a, b) => b - a);
+    const listed = best.slice(0, SCORES_PER_LABEL).map(formatScore).join(", ");
+    const more = best.length > SCORES_PER_LABEL ? ", …" : "";
+    return best.length > 1 ? `${label} ×${best.length} (${listed}${more})` : `${label} (${listed})`;
+  });
+  const left = entries.length - shown.length;
+  return left > 0 ? `${shown.join(", ")} and ${left} more` : shown.join(", ");
+}
+
+function topLabel(output: Resource, sentence: (label: string) => string): string {
+  if (output.kind !== "labels") return describeOutput(output);
+  const best = [...output.labels].sort((a, b) => b.score - a.score)[0];
+  if (!best) return "The model gave no label.";
+  return `${sentence(best.label.toLowerCase())} (${formatScore(best.score)}).`;
+}
+
+const TOP_LABELS = 3;
+
+function labelList(output: Resource, lead: string): string {
+  if (output.kind !== "labels") return describeOutput(output);
+  const best = [...output.labels].sort((a, b) => b.score - a.score).slice(0, TOP_LABELS);
+  if (best.length === 0) return "The model gave no label.";
+  return `${lead}: ${best.map((label) => `${label.label} (${formatScore(label.score)})`).join(", ")}.`;
+}
+
+function answerSentence(output: Resource, none: string): string {
+  const text = textOf(output);
+  return text ? `The answer is${quoteText(text)}` : none;
+}
+
+function prefixed(output: Resource, lead: string): string {
+  const text = textOf(output);
+  return text ? `${lead}:${quoteText(text)}` : `${lead}: (empty).`;
+}
+
+function fileSentence(output: Resource, lead: string): string {
+  const names = resourceFiles(output).map((file) => file.name);
+  if (names.length === 0) return describeOutput(output);
+  return `${lead} (${names.join(", ")}).`;
+}
+
+/** A result of a task without its own wording: its text, or the files it made. */
+function describeOutput(output: Resource): string {
+  const text = textOf(output);
+  if (text) return withFiles(`Result:${quoteText(text)}`, output, "");
+  const names = resourceFiles(output).map((file) => file.name);
+  return names.length > 0
+    ? `Here is the ${output.kind} (${names.join(", ")}).`
+    : "The task gave an empty result.";
+}
+
+function withFiles(head: string, output: Resource, sentence: string): string {
+  const files = resourceFiles(output);
+  if (files.length === 0) return head;
+  return sentence
+    ? `${head} ${sentence}`
+    : `${head} (attached: ${files.map((file) => file.name).join(", ")})`;
+}
+
+function textOf(output: Resource): string | undefined {
+  const text = resourceToText(output)?.trim();
+  return text ? text : undefined;
+}
+
+/** A one-line text in quotes with a full stop, after a space; a longer one on lines of its own. */
+function quoteText(text: string): string {
+  const cut = shorten(text, TEXT_LIMIT, (length) => `${length - TEXT_LIMIT} more characters`);
+  return cut.includes("\n") ? `\n${cut}` : ` “${cut}”.`;
+}
+
+/** The first line of an error, without a stack: users see what went wrong, the log keeps the rest. */
+function reason(error: string | undefined): string {
+  const line = (error ?? "")
+    .split("\n")
+    .map((part) => part.trim())
+    .find((part) => part !== "" && !part.startsWith("at "));
+  const text = (line ?? "no reason given").replace(/[.\s]+$/, "");
+  return shorten(text, REASON_LIMIT);
+}
+
+function formatScore(score: number): string {
+  return score.toFixed(2);
+}
+
+/** "object-detection" → "object detection". */
+function words(task: TaskName): string {
+  return taskTitle(task).toLowerCase();
+}

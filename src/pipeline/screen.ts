@@ -1,0 +1,71 @@
+/**
+ * The safety check on the way out: every image a task produced (generated pictures, inputs with boxes
+ * or masks drawn on them) is checked before the bot posts it; a flagged one is withheld and the
+ * summary says which and why. It runs before the answer is written, so the answer never describes a
+ * picture the user will not see.
+ */
+import { errorSummary } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { ImageResource, Resource } from "../tasks/index.js";
+import type { TaskResult } from "./types.js";
+
+export interface ScreenVerdict {
+  flagged: boolean;
+  reason?: string;
+}
+
+/** Checks one image's bytes (the local image safety classifier). */
+export type ImageScreen = (bytes: Uint8Array, signal: AbortSignal) => Promise<ScreenVerdict>;
+
+const WITHHELD = "(image withheld by the safety check)";
+
+function imageOf(output: Resource): ImageResource | undefined {
+  if (output.kind === "image") return output;
+  if ((output.kind === "detections" || output.kind === "labels") && output.image) return output.image;
+  return undefined;
+}
+
+/** The output without its image: the detections or labels stay, a bare image becomes a note. */
+function withoutImage(output: Resource): Resource {
+  if (output.kind === "detections" || output.kind === "labels") {
+    const { image: _image, ...rest } = output;
+    return rest;
+  }
+  return { kind: "text", text: WITHHELD };
+}
+
+/**
+ * Replaces each flagged image of `results` (in place) and returns the notes for the summary. An image
+ * that cannot be checked is withheld too: a safety check that fails open is no check.
+ */
+export async function withholdFlaggedImages(
+  results: TaskResult[],
+  screen: ImageScreen,
+  signal: AbortSignal,
+  logger: Logger,
+): Promise<string[]> {
+  const notes: string[] = [];
+  await Promise.all(
+    results.map(async (result) => {
+      const image = result.status === "ok" && result.output ? imageOf(result.output) : undefined;
+      if (!image || !result.output) return;
+      let verdict: ScreenVerdict;
+      try {
+        verdict = await screen(image.bytes, signal);
+      } catch (error) {
+        if (signal.aborted) throw error;
+        logger.warn("an image could not be checked; withheld", {
+          image: image.name,
+          error: errorSummary(error),
+        });
+        verdict = { flagged: true, reason: "it could not be checked" };
+      }
+      if (!verdict.flagged) return;
+      result.output = withoutImage(result.output);
+      notes.push(
+        `The image ${image.name} (task ${result.id}) was withheld by the safety check${verdict.reason ? `: ${verdict.reason}` : ""}.`,
+      );
+    }),
+  );
+  return notes.sort();
+}
