@@ -316,8 +316,13 @@ async function start(args: string[], io: CliIo): Promise<number> {
     const running: Adapter[] = [];
     try {
       for (const adapter of adapters) {
-        await adapter.start(app.bot);
         running.push(adapter);
+        // A signal while a platform is still connecting stops the bot too, not only once all are up.
+        const outcome = await Promise.race([adapter.start(app.bot).then(() => undefined), stopped]);
+        if (outcome !== undefined) {
+          app.logger.info("stopping before every platform started", { signal: outcome });
+          return 0;
+        }
       }
       app.logger.info("started", { platforms: running.map((adapter) => adapter.platform) });
       const signal = await stopped;

@@ -1,22 +1,23 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { App, type Logger as BoltLogger, LogLevel, type RespondFn } from "@slack/bolt";
-import type { RetryOptions, WebClient } from "@slack/web-api";
+import { type RetryOptions, WebClient } from "@slack/web-api";
 import type { Adapter, Attachment, BotHandle, Request } from "../../src/core/types.js";
 import { BotError, errorSummary } from "../../src/errors.js";
 import { type Logger, silentLogger } from "../../src/log.js";
 import { shorten } from "../../src/text.js";
-import { describeSlackError, slackClientOptions, startupError } from "./api.js";
+import { describeSlackError, SLACK_RETRY, slackClientOptions, slackErrorCode, startupError } from "./api.js";
 import { ASK_MODAL_CALLBACK, askModal, parseAskSubmission } from "./modal.js";
 import {
   isPersonMessage,
   mentionsBot,
+  requestText,
+  type SlackDownloadOptions,
   type SlackFile,
   SlackFileSchema,
   type SlackMessageEvent,
   SlackMessageEventSchema,
   slackAttachment,
-  withoutSlackMention,
 } from "./normalize.js";
 import { escapeMrkdwn } from "./render.js";
 import { type SlackPlace, slackTarget } from "./target.js";
@@ -51,13 +52,17 @@ const NOT_OURS_TTL_MS = 60_000;
 /** Threads remembered per kind: enough for a busy workspace, bounded for a long-running process. */
 const THREADS_REMEMBERED = 10_000;
 
-/** Bolt's logger on ours: Bolt's info lines (connections, retries) are debug detail here. */
+/**
+ * Bolt's logger on ours: Bolt's info lines (connections, retries) are debug detail here, and its own
+ * debug lines are dropped: they hold whole event payloads (people's messages) and Socket Mode URLs
+ * with their tickets.
+ */
 function boltLogger(logger: Logger): BoltLogger {
   const text = (parts: unknown[]) =>
     parts.map((part) => (typeof part === "string" ? part : errorSummary(part))).join(" ");
   let level = LogLevel.INFO;
   return {
-    debug: (...parts) => logger.debug(text(parts)),
+    debug: () => {},
     info: (...parts) => logger.debug(text(parts)),
     warn: (...parts) => logger.warn(text(parts)),
     error: (...parts) => logger.error(text(parts)),
@@ -100,13 +105,24 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const socketMode = options.appToken !== undefined;
   let app: App | undefined;
   let server: Server | undefined;
+  /**
+   * For calls that must not wait: `views.open` has 3 s from the command, and `conversations.replies`
+   * only decides whether a thread is the bot's. The main client waits out a 429 by pausing all of its
+   * calls; this one fails at once instead.
+   */
+  let quick: WebClient | undefined;
   /** Threads the bot has posted in ("channel:ts"), whose messages continue its conversation. */
   const ourThreads = new Map<string, true>();
   /** Threads found not to be the bot's, with when to ask again. */
   const notOurs = new Map<string, number>();
-  const downloads = {
+  const downloads: SlackDownloadOptions = {
     token: options.botToken,
     apiUrl: options.apiUrl,
+    async lookup(id) {
+      if (!app) throw new BotError("internal", "the Slack adapter is stopped");
+      const info = await app.client.files.info({ file: id });
+      return SlackFileSchema.parse(info.file);
+    },
     ...(options.fetch ? { fetch: options.fetch } : {}),
   };
 
@@ -122,7 +138,6 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
 
   /** Whether the bot has posted in a thread: known from this process, else asked of Slack. */
   async function isOurThread(
-    client: WebClient,
     channel: string,
     threadTs: string,
     self: { userId: string; botId: string | undefined },
@@ -130,8 +145,9 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     const key = `${channel}:${threadTs}`;
     if (ourThreads.has(key)) return true;
     if ((notOurs.get(key) ?? 0) > Date.now()) return false;
+    if (!quick) return false;
     try {
-      const replies = await client.conversations.replies({ channel, ts: threadTs, limit: 200 });
+      const replies = await quick.conversations.replies({ channel, ts: threadTs, limit: 1000 });
       const ours = (replies.messages ?? []).some(
         (message) =>
           message.user === self.userId || (self.botId !== undefined && message.bot_id === self.botId),
@@ -140,6 +156,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       else remember(notOurs, key, Date.now() + NOT_OURS_TTL_MS);
       return ours;
     } catch (error) {
+      // Rate-limited or refused: this message is not taken as a follow-up, and the next one asks again.
       logger.warn(describeSlackError("conversations.replies", error).log, { error: errorSummary(error) });
       return false;
     }
@@ -167,7 +184,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       // In channels only a reply in the bot's thread is for the bot; a mention also arrives as app_mention.
       if (!event.thread_ts || mentionsBot(text, botUserId)) return;
       const self = { userId: botUserId, botId: context.botId };
-      if (!(await isOurThread(client, event.channel, event.thread_ts, self))) return;
+      if (!(await isOurThread(event.channel, event.thread_ts, self))) return;
     }
     const threadTs = direct ? (event.thread_ts ?? undefined) : (event.thread_ts ?? event.ts);
     const place: SlackPlace = { channel: event.channel, threadTs };
@@ -180,8 +197,9 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       author: { id: event.user ?? "", isBot: false },
       ...((event.team ?? context.teamId) ? { workspace: event.team ?? context.teamId ?? "" } : {}),
       channel: event.channel,
-      thread: threadTs ? `${event.channel}:${threadTs}` : event.channel,
-      text: withoutSlackMention(text, botUserId),
+      // A DM is one conversation, its threads included: a follow-up there sees the earlier results.
+      thread: direct ? event.channel : `${event.channel}:${threadTs}`,
+      text: requestText(text, botUserId),
       attachments: attachmentsOf(event.files),
       receivedAt: Date.now(),
     };
@@ -219,8 +237,12 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     } catch (error) {
       const described = describeSlackError("chat.postMessage", error);
       logger.warn(described.log, { channel, error: errorSummary(error) });
+      const betweenOthers = channel.startsWith("D") && slackErrorCode(error) === "channel_not_found";
+      const told = betweenOthers
+        ? "I can't post in a direct message between other people. Use /ask in a channel I'm in, or in your DM with me."
+        : (described.user ?? "I couldn't post your request in this channel. Please try again.");
       await input
-        .tell(described.user ?? "I couldn't post your request in this channel. Please try again.")
+        .tell(told)
         .catch((tellError: unknown) =>
           logger.warn("the user could not be told", { error: errorSummary(tellError) }),
         );
@@ -277,10 +299,20 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     running.command("/ask", async ({ command, ack, respond, client, context }) => {
       await ack();
       const tell = (text: string) => respondPrivately(respond, text);
-      const text = command.text.trim();
+      const team = command.team_id ?? context.teamId;
+      // Nothing is posted, and no form opened, where the bot is not enabled.
+      if (
+        !bot.allows({ platform: "slack", ...(team ? { workspace: team } : {}), channel: command.channel_id })
+      ) {
+        await tell("I'm not enabled in this channel.").catch((error: unknown) =>
+          logger.warn("the user could not be told", { error: errorSummary(error) }),
+        );
+        return;
+      }
+      const text = requestText(command.text, context.botUserId ?? "");
       if (text === "") {
         try {
-          await client.views.open({
+          await (quick ?? client).views.open({
             trigger_id: command.trigger_id,
             view: askModal({ channel: command.channel_id, user: command.user_id }),
           });
@@ -295,7 +327,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         bot,
         channel: command.channel_id,
         user: command.user_id,
-        team: command.team_id ?? context.teamId,
+        team,
         text,
         attachments: [],
         tell,
@@ -343,13 +375,15 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       return address && typeof address === "object" ? address : undefined;
     },
     async start(bot) {
+      const retryConfig = options.retryConfig ?? SLACK_RETRY;
       const running = new App({
         token: options.botToken,
         ...(socketMode
           ? {
               socketMode: true,
               appToken: options.appToken ?? "",
-              installerOptions: { clientOptions: { slackApiUrl: options.apiUrl } },
+              // The Socket Mode client's own calls (apps.connections.open): not its default 100 retries.
+              installerOptions: { clientOptions: { slackApiUrl: options.apiUrl, retryConfig } },
             }
           : { signingSecret: options.signingSecret ?? "" }),
         clientOptions: slackClientOptions(options.apiUrl, options.retryConfig),
@@ -364,6 +398,13 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       } catch (error) {
         throw startupError(error, options.apiUrl);
       }
+      // Bolt's Socket Mode client retries a refused app token (a bot token in SLACK_APP_TOKEN, a
+      // missing connections:write) forever: one call first turns that into a clear error.
+      if (socketMode) await checkAppToken(options.appToken ?? "", options.apiUrl);
+      quick = new WebClient(options.botToken, {
+        ...slackClientOptions(options.apiUrl, { retries: 0 }),
+        rejectRateLimitedCalls: true,
+      });
       register(running, bot);
       try {
         if (socketMode) await running.start();
@@ -391,12 +432,27 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     async stop() {
       const running = app;
       app = undefined;
+      quick = undefined;
       // Keep-alive connections would hold the server open past stop().
       server?.closeAllConnections();
       server = undefined;
       await running?.stop();
     },
   };
+}
+
+/** Opens (and drops) one Socket Mode connection URL with the app token, or says why Slack refuses it. */
+async function checkAppToken(appToken: string, apiUrl: string): Promise<void> {
+  try {
+    await new WebClient(appToken, slackClientOptions(apiUrl, { retries: 0 })).apps.connections.open();
+  } catch (error) {
+    const code = slackErrorCode(error);
+    if (!code) throw startupError(error, apiUrl);
+    throw new BotError("config_invalid", `Slack apps.connections.open: ${code}`, {
+      userMessage: `Slack refused SLACK_APP_TOKEN (${code}). Use an app-level token (xapp-…) with the connections:write scope, from Basic Information → App-Level Tokens, and turn Socket Mode on.`,
+      cause: error,
+    });
+  }
 }
 
 /** An ephemeral answer to a slash command through its response_url; failures are logged by the caller. */

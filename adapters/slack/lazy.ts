@@ -22,6 +22,19 @@ export function createLazySlackAdapter(options: SlackAdapterOptions): Adapter {
           },
         );
       }
+      // A token pasted into the wrong variable would make Slack refuse every call later, less clearly.
+      if (!options.botToken.startsWith("xoxb-")) {
+        throw new BotError("config_invalid", "SLACK_BOT_TOKEN is not a bot token", {
+          userMessage:
+            "SLACK_BOT_TOKEN must be the app's Bot User OAuth Token (xoxb-…, under OAuth & Permissions).",
+        });
+      }
+      if (options.appToken !== undefined && !options.appToken.startsWith("xapp-")) {
+        throw new BotError("config_invalid", "SLACK_APP_TOKEN is not an app-level token", {
+          userMessage:
+            "SLACK_APP_TOKEN must be an app-level token (xapp-…, Basic Information → App-Level Tokens, with connections:write).",
+        });
+      }
       const { createSlackAdapter } = await import("./adapter.js");
       adapter = createSlackAdapter(options);
       await adapter.start(bot);

@@ -28,6 +28,8 @@ export function askModal(origin: ModalOrigin): ModalView {
       {
         type: "input",
         block_id: PROMPT_BLOCK,
+        // Optional: files alone are a request too (a photo is looked at, a recording transcribed).
+        optional: true,
         label: { type: "plain_text", text: "What do you want?" },
         element: {
           type: "plain_text_input",

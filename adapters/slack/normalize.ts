@@ -21,6 +21,8 @@ export const SlackFileSchema = z.object({
   url_private_download: z.string().nullish(),
   /** "hidden_by_limit" and similar: a file Slack will not let the bot read. */
   mode: z.string().nullish(),
+  /** "check_file_info": Slack sent only the id (Slack Connect); files.info has the rest. */
+  file_access: z.string().nullish(),
 });
 export type SlackFile = z.infer<typeof SlackFileSchema>;
 
@@ -60,6 +62,35 @@ export function withoutSlackMention(text: string, botUserId: string): string {
     .trim();
 }
 
+/** One `<…>` control sequence of Slack's message format, as a person would write it. */
+function plainControl(body: string): string {
+  const bar = body.indexOf("|");
+  const target = bar >= 0 ? body.slice(0, bar) : body;
+  const label = bar >= 0 ? body.slice(bar + 1) : undefined;
+  if (target.startsWith("@")) return label ? `@${label.replace(/^@/, "")}` : target;
+  if (target.startsWith("#")) return label ? `#${label}` : target;
+  if (target.startsWith("!")) {
+    // <!here>, <!channel>, <!subteam^S1|@team>, <!date^…|fallback>
+    if (label) return label;
+    return `@${target.slice(1).split("^")[0]}`;
+  }
+  if (target.startsWith("mailto:")) return label ?? target.slice("mailto:".length);
+  return label && label !== target ? `${label} (${target})` : target;
+}
+
+/**
+ * A message's text as the user wrote it: Slack sends links as `<url|label>`, mentions as `<@U1>` and
+ * `&`, `<`, `>` as entities, which would reach the planner as noise (a URL with `&amp;` in it breaks).
+ * The bot's own mention is taken out. Not for modal inputs: those arrive unencoded.
+ */
+export function requestText(text: string, botUserId: string): string {
+  return withoutSlackMention(text, botUserId)
+    .replace(/<([^<>]+)>/g, (_, body: string) => plainControl(body))
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
+}
+
 /** Whether the text mentions the bot. */
 export function mentionsBot(text: string, botUserId: string): boolean {
   return new RegExp(`<@${botUserId}(\\|[^>]*)?>`).test(text);
@@ -68,6 +99,8 @@ export function mentionsBot(text: string, botUserId: string): boolean {
 export interface SlackDownloadOptions {
   /** The bot token, sent only to the Slack file host. */
   token: string;
+  /** files.info, for a file Slack sent without its links (`file_access: "check_file_info"`). */
+  lookup?: (id: string) => Promise<SlackFile>;
   /** SLACK_API_URL: decides which host is Slack's file host besides files.slack.com (tests, proxies). */
   apiUrl: string;
   fetch?: typeof globalThis.fetch;
@@ -81,20 +114,31 @@ export interface SlackDownloadOptions {
 export function slackAttachment(file: SlackFile, options: SlackDownloadOptions): Attachment {
   const name = file.name || file.title || `${file.id}`;
   const mime = file.mimetype || "application/octet-stream";
-  const url = file.url_private_download || file.url_private || "";
   const size = file.size ?? Number.NaN;
+  const linkOf = (described: SlackFile) => described.url_private_download || described.url_private || "";
   return {
     name,
     mime,
     size,
-    url,
+    url: linkOf(file),
     async fetch({ signal, maxBytes }) {
       if (Number.isFinite(size) && size > maxBytes) throw fileTooLarge(name, size, maxBytes);
-      if (file.mode === "hidden_by_limit" || url === "") {
-        throw new BotError("fetch_failed", `${name} has no url_private (mode ${file.mode ?? "unknown"})`, {
-          userMessage: `Slack does not let me read ${name} (it may be hidden by the workspace's plan limits).`,
+      if (file.mode === "hidden_by_limit") {
+        throw new BotError("fetch_failed", `${name} is hidden_by_limit`, {
+          userMessage: `Slack does not let me read ${name}: the workspace's plan hides older files.`,
         });
       }
+      // Slack Connect and some events send only the id: files.info has the links and the size.
+      const described = linkOf(file) === "" && options.lookup ? await options.lookup(file.id) : file;
+      const url = linkOf(described);
+      if (url === "") {
+        throw new BotError("fetch_failed", `${name} has no url_private`, {
+          userMessage: `Slack did not give me a link to ${name}, so I couldn't read it.`,
+        });
+      }
+      const describedSize = described.size ?? Number.NaN;
+      if (Number.isFinite(describedSize) && describedSize > maxBytes)
+        throw fileTooLarge(name, describedSize, maxBytes);
       if (!slackFileHostAllowed(url, options.apiUrl)) {
         throw new BotError("url_refused", `${name}: url_private on an unexpected host`, {
           userMessage: `I couldn't download ${name}: its link does not point to Slack's file host.`,
@@ -106,7 +150,7 @@ export function slackAttachment(file: SlackFile, options: SlackDownloadOptions):
         headers: { authorization: `Bearer ${options.token}` },
         ...(options.fetch ? { fetch: options.fetch } : {}),
       });
-      checkDownloadedFile(name, mime, downloaded.bytes, downloaded.contentType);
+      checkDownloadedFile(name, described.mimetype || mime, downloaded.bytes, downloaded.contentType);
       return downloaded.bytes;
     },
   };

@@ -20,6 +20,11 @@ export const SLACK_LIMITS = {
   contextElements: 10,
   /** What this adapter puts in a message's `text` fallback (Slack truncates at 40 000). */
   fallbackText: 3000,
+  /**
+   * Text of all blocks of one message together: Slack refuses about 12 000 and more with
+   * `msg_blocks_too_long` (undocumented; bolt-js issues #2509, #2867), so messages stay well under.
+   */
+  messageBlocksText: 10_000,
 } as const;
 
 /** A mrkdwn text object. */
@@ -245,14 +250,34 @@ export interface ComposeSlackOptions {
   sectionLimit?: number;
   /** Blocks per message (50). */
   maxBlocks?: number;
+  /** Characters of all blocks of one message together (10 000). */
+  maxMessageText?: number;
+}
+
+/** The characters of text a block carries. */
+function blockText(block: SlackBlock): number {
+  if (block.type === "section") return block.text.text.length;
+  if (block.type === "context") return block.elements.reduce((sum, element) => sum + element.text.length, 0);
+  return 0;
+}
+
+/** Whether `extra` fits on `page` within the block count and the text budget. */
+function fits(
+  page: readonly SlackBlock[],
+  extra: readonly SlackBlock[],
+  maxBlocks: number,
+  maxText: number,
+): boolean {
+  const text = [...page, ...extra].reduce((sum, block) => sum + blockText(block), 0);
+  return page.length + extra.length <= maxBlocks && text <= maxText;
 }
 
 /**
  * The messages of a reply: the answer (Markdown, converted to mrkdwn) as section blocks of at most
  * 3000 characters, then a divider and the summary's context blocks, packed into messages of at most
- * 50 blocks. The summary stays whole in the last message when it fits there, otherwise it starts a
- * message of its own. Each message's `text` fallback is its own text (shortened), never empty.
- * Nothing to say gives no message.
+ * 50 blocks and 10 000 characters of block text. The summary stays whole in the last message when it
+ * fits there, otherwise it starts a message of its own. Each message's `text` fallback is its own text
+ * (shortened), never empty. Nothing to say gives no message.
  */
 export function composeSlackMessages(
   text: string,
@@ -260,26 +285,28 @@ export function composeSlackMessages(
   options: ComposeSlackOptions = {},
 ): SlackMessage[] {
   const maxBlocks = Math.max(2, options.maxBlocks ?? SLACK_LIMITS.blocksPerMessage);
-  const chunks = splitForSlack(markdownToMrkdwn(text.trim()), {
-    sectionLimit: options.sectionLimit ?? SLACK_LIMITS.sectionText,
-  });
+  const sectionLimit = options.sectionLimit ?? SLACK_LIMITS.sectionText;
+  // One full section and the summary's largest context block always fit in a message of their own.
+  const maxText = Math.max(sectionLimit, options.maxMessageText ?? SLACK_LIMITS.messageBlocksText);
+  const chunks = splitForSlack(markdownToMrkdwn(text.trim()), { sectionLimit });
   const pages: SlackBlock[][] = [];
-  for (const chunk of chunks) {
-    const block: SlackBlock = { type: "section", text: { type: "mrkdwn", text: chunk } };
+  const place = (blocks: SlackBlock[]) => {
     const last = pages.at(-1);
-    if (last && last.length < maxBlocks) last.push(block);
-    else pages.push([block]);
-  }
+    if (last && fits(last, blocks, maxBlocks, maxText)) last.push(...blocks);
+    else pages.push([...blocks]);
+  };
+  for (const chunk of chunks) place([{ type: "section", text: { type: "mrkdwn", text: chunk } }]);
   if (summary) {
     const tail: SlackBlock[] = [{ type: "divider" }, ...summaryBlocks(summary)];
     const last = pages.at(-1);
-    if (last && last.length + tail.length <= maxBlocks) last.push(...tail);
+    if (last && fits(last, tail, maxBlocks, maxText)) last.push(...tail);
     else {
       // A message of its own starts with the summary itself, not a divider.
-      const rest = tail.slice(1);
-      for (let index = 0; index < rest.length; index += maxBlocks)
-        pages.push(rest.slice(index, index + maxBlocks));
+      pages.push([]);
+      for (const block of tail.slice(1)) place([block]);
     }
   }
-  return pages.map((blocks) => ({ text: fallbackOf(blocks, summary), blocks }));
+  return pages
+    .filter((blocks) => blocks.length > 0)
+    .map((blocks) => ({ text: fallbackOf(blocks, summary), blocks }));
 }

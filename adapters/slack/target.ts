@@ -10,7 +10,13 @@ import { errorSummary } from "../../src/errors.js";
 import type { Logger } from "../../src/log.js";
 import { describeSize, shorten } from "../../src/text.js";
 import { describeSlackError, slackErrorCode } from "./api.js";
-import { composeSlackMessages, markdownToMrkdwn, SLACK_LIMITS, type SlackMessage } from "./render.js";
+import {
+  composeSlackMessages,
+  markdownToMrkdwn,
+  SLACK_LIMITS,
+  type SlackMessage,
+  splitForSlack,
+} from "./render.js";
 
 /** A conversation on Slack: a channel (or DM) and the thread in it, none for a DM's main view. */
 export interface SlackPlace {
@@ -73,6 +79,27 @@ export function slackTarget(place: SlackPlace, context: SlackTargetContext): Rep
     for (const message of composeSlackMessages(text)) await post(message);
   }
 
+  /**
+   * Posts a message of blocks; when Slack refuses the blocks (a limit it does not document, such as
+   * the total text of a message), the same text goes out as plain messages: the answer is never lost.
+   */
+  async function postBlocks(message: SlackMessage): Promise<void> {
+    try {
+      await post(message);
+    } catch (error) {
+      const code = slackErrorCode(error);
+      if (code !== "msg_blocks_too_long" && code !== "invalid_blocks") throw error;
+      const texts = message.blocks.flatMap((block) =>
+        block.type === "section"
+          ? [block.text.text]
+          : block.type === "context"
+            ? block.elements.map((element) => element.text)
+            : [],
+      );
+      for (const piece of splitForSlack(texts.join("\n\n"))) await post({ text: piece, blocks: [] });
+    }
+  }
+
   async function upload(files: readonly ReplyFile[]): Promise<void> {
     await client.filesUploadV2({
       channel_id: place.channel,
@@ -133,7 +160,7 @@ export function slackTarget(place: SlackPlace, context: SlackTargetContext): Rep
         await postText("(I have nothing to add.)");
         return;
       }
-      for (const message of messages) await post(message);
+      for (const message of messages) await postBlocks(message);
       if (reply.files.length === 0) return;
       const notes = await uploadAll(reply.files);
       if (notes.length > 0) await postText(notes.join("\n"));

@@ -195,7 +195,7 @@ export function createBot(options: BotOptions): Bot {
     }
   }
 
-  function allowed(request: Request): boolean {
+  function allowed(request: Pick<Request, "platform" | "workspace" | "channel">): boolean {
     // The terminal and the local web playground belong to whoever runs the bot.
     if (request.platform === "console" || request.platform === "web") return true;
     const listed = (list: readonly string[], id: string | undefined) =>
@@ -579,6 +579,8 @@ export function createBot(options: BotOptions): Bot {
   }
 
   return {
+    allows: allowed,
+
     receive(request, target) {
       const log = requestLogger(request);
       return intake.run(threadKeyOf(request), async () => {

@@ -118,6 +118,12 @@ export interface BotHandle {
   ): Promise<Disposition>;
   /** Resolves when every accepted request has been answered (for shutdown and scripted chats). */
   idle(): Promise<void>;
+  /**
+   * Whether the allowlists let the bot answer in this channel: for adapters that must post before a
+   * request exists (Slack's `/ask` posts the request to answer in its thread), so they post nothing
+   * where the bot is not enabled.
+   */
+  allows(place: Pick<Request, "platform" | "workspace" | "channel">): boolean;
 }
 
 /** A platform's transport: verify, acknowledge, normalize, render. Nothing else. */

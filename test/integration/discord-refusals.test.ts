@@ -120,6 +120,7 @@ describe("a slash command the bot fails to take", () => {
         throw new Error("storage exploded");
       },
       idle: async () => undefined,
+      allows: () => true,
     };
     const broken = createDiscordAdapter({
       token: own.token,

@@ -21,6 +21,11 @@ import { type PipelineHarness, startPipelineHarness } from "../support/pipeline-
 const DETR = "facebook/detr-resnet-50";
 const BLIP = "Salesforce/blip-image-captioning-large";
 const WHISPER = "openai/whisper-large-v3";
+/** Over Slack's undocumented limit of about 12 000 characters of block text in one message. */
+const HUGE_ANSWER = Array.from(
+  { length: 160 },
+  (_, index) => `Line ${index}: ${"the zebra stands beside the giraffe near the water. ".repeat(2).trim()}`,
+).join("\n\n");
 const LONG_ANSWER = Array.from(
   { length: 60 },
   (_, index) => `Paragraph ${index}: ${"the giraffe is tall and the zebra is striped. ".repeat(2).trim()}`,
@@ -68,6 +73,7 @@ function route(body: ChatCompletionBody) {
     return "[]";
   }
   const all = body.messages.map((message) => message.content).join("\n");
+  if (all.includes("huge answer please")) return HUGE_ANSWER;
   if (all.includes("long answer please")) return LONG_ANSWER;
   return stage === "respond" ? "I found a *giraffe* and a **zebra**." : "Hello from the bot.";
 }
@@ -464,6 +470,102 @@ describe("the Slack adapter against a fake Slack", () => {
     }
   });
 
+  it("sends an answer over Slack's total block text limit as several messages, nothing lost", async () => {
+    const mention = slack.mention({ text: `<@${slack.botUserId}> huge answer please` });
+    await slack.sendEvent(mention);
+    await waitFor(() => answers(slack.generalChannel, mention.ts)[0], "the huge answer");
+    const messages = slack
+      .botMessages(slack.generalChannel)
+      .filter((message) => message.thread_ts === mention.ts && (message.blocks ?? []).length > 0);
+    expect(messages.length).toBeGreaterThan(1);
+    expect(messages.flatMap((message) => sections(message)).join("\n\n")).toBe(HUGE_ANSWER);
+    expect(slack.calls.filter((call) => call.response.error === "msg_blocks_too_long")).toEqual([]);
+  });
+
+  it("continues a DM in a thread under the bot's answer, with the earlier result", async () => {
+    const photo = slack.addUserFile(await png("#7a7"), { name: "pet.png", mimetype: "image/png" });
+    const dm = slack.directMessage({ text: "detect what is here", files: [photo] });
+    await slack.sendEvent(dm);
+    const answer = await waitFor(
+      () => answers(slack.dmChannel, undefined).find((message) => message.ts > dm.ts),
+      "the DM answer",
+    );
+    const captions = harness.hf.inferenceCalls(BLIP).length;
+    await slack.sendEvent(
+      slack.directMessage({ text: "now caption the earlier result", thread_ts: answer.ts }),
+    );
+    // The thread's parent is the first answer itself (Slack gives it its own ts as thread_ts).
+    await waitFor(
+      () => answers(slack.dmChannel, answer.ts).find((message) => message.ts !== answer.ts),
+      "the answer in the DM thread",
+    );
+    expect(harness.hf.inferenceCalls(BLIP).length - captions).toBe(1);
+  });
+
+  it("reads a file Slack sent by id only (check_file_info) through files.info", async () => {
+    const photo = slack.addUserFile(await png("#a7a"), { name: "connect.png", mimetype: "image/png" });
+    const before = harness.hf.inferenceCalls(DETR).length;
+    const lookups = slack.callsTo("files.info").length;
+    const mention = slack.mention({ text: `<@${slack.botUserId}> detect this`, files: [photo] });
+    // What Slack Connect channels send: the file's id, and that files.info has the rest.
+    const bare = { ...mention, files: [{ id: photo.id, file_access: "check_file_info" }] };
+    await slack.sendEvent(bare);
+    await waitFor(() => answers(slack.generalChannel, mention.ts)[0], "the answer");
+    expect(slack.callsTo("files.info").length - lookups).toBe(1);
+    expect(harness.hf.inferenceCalls(DETR).length - before).toBe(1);
+  });
+
+  it("passes links, mentions and & < > to the planner as the user wrote them", async () => {
+    const mention = slack.mention({
+      text: `<@${slack.botUserId}> say "a &lt; b &amp; c" to <@U0ALICE|alice> about <https://example.com/a.png?w=1&amp;h=2>`,
+    });
+    const plans = harness.llm.requests.length;
+    await slack.sendEvent(mention);
+    await waitFor(() => answers(slack.generalChannel, mention.ts)[0], "the answer");
+    const prompt = harness.llm.requests[plans]?.body.messages.at(-1)?.content ?? "";
+    expect(prompt).toContain('say "a < b & c" to @alice about https://example.com/a.png?w=1&h=2');
+  });
+
+  it("answers a form submitted with files and no text", async () => {
+    await slack.sendCommand({ command: "/ask", text: "" });
+    const opened = await waitFor(
+      () => slack.views.at(-1) as (Json & { id: string }) | undefined,
+      "the modal",
+    );
+    const photo = slack.addUserFile(await png("#77a"), { name: "only-a-photo.png", mimetype: "image/png" });
+    const sent = await slack.sendViewSubmission({
+      id: opened.id,
+      values: {
+        prompt: { prompt: slack.plainTextValue("") },
+        files: { files: slack.fileInputValue([photo]) },
+      },
+    });
+    expect(sent.status).toBe(200);
+    const root = await waitFor(
+      () =>
+        slack
+          .botMessages(slack.generalChannel)
+          .find((message) => isTopLevel(message) && message.text.includes("only-a-photo.png")),
+      "the posted request",
+    );
+    await waitFor(() => answers(slack.generalChannel, root.ts)[0], "the answer");
+  });
+
+  it("opens the form at once even while another call is rate-limited", async () => {
+    slack.failNext("conversations.replies", { error: "ratelimited", retryAfter: 4 });
+    const other = slack.userMessage({ text: "unrelated" });
+    await slack.sendEvent(slack.userMessage({ text: "a reply", thread_ts: other.ts }));
+    await waitFor(
+      () => slack.callsTo("conversations.replies").some((call) => call.status === 429),
+      "the rate-limited lookup",
+    );
+    const views = slack.views.length;
+    const posts = slack.responseUrlPosts.length;
+    await slack.sendCommand({ command: "/ask", text: "" });
+    await waitFor(() => slack.views.length > views, "the modal");
+    expect(slack.responseUrlPosts.length).toBe(posts);
+  });
+
   it("tells the user privately when /ask is used in a channel the bot is not in", async () => {
     const posts = slack.responseUrlPosts.length;
     await slack.sendCommand({ command: "/ask", text: "say hello", channel_id: slack.randomChannel });
@@ -494,6 +596,41 @@ describe("the Slack adapter against a fake Slack", () => {
     } finally {
       await socketAdapter.stop();
       await socketApp.close();
+    }
+  });
+});
+
+describe("Slack with an allowlist", () => {
+  it("posts nothing for /ask where the bot is not enabled, and says so privately", async () => {
+    const port = await freePort();
+    const env = harness.env({
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_SIGNING_SECRET: slack.signingSecret,
+      SLACK_API_URL: slack.apiUrl,
+      PORT: String(port),
+      ALLOWED_CHANNELS: "C0ELSEWHERE",
+    });
+    const limited = createApp(loadConfig(env), { env, storage: createStorage() });
+    const spec = PLATFORM_ADAPTERS.find((candidate) => candidate.platform === "slack")!;
+    const limitedAdapter = spec.create(limited);
+    try {
+      await limitedAdapter.start(limited.bot);
+      const url = `http://127.0.0.1:${port}/slack/events`;
+      const posts = slack.botMessages(slack.generalChannel).length;
+      const replies = slack.responseUrlPosts.length;
+      const views = slack.views.length;
+      await slack.sendCommand({ command: "/ask", text: "say hello" }, { url });
+      await slack.sendCommand({ command: "/ask", text: "" }, { url });
+      await waitFor(() => slack.responseUrlPosts.length >= replies + 2, "the private replies");
+      expect(slack.responseUrlPosts.slice(replies).map((post) => post.body.text)).toEqual([
+        "I'm not enabled in this channel.",
+        "I'm not enabled in this channel.",
+      ]);
+      expect(slack.botMessages(slack.generalChannel)).toHaveLength(posts);
+      expect(slack.views).toHaveLength(views);
+    } finally {
+      await limitedAdapter.stop();
+      await limited.close();
     }
   });
 });
@@ -537,6 +674,32 @@ describe("Slack start-up errors", () => {
       (caught: unknown) => caught,
     );
     expect(isBotError(error) && error.userMessage).toMatch(/could not be reached.*SLACK_API_URL/);
+  });
+
+  it("fails at start with a clear error for a wrong app token in Socket Mode, instead of retrying forever", async () => {
+    const wrongType = harness.env({ SLACK_BOT_TOKEN: slack.botToken, SLACK_APP_TOKEN: slack.botToken });
+    const first = createApp(loadConfig(wrongType), { env: wrongType, storage: createStorage() });
+    const spec = PLATFORM_ADAPTERS.find((candidate) => candidate.platform === "slack")!;
+    try {
+      await expect(spec.create(first).start(first.bot)).rejects.toMatchObject({
+        userMessage: expect.stringContaining("SLACK_APP_TOKEN must be an app-level token (xapp-"),
+      });
+    } finally {
+      await first.close();
+    }
+    const failing = createSlackAdapter({
+      botToken: slack.botToken,
+      appToken: "xapp-1-A0APP-9999-not-this-app",
+      apiUrl: slack.apiUrl,
+      port: 0,
+      retryConfig: { retries: 0 },
+    });
+    const error = await failing.start(app.bot).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(isBotError(error) && error.userMessage).toMatch(/Slack refused SLACK_APP_TOKEN \(invalid_auth\)/);
+    await failing.stop();
   });
 
   it("refuses a bot token without a signing secret or an app token", async () => {

@@ -16,7 +16,7 @@
  *   (`removeScope`) answers `missing_scope` with `needed` and `provided`.
  * - `auth.test` → `{ url, team, user, team_id, user_id, bot_id, is_enterprise_install }`.
  * - `chat.postMessage` / `chat.update` / `chat.postEphemeral`: limits from limits.ts (`msg_too_long`,
- *   `no_text`, `invalid_blocks` with `errors`); `channel_not_found`; `not_in_channel` where the bot is not
+ *   `no_text`, `invalid_blocks` with `errors`, `msg_blocks_too_long`); `channel_not_found`; `not_in_channel` where the bot is not
  *   a member; `thread_ts` of a reply is moved to its parent, an unknown one is `thread_not_found`;
  *   `chat.update` of a message that is not the bot's is `cant_update_message`, of none
  *   `message_not_found`; text without blocks removes the blocks (as Slack does).
@@ -73,10 +73,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 import { delay, readBody, sendBytes, sendJson, startHttpServer } from "../http-server.js";
-import { blockErrors, SLACK_LIMITS } from "./limits.js";
+import { blockErrors, blocksTextLength, SLACK_LIMITS } from "./limits.js";
 import { postSigned, type SignedResponse } from "./signing.js";
 
-export { blockErrors, SLACK_LIMITS } from "./limits.js";
+export { blockErrors, blocksTextLength, SLACK_LIMITS } from "./limits.js";
 export { postSigned, type SignedResponse, slackSignature } from "./signing.js";
 
 export type Json = Record<string, unknown>;
@@ -662,6 +662,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
           errors,
           response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) },
         });
+      if (blocksTextLength(blocks) > SLACK_LIMITS.blocksTextChars)
+        throw new SlackError("msg_blocks_too_long");
     }
     const hasBlocks = Array.isArray(blocks) && blocks.length > 0;
     if (!text && !hasBlocks && attachments === undefined) throw new SlackError("no_text");

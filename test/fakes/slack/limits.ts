@@ -7,6 +7,9 @@
  *   header text up to 150; context blocks 1..10 elements; a block without a known `type` is refused.
  *   Violations answer `invalid_blocks` with Slack's `errors` list and `response_metadata.messages`
  *   (`"[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text/text]"`).
+ * - The text of all blocks together: Slack refuses a message whose blocks carry more than about 12,000
+ *   characters with `msg_blocks_too_long` (not in Slack's reference; reported in bolt-js issues #2509
+ *   and #2867 at 12–13k). The fake refuses more than `blocksTextChars`.
  *
  * ```ts
  * const problems = blockErrors([{ type: "section", text: { type: "mrkdwn", text: "" } }]);
@@ -24,6 +27,8 @@ export const SLACK_LIMITS = {
   contextElements: 10,
   /** A modal holds at most 100 blocks. */
   viewBlocks: 100,
+  /** All text of a message's blocks together (see above). */
+  blocksTextChars: 12_000,
 } as const;
 
 const KNOWN_BLOCKS = new Set([
@@ -132,4 +137,18 @@ export function blockErrors(blocks: unknown, maxBlocks: number = SLACK_LIMITS.bl
     }
   });
   return errors;
+}
+
+/** The characters of text a message's blocks carry, all together (sections, fields, context elements). */
+export function blocksTextLength(blocks: unknown): number {
+  if (!Array.isArray(blocks)) return 0;
+  let total = 0;
+  for (const block of blocks) {
+    if (!isRecord(block)) continue;
+    total += textOf(block.text)?.length ?? 0;
+    for (const list of [block.fields, block.elements]) {
+      if (Array.isArray(list)) for (const item of list) total += textOf(item)?.length ?? 0;
+    }
+  }
+  return total;
 }

@@ -17,6 +17,7 @@ function fakeBot(options: { refuse?: (request: Request) => Disposition | undefin
   const received: Request[] = [];
   const running: Promise<void>[] = [];
   const bot: BotHandle = {
+    allows: () => true,
     async receive(request: Request, target: ReplyTarget): Promise<Disposition> {
       received.push(request);
       const refusal = options.refuse?.(request);
@@ -276,6 +277,7 @@ describe("the terminal chat adapter", () => {
 
   it("prints the bot's failure to take a message and goes on", async () => {
     const bot: BotHandle = {
+      allows: () => true,
       async receive() {
         throw new Error("storage exploded: redis://secret@host");
       },

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   isPersonMessage,
   mentionsBot,
+  requestText,
   type SlackMessageEvent,
   slackAttachment,
   withoutSlackMention,
@@ -44,6 +45,22 @@ describe("Slack message events", () => {
     expect(withoutSlackMention("hey <@U0BOT|hugginggpt> draw <@U7>", "U0BOT")).toBe("hey draw <@U7>");
     expect(mentionsBot("ping <@U0BOT|x>", "U0BOT")).toBe(true);
     expect(mentionsBot("ping <@U7>", "U0BOT")).toBe(false);
+  });
+});
+
+describe("the text of a request", () => {
+  it("undoes Slack's encoding: links, mentions, channels, broadcasts and & < >", () => {
+    expect(requestText("<@U0BOT> fetch <https://x.io/a?b=1&amp;c=2>", "U0BOT")).toBe(
+      "fetch https://x.io/a?b=1&c=2",
+    );
+    expect(requestText("see <https://x.io|the docs> and <mailto:a@b.io|a@b.io>", "U0BOT")).toBe(
+      "see the docs (https://x.io) and a@b.io",
+    );
+    expect(requestText("ask <@U7|alice> in <#C1|general> <!here>", "U0BOT")).toBe(
+      "ask @alice in #general @here",
+    );
+    expect(requestText("is 1 &lt; 2 &amp;&amp; 3 &gt; 2?", "U0BOT")).toBe("is 1 < 2 && 3 > 2?");
+    expect(requestText("&amp;lt; stays literal", "U0BOT")).toBe("&lt; stays literal");
   });
 });
 
@@ -99,7 +116,35 @@ describe("Slack files", () => {
       { token: "xoxb-1", apiUrl: "https://slack.com/api/" },
     );
     await expect(attachment.fetch({ signal, maxBytes: 1000 })).rejects.toMatchObject({
-      userMessage: expect.stringContaining("does not let me read old.png"),
+      userMessage: expect.stringContaining("Slack does not let me read old.png"),
     });
+  });
+});
+
+describe("Slack files sent by id only", () => {
+  it("looks the file up with files.info before downloading it", async () => {
+    const { fetch, seen } = recordingFetch(PNG, "image/png");
+    const looked: string[] = [];
+    const attachment = slackAttachment(
+      { id: "F9", file_access: "check_file_info" },
+      {
+        token: "xoxb-1",
+        apiUrl: "https://slack.com/api/",
+        fetch,
+        async lookup(id) {
+          looked.push(id);
+          return {
+            id,
+            name: "f.png",
+            mimetype: "image/png",
+            size: PNG.byteLength,
+            url_private: "https://files.slack.com/files-pri/T1-F9/f.png",
+          };
+        },
+      },
+    );
+    expect(await attachment.fetch({ signal, maxBytes: 1000 })).toEqual(PNG);
+    expect(looked).toEqual(["F9"]);
+    expect(seen[0]?.url).toBe("https://files.slack.com/files-pri/T1-F9/f.png");
   });
 });

@@ -180,7 +180,10 @@ describe("composeSlackMessages", () => {
 
   it("spreads a 60-block answer over two messages of at most 50 blocks", () => {
     const paragraphs = Array.from({ length: 60 }, (_, index) => `${index} ${"x".repeat(2500)}`).join("\n\n");
-    const messages = composeSlackMessages(paragraphs, summaryOf([summaryRow(1)]));
+    // The block count alone: no text budget.
+    const messages = composeSlackMessages(paragraphs, summaryOf([summaryRow(1)]), {
+      maxMessageText: Number.POSITIVE_INFINITY,
+    });
     expect(messages).toHaveLength(2);
     expect(messages[0]?.blocks).toHaveLength(50);
     for (const message of messages) {
@@ -196,9 +199,25 @@ describe("composeSlackMessages", () => {
     expect(messages[1]?.blocks.at(-1)?.type).toBe("context");
   });
 
+  it("keeps the text of one message's blocks under Slack's cumulative limit", () => {
+    const answer = Array.from({ length: 10 }, (_, index) => `${index} ${"x".repeat(2500)}`).join("\n\n");
+    const messages = composeSlackMessages(answer, summaryOf([summaryRow(1)]));
+    expect(messages.length).toBeGreaterThanOrEqual(3);
+    for (const message of messages) {
+      const total = texts(message.blocks).reduce((sum, text) => sum + text.length, 0);
+      expect(total).toBeLessThanOrEqual(SLACK_LIMITS.messageBlocksText);
+    }
+    const sections = messages.flatMap((message) =>
+      message.blocks.filter((block) => block.type === "section"),
+    );
+    expect(sections).toHaveLength(10);
+  });
+
   it("starts a message of its own for a summary that does not fit after the answer", () => {
     const answer = Array.from({ length: 49 }, (_, index) => `${index} ${"x".repeat(2500)}`).join("\n\n");
-    const messages = composeSlackMessages(answer, summaryOf([summaryRow(1)]));
+    const messages = composeSlackMessages(answer, summaryOf([summaryRow(1)]), {
+      maxMessageText: Number.POSITIVE_INFINITY,
+    });
     expect(messages).toHaveLength(2);
     expect(messages[0]?.blocks).toHaveLength(49);
     expect(messages[1]?.blocks[0]?.type).toBe("context");
