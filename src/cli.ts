@@ -11,6 +11,7 @@ import {
   type App,
   createApp,
   createTerminalChat,
+  createWebPlayground,
   deployDiscordCommands,
   llmConfigured,
   PLATFORM_ADAPTERS,
@@ -33,7 +34,9 @@ export interface CliIo {
 const USAGE = `Usage: hugginggpt-bot <command> [options]
 
 Commands:
-  start               run the bot on every configured platform; with none, the terminal chat
+  start [--web]       run the bot on every configured platform; with none, the terminal chat (the
+                      web playground with --web or without a terminal)
+  web [--port N]      the local web playground: threads, images, audio and the task graph in a browser
   chat [--out DIR] [--thread NAME]
                       the terminal chat: /attach files, follow-ups, progress; reads piped input too
   ask "<request>" [--file PATH]... [--out DIR] [--json]
@@ -261,9 +264,9 @@ async function chat(args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-/** What `start` says when it has nothing to run: no platform configured and no terminal for the chat. */
-function nothingToStart(config: Config): string {
-  const platforms = PLATFORM_ADAPTERS.map((spec) => `  - ${spec.platform}: set ${spec.needs}`).join("\n");
+/** What to configure for more than the playground: the platforms, a language model, hosted models. */
+function whatToConfigure(config: Config): string[] {
+  const platforms = PLATFORM_ADAPTERS.map((spec) => `  - ${spec.platform}: set ${spec.needs}`);
   const missing = [
     ...(llmConfigured(config)
       ? []
@@ -275,29 +278,67 @@ function nothingToStart(config: Config): string {
       : ["Hosted models need HF_TOKEN (or HF_INFERENCE_ENDPOINT for your own model server)."]),
   ];
   return [
-    "No chat platform is configured, and there is no terminal here for the chat.",
-    "",
-    "To run the bot:",
-    '  - in a terminal: hugginggpt-bot chat (or pipe requests into it: echo "draw a cat" | hugginggpt-bot chat)',
-    platforms,
+    "To run the bot on a chat platform:",
+    ...platforms,
     ...(missing.length > 0 ? ["", ...missing] : []),
-    "",
     "Set variables in .env (see .env.example); hugginggpt-bot doctor checks them.",
-  ].join("\n");
+  ];
+}
+
+/** Runs until SIGINT or SIGTERM; resolves to the signal. */
+function untilSignal(): Promise<string> {
+  return new Promise<string>((resolveSignal) => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolveSignal(signal));
+  });
+}
+
+/** The web playground on an app until a signal: says its address first. */
+async function runWeb(config: Config, io: CliIo, port: number | undefined, note: string[]): Promise<number> {
+  const app = createApp(config, { env: io.env });
+  const stopped = untilSignal();
+  const playground = createWebPlayground(app, port === undefined ? {} : { port });
+  try {
+    await playground.start(app.bot);
+    io.stdout(
+      [
+        `The HuggingGPT playground is at ${playground.url} — open it in your browser. Ctrl-C stops it.`,
+        ...(note.length > 0 ? ["", ...note] : []),
+        "",
+      ].join("\n"),
+    );
+    const signal = await stopped;
+    app.logger.info("stopping", { signal });
+    return 0;
+  } finally {
+    await playground.stop();
+    await app.close();
+  }
+}
+
+/** `web`: the local web playground, until SIGINT or SIGTERM. */
+async function web(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: { port: { type: "string" } } });
+  const config = loadConfig(io.env);
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError("--port must be a port number");
+  }
+  return runWeb(config, io, port, llmConfigured(config) ? [] : whatToConfigure(config).slice(-3));
 }
 
 /**
  * `start`: every platform adapter whose credentials are configured, until SIGINT or SIGTERM; with none,
- * the terminal chat when there is a terminal, else a note of what to configure (exit 0).
+ * the terminal chat when there is a terminal, else (or with --web) the web playground.
  */
 async function start(args: string[], io: CliIo): Promise<number> {
-  parseArgs({ args, options: {} });
+  const { values } = parseArgs({ args, options: { web: { type: "boolean" } } });
   const config = loadConfig(io.env);
   const platforms = PLATFORM_ADAPTERS.filter((spec) => spec.configured(config));
   if (platforms.length === 0) {
-    if (!process.stdin.isTTY) {
-      io.stdout(`${nothingToStart(config)}\n`);
-      return 0;
+    if (values.web || !process.stdin.isTTY) {
+      return runWeb(config, io, undefined, ["No chat platform is configured.", ...whatToConfigure(config)]);
     }
     const { app, logFile, close } = chatApp(config, io);
     try {
@@ -310,9 +351,7 @@ async function start(args: string[], io: CliIo): Promise<number> {
   const app = createApp(config, { env: io.env });
   try {
     const adapters = platforms.map((spec) => spec.create(app));
-    const stopped = new Promise<string>((resolveSignal) => {
-      for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolveSignal(signal));
-    });
+    const stopped = untilSignal();
     const running: Adapter[] = [];
     try {
       for (const adapter of adapters) {
@@ -366,6 +405,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await ask(rest, io);
       case "chat":
         return await chat(rest, io);
+      case "web":
+        return await web(rest, io);
       case "start":
         return await start(rest, io);
       case "models": {

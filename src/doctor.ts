@@ -137,7 +137,7 @@ export async function runDoctor(
         : {
             name: "Image safety check",
             ok: false,
-            detail: `cannot run (${safety.reason}): images are posted unchecked`,
+            detail: `cannot run (${safety.reason}): images the bot makes are withheld`,
             fix: `${safety.howToAdd}, or set SAFETY_CHECK=false`,
           },
     );

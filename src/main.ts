@@ -8,6 +8,7 @@ import {
 import type { DeployResult } from "../adapters/discord/commands.js";
 import { createLazyDiscordAdapter, deployCommandsLazily } from "../adapters/discord/lazy.js";
 import { createLazySlackAdapter } from "../adapters/slack/lazy.js";
+import { createWebAdapter, type WebAdapter } from "../adapters/web/index.js";
 import { COMMANDS } from "../commands/index.js";
 import type { Config } from "./config/index.js";
 import { secretValues } from "./config/index.js";
@@ -348,5 +349,19 @@ export function createTerminalChat(app: App, options: TerminalChatOptions): Cons
     ...(options.thread ? { thread: defaultConsoleThread(options.thread) } : {}),
     notes: [...notes, ...(options.notes ?? [])],
     logger: app.logger.child({ platform: "console" }),
+  });
+}
+
+/** The local web playground on this app (`web`, and `start` with no platform and no terminal). */
+export function createWebPlayground(app: App, options: { port?: number; host?: string } = {}): WebAdapter {
+  return createWebAdapter({
+    port: options.port ?? app.config.WEB_PORT,
+    host: options.host ?? app.config.WEB_HOST,
+    dataDir: resolve(app.config.DATA_DIR, "web"),
+    kv: app.storage.namespace("web", 30 * 24 * HOUR),
+    maxFileBytes: app.config.MAX_FILE_MB * 1024 * 1024,
+    llm: app.llm !== undefined,
+    commands: COMMANDS,
+    logger: app.logger.child({ platform: "web" }),
   });
 }

@@ -20,6 +20,8 @@ const url = z
   .trim()
   .url("must be a URL such as https://example.com")
   .refine((value) => /^https?:\/\//i.test(value), "must start with http:// or https://")
+  // A URL with a user and password would show them wherever the URL is shown; fetch refuses it anyway.
+  .refine((value) => !/^https?:\/\/[^/]*@/i.test(value), "must not contain a user name or password")
   .transform((value) => value.replace(/\/+$/, ""));
 const flag = z
   .enum(["true", "false", "1", "0", "yes", "no", "on", "off"], {
@@ -32,6 +34,13 @@ const positiveInt = (max: number) =>
     .int("must be a whole number")
     .min(1, "must be at least 1")
     .max(max, `must be at most ${max}`);
+
+/** A TCP port; 0 lets the system choose a free one. */
+const portNumber = z.coerce
+  .number({ error: "must be a number" })
+  .int("must be a whole number")
+  .min(0, "must be 0 or more")
+  .max(65535, "must be at most 65535");
 
 const wholeNumber = (max: number) =>
   z.coerce
@@ -347,17 +356,28 @@ export const VARIABLES = {
       .refine((value) => /^https?:\/\//i.test(value), "must start with http:// or https://")
       .transform((value) => (value.endsWith("/") ? value : `${value}/`)),
   }),
+  WEB_PORT: variable({
+    name: "WEB_PORT",
+    description: "Port of the local web playground (hugginggpt-bot web).",
+    default: "3000",
+    secret: false,
+    schema: portNumber,
+  }),
+  WEB_HOST: variable({
+    name: "WEB_HOST",
+    description:
+      "Address the web playground listens on; 127.0.0.1 keeps it to this machine (0.0.0.0 shows it to your network, without a password).",
+    default: "127.0.0.1",
+    secret: false,
+    schema: z.string().trim().min(1),
+  }),
   PORT: variable({
     name: "PORT",
     description:
       "Port of the HTTP server that takes Slack's events, commands and interactivity at /slack/events.",
     default: "3000",
     secret: false,
-    schema: z.coerce
-      .number({ error: "must be a number" })
-      .int("must be a whole number")
-      .min(0, "must be 0 or more")
-      .max(65535, "must be at most 65535"),
+    schema: portNumber,
   }),
 } as const;
 

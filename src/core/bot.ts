@@ -368,7 +368,7 @@ export function createBot(options: BotOptions): Bot {
 
     let message = noProgress;
     try {
-      message = await target.openProgress(state.render());
+      message = await target.openProgress(state.render(), state.snapshot());
     } catch (error) {
       log.warn("progress message could not be opened", { error: errorSummary(error) });
     }
@@ -390,7 +390,7 @@ export function createBot(options: BotOptions): Bot {
       });
       ms.download = performance.now() - mark;
       state.setStage("planning");
-      progress.update(state.render());
+      progress.update(state.render(), state.snapshot());
 
       mark = performance.now();
       const recalled = await recall(job);
@@ -407,7 +407,7 @@ export function createBot(options: BotOptions): Bot {
         signal,
         onEvent(event) {
           state.apply(event);
-          progress.update(state.render());
+          progress.update(state.render(), state.snapshot());
         },
       });
       pipelineMs = performance.now() - mark;
@@ -415,7 +415,8 @@ export function createBot(options: BotOptions): Bot {
       // A pipeline that finished despite a cancel: the user asked for no answer.
       if (signal.aborted) throw signal.reason;
 
-      await progress.finish(state.renderFinal("done", clock.now() - startedAt));
+      const elapsed = clock.now() - startedAt;
+      await progress.finish(state.renderFinal("done", elapsed), state.snapshot("done", elapsed));
       mark = performance.now();
       const reply = replyOf(result);
       await target.send(reply);
@@ -441,7 +442,8 @@ export function createBot(options: BotOptions): Bot {
     } catch (error) {
       const stoppedBy = job.stoppedBy;
       outcome = stoppedBy ? "cancelled" : "failed";
-      await progress.finish(state.renderFinal(outcome, clock.now() - startedAt));
+      const elapsed = clock.now() - startedAt;
+      await progress.finish(state.renderFinal(outcome, elapsed), state.snapshot(outcome, elapsed));
       if (stoppedBy === "user") {
         // The cancel command has said so already.
         log.info("request cancelled", { ms: { ...ms, total: performance.now() - started } });

@@ -1,20 +1,10 @@
 import type { Logger } from "../log.js";
 import type { PipelineEvent } from "../pipeline/types.js";
-import type { TaskName } from "../tasks/index.js";
 import { type Clock, formatElapsed } from "./clock.js";
-import type { ProgressMessage } from "./types.js";
+import type { ProgressMessage, ProgressSnapshot, ProgressTask } from "./types.js";
 
 type Stage = "queued" | "downloading" | "planning" | "selecting" | "running" | "answering";
-
-interface TaskLine {
-  id: number;
-  task: TaskName;
-  dep: number[];
-  status: "planned" | "running" | "ok" | "failed" | "skipped";
-  model?: string;
-  ms?: number;
-  error?: string;
-}
+type TaskLine = ProgressTask;
 
 const STAGE_WORDS: Record<Stage, string> = {
   queued: "Waiting for my turn…",
@@ -82,6 +72,15 @@ export class ProgressState {
     }
   }
 
+  /** The state as data (a copy), ended when `outcome` is given. */
+  snapshot(outcome?: "done" | "failed" | "cancelled", elapsedMs?: number): ProgressSnapshot {
+    return {
+      stage: outcome ?? this.stage,
+      tasks: [...this.tasks.values()].map((line) => ({ ...line, dep: [...line.dep] })),
+      ...(elapsedMs !== undefined ? { elapsedMs } : {}),
+    };
+  }
+
   /** The text while the request runs. */
   render(): string {
     return [STAGE_WORDS[this.stage], ...this.taskLines()].join("\n");
@@ -126,6 +125,7 @@ export class ProgressState {
 export class ThrottledProgress {
   private shown: string;
   private latest: string;
+  private latestSnapshot: ProgressSnapshot | undefined;
   private lastEditAt: number;
   private inFlight: Promise<void> | undefined;
   private cancelTimer: (() => void) | undefined;
@@ -142,20 +142,21 @@ export class ThrottledProgress {
     this.lastEditAt = options.clock.now();
   }
 
-  update(text: string): void {
+  update(text: string, snapshot?: ProgressSnapshot): void {
     if (this.finished) return;
     this.latest = text;
+    this.latestSnapshot = snapshot;
     this.schedule();
   }
 
-  async finish(text: string): Promise<void> {
+  async finish(text: string, snapshot?: ProgressSnapshot): Promise<void> {
     if (this.finished) return;
     this.finished = true;
     this.cancelTimer?.();
     this.cancelTimer = undefined;
     await this.inFlight;
     try {
-      await this.message.finish(text);
+      await this.message.finish(text, snapshot);
     } catch (error) {
       this.options.logger.warn("progress message could not be finished", { error });
     }
@@ -178,7 +179,7 @@ export class ThrottledProgress {
     const text = this.latest;
     this.lastEditAt = this.options.clock.now();
     this.inFlight = this.message
-      .edit(text)
+      .edit(text, this.latestSnapshot)
       .then(
         () => {
           this.shown = text;

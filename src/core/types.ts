@@ -1,4 +1,5 @@
-import type { Summary } from "../pipeline/types.js";
+import type { Summary, TaskStatus } from "../pipeline/types.js";
+import type { TaskName } from "../tasks/index.js";
 
 /** The chat platforms (and local front ends) the bot answers on. */
 export type Platform = "discord" | "slack" | "console" | "web" | "test";
@@ -56,16 +57,48 @@ export interface Reply {
   summary?: Summary;
 }
 
+/** Where a request is: a stage while it runs, then how it ended. */
+export type ProgressStage =
+  | "queued"
+  | "downloading"
+  | "planning"
+  | "selecting"
+  | "running"
+  | "answering"
+  | "done"
+  | "failed"
+  | "cancelled";
+
+/** One planned task as the progress shows it. */
+export interface ProgressTask {
+  id: number;
+  task: TaskName;
+  /** The tasks it waits for: what a drawing of the plan shows as arrows. */
+  dep: number[];
+  status: "planned" | "running" | TaskStatus;
+  model?: string;
+  ms?: number;
+  error?: string;
+}
+
+/** The progress as data, beside its text: for adapters that draw it (the web page's task graph). */
+export interface ProgressSnapshot {
+  stage: ProgressStage;
+  tasks: ProgressTask[];
+  /** Set once the request has ended. */
+  elapsedMs?: number;
+}
+
 /** The one progress message of a request, edited as stages advance. */
 export interface ProgressMessage {
-  edit(text: string): Promise<void>;
+  edit(text: string, snapshot?: ProgressSnapshot): Promise<void>;
   /** The last edit: the request is done (answer sent, failed or cancelled). */
-  finish(text: string): Promise<void>;
+  finish(text: string, snapshot?: ProgressSnapshot): Promise<void>;
 }
 
 /** Where an adapter sends things for one request: its thread on its platform. */
 export interface ReplyTarget {
-  openProgress(text: string): Promise<ProgressMessage>;
+  openProgress(text: string, snapshot?: ProgressSnapshot): Promise<ProgressMessage>;
   send(reply: Reply): Promise<void>;
   /** A short message outside the progress message: queue position, rate limit, cancellation, errors. */
   notice(text: string): Promise<void>;

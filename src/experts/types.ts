@@ -41,13 +41,17 @@ export interface ExpertBackend {
   supports(task: TaskName): boolean;
   /** An expert for this model, or undefined when the backend cannot run it. */
   expert(task: TaskName, model: string): Expert | undefined;
-  /** Models the backend brings itself (local runners); hosted backends are served from the catalog. */
-  models?(task: TaskName): ModelInfo[];
+  /**
+   * Models the backend brings itself (local runners); hosted backends are served from the catalog.
+   * With the planner's `intent` ("read-text"), the models made for it come first, even those that
+   * otherwise serve the task only in part.
+   */
+  models?(task: TaskName, intent?: string): ModelInfo[];
   /**
    * Models it brings that serve the task only in part (OCR for image captioning): tried after every
-   * other candidate, so they answer only when nothing better can.
+   * other candidate, so they answer only when nothing better can (unless made for the `intent`).
    */
-  fallbackModels?(task: TaskName): ModelInfo[];
+  fallbackModels?(task: TaskName, intent?: string): ModelInfo[];
   /** Resolves once the backend knows what it can run (local runners are probed at start). */
   ready?(): Promise<void>;
 }

@@ -89,6 +89,17 @@ export function createLimiters(maxParallel: number): Record<ExpertSource, Limite
 }
 
 /**
+ * A failure as users read it in the summary: no addresses of model servers (internal hosts, tokens in
+ * queries), no repetition of the model's name, one short line.
+ */
+export function briefError(error: string, model?: string): string {
+  let text = error.replace(/\b[a-z][\w+.-]*:\/\/[^\s"')]+/gi, "the model server");
+  if (model) text = text.replaceAll(`${model}: `, "").replaceAll(`${model} `, "");
+  text = text.replace(/\s+/g, " ").trim();
+  return text.length <= 160 ? text : `${text.slice(0, 159)}…`;
+}
+
+/**
  * Result files named by `outputFileName` with the task id in front (`1-object-detection-annotated.png`):
  * they say which task made them and are unique within the request, whatever the expert called them.
  */
@@ -333,8 +344,14 @@ export async function executePlan(request: ExecuteRequest, deps: ExecuteDependen
         if (budget.expired) break;
       }
     }
-    const tried = attempts.map((attempt) => `${attempt.model}: ${attempt.error}`).join("; ");
-    return failed(attempts.length === 1 ? (attempts[0]?.error ?? tried) : `every model failed (${tried})`);
+    const last = attempts.at(-1);
+    const lastError = briefError(last?.error ?? "no model answered", last?.model);
+    // Each attempt's own reason stays in `attempts` (logs, --json); the summary gets one short line.
+    return failed(
+      attempts.length <= 1
+        ? lastError
+        : `none of the ${attempts.length} models answered (the last: ${lastError})`,
+    );
   }
 
   function resultOf(id: number): Promise<TaskResult> {

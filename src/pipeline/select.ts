@@ -63,6 +63,7 @@ export async function candidatesFor(
   task: TaskName,
   deps: SelectDependencies,
   signal: AbortSignal | undefined,
+  intent?: string,
 ): Promise<{ candidates: Candidate[]; origin?: CatalogOrigin; note?: string }> {
   const { backends, settings } = deps;
   const llmBackend = backends.llm;
@@ -77,12 +78,15 @@ export async function candidatesFor(
   const candidates: Candidate[] = [];
   const serves = local?.supports(task) === true;
   if (serves) {
-    for (const model of [...(local?.models?.(task) ?? [])].sort(byDownloads).slice(0, settings.candidates)) {
+    // The backend's own order: the runners made for the intent first (a stable sort keeps it).
+    for (const model of [...(local?.models?.(task, intent) ?? [])]
+      .sort(byDownloads)
+      .slice(0, settings.candidates)) {
       candidates.push({ model, source: "local" });
     }
   }
   const late: Candidate[] = serves
-    ? (local?.fallbackModels?.(task) ?? []).map((model) => ({ model, source: "local" as const }))
+    ? (local?.fallbackModels?.(task, intent) ?? []).map((model) => ({ model, source: "local" as const }))
     : [];
   const catalogSources = [endpoint, hosted].filter((backend) => backend?.supports(task) === true);
   if (catalogSources.length === 0) return { candidates: [...candidates, ...late] };
@@ -131,10 +135,15 @@ export async function selectModels(
     catalogOrigins: new Set(),
     notes: [],
   };
-  const distinctTasks = [...new Set(plan.tasks.map((task) => task.task))];
+  // One listing per task and intent: "read the text" and "describe it" are both image-to-text.
+  const keyOf = (task: PlannedTask) => `${task.task}\0${task.intent ?? ""}`;
+  const distinct = [...new Map(plan.tasks.map((task) => [keyOf(task), task])).values()];
   const listings = new Map(
     await Promise.all(
-      distinctTasks.map(async (task) => [task, await candidatesFor(task, deps, options.signal)] as const),
+      distinct.map(
+        async (task) =>
+          [keyOf(task), await candidatesFor(task.task, deps, options.signal, task.intent)] as const,
+      ),
     ),
   );
   for (const listing of listings.values()) {
@@ -144,7 +153,7 @@ export async function selectModels(
 
   const ambiguous: Array<{ task: PlannedTask; pool: Candidate[]; rest: Candidate[] }> = [];
   for (const task of plan.tasks) {
-    const candidates = listings.get(task.task)?.candidates ?? [];
+    const candidates = listings.get(keyOf(task))?.candidates ?? [];
     if (candidates.length === 0) {
       outcome.unavailable.set(task.id, noModelReason(task.task, deps));
       continue;

@@ -18,6 +18,12 @@ export interface PlannedTask {
   /** Recomputed from the references in `args`; never trusted from the LLM. */
   dep: number[];
   args: Partial<Record<ArgName, ArgValue>>;
+  /**
+   * What the request wants of the task when the task alone does not say it (the offline planner's
+   * intent id: "read-text" is image-to-text that reads the text, not a caption). Experts made for that
+   * purpose are tried first.
+   */
+  intent?: string;
 }
 
 export interface Plan {

@@ -12,7 +12,7 @@ import { openSqlite, SQLITE_BUSY_TIMEOUT_MS } from "./sqlite.js";
 export type { Backend, BackendName, BackendStatus };
 
 /** The namespaces the bot keeps, each with its own time to live. */
-export type NamespaceName = "results" | "catalog" | "dedupe" | "ratelimit" | "memory";
+export type NamespaceName = "results" | "catalog" | "dedupe" | "ratelimit" | "memory" | "web";
 
 /** The SQLite file's name inside DATA_DIR. */
 export const SQLITE_FILE = "storage.sqlite";

@@ -226,27 +226,3 @@ describe("hugginggpt-bot chat, driven over standard input", () => {
     expect(planned).toHaveLength(2);
   });
 });
-
-describe("hugginggpt-bot start", () => {
-  let dir: string;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "hgb-start-"));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it("without a terminal and with no platform configured, says what to configure and exits 0", async () => {
-    for (const input of [undefined, "draw a cat\n"]) {
-      const run = await runWithInput(["start"], input, {
-        env: { DATA_DIR: join(dir, "data"), LOG_LEVEL: "silent" },
-        cwd: dir,
-      });
-      expect(run.code).toBe(0);
-      expect(run.stdout).toContain("No chat platform is configured");
-      expect(run.stdout).toContain("hugginggpt-bot chat");
-      expect(run.stdout).toContain("OPENAI_API_KEY");
-    }
-  });
-});

@@ -88,7 +88,7 @@ describe("with no keys: the offline rules and the experts on this machine", () =
       cwd: dir,
     });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("Text generation (text-generation) cannot run here");
+    expect(run.stdout).toContain("Writing a text from a prompt (text generation) cannot run here");
     expect(run.stdout).toContain("Set HF_TOKEN");
     expect(run.stdout).toContain('"what is in this photo?"');
     expect(run.stdout).toContain("OPENAI_API_KEY");
@@ -137,6 +137,22 @@ describe("hybrid and local modes with an LLM", () => {
     expect(task?.output).toEqual({ kind: "text", text: "OPEN DAILY" });
   }, 60_000);
 
+  it("hybrid without an LLM: 'read the text' goes to OCR first, not to the hosted captioner", async () => {
+    const app = harness.app({
+      INFERENCE_MODE: "hybrid",
+      OPENAI_API_KEY: "",
+      OPENAI_BASE_URL: "https://api.openai.com/v1",
+    });
+    expect(app.llm).toBeUndefined();
+    const captions = harness.hf.inferenceCalls(BLIP).length;
+    const sign = fileInput("sign.png", await textImage("OPEN DAILY"));
+    const result = await app.pipeline.run({ text: "read the text in this image", inputs: [sign] });
+    expect(result.results[0]?.attempts.map((attempt) => attempt.model)).toEqual(["local/tesseract-eng"]);
+    expect(result.answer).toContain("The text in the image reads");
+    expect(result.answer).toContain("OPEN DAILY");
+    expect(harness.hf.inferenceCalls(BLIP).length).toBe(captions);
+  }, 60_000);
+
   it("tries LOCAL_INFERENCE_ENDPOINT before Hugging Face and says so in the summary", async () => {
     harness.llm.route((body) =>
       stageOf(body) === "plan"
@@ -180,7 +196,7 @@ describe("hybrid and local modes with an LLM", () => {
     expect(app.llm).toBeUndefined();
     const result = await app.pipeline.run({ text: "translate good morning into German", inputs: [] });
     expect(result.answer).toMatch(
-      /^Translation \(translation\) cannot run here: no expert on this machine does it\. INFERENCE_MODE=local keeps every task on this machine\./,
+      /^Translating a text cannot run here: no expert on this machine does it\. INFERENCE_MODE=local keeps every task on this machine\./,
     );
     expect(result.summary.planner).toBe("offline rules");
   });

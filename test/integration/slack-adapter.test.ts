@@ -4,7 +4,6 @@
  * PLATFORM_ADAPTERS with SLACK_API_URL at the fake), with the pipeline on the fake OpenAI and Hugging
  * Face servers.
  */
-import { createServer } from "node:net";
 import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createSlackAdapter } from "../../adapters/slack/adapter.js";
@@ -16,6 +15,7 @@ import { createStorage } from "../../src/storage/index.js";
 import { toneWav } from "../fakes/hf-server.js";
 import { type ChatCompletionBody, stageOf } from "../fakes/openai-server.js";
 import { type FakeSlack, type FakeSlackMessage, type Json, startFakeSlack } from "../fakes/slack/index.js";
+import { freePort } from "../support/net.js";
 import { type PipelineHarness, startPipelineHarness } from "../support/pipeline-app.js";
 
 const DETR = "facebook/detr-resnet-50";
@@ -82,15 +82,6 @@ async function png(color: string, width = 64, height = 48): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: color } })
     .png()
     .toBuffer();
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 async function waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {

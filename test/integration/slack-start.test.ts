@@ -5,13 +5,13 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stageOf } from "../fakes/openai-server.js";
 import { type FakeSlack, startFakeSlack } from "../fakes/slack/index.js";
+import { freePort } from "../support/net.js";
 import { type PipelineHarness, startPipelineHarness } from "../support/pipeline-app.js";
 
 const BIN = fileURLToPath(new URL("../../src/bin.mjs", import.meta.url));
@@ -20,15 +20,6 @@ let slack: FakeSlack;
 let harness: PipelineHarness;
 let child: ChildProcess | undefined;
 let dataDir: string;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 async function waitFor<T>(check: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
   const until = Date.now() + 20_000;

@@ -115,11 +115,11 @@ export function createPocketsphinxRunner(options: PocketsphinxOptions = {}): Loc
           const why = stderrTail(
             conversion.stderr.replaceAll(input, basename(input)).replace(/^\S*sox FAIL \w+: /gm, ""),
           );
-          const hint = audio.mime === "audio/mpeg" ? " (sox reads MP3 only with libsox-fmt-mp3)" : "";
-          throw new ExpertError(
-            "bad_input",
-            `${TASK}: the audio (${audio.mime}) could not be read${why ? `: ${why}` : ""}${hint}`,
-          );
+          // The user reads this: the kind of file and what to install, not sox's own words (in the log).
+          const hint = audio.mime === "audio/mpeg" ? " (MP3 needs the libsox-fmt-mp3 package here)" : "";
+          throw new ExpertError("bad_input", `the recording (${audio.mime}) could not be read${hint}`, {
+            cause: new Error(why),
+          });
         }
 
         const recognition = await runProgram(

@@ -30,7 +30,8 @@ const PACKAGES = [
   "@tensorflow/tfjs-converter",
   "@tensorflow/tfjs-backend-wasm",
 ] as const;
-const HOW_TO_ADD = `npm install ${PACKAGES.join(" ")}`;
+// The packages are optional dependencies pinned by the lockfile: reinstall them, do not add new ones.
+const HOW_TO_ADD = `npm ci --include=optional (it installs ${PACKAGES.join(", ")})`;
 
 /**
  * CenterNet's scores run low next to DETR's: on darknet's dog.jpg the dog scores 0.42 and the

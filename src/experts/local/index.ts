@@ -91,8 +91,18 @@ export function createLocalBackend(runners: readonly LocalRunner[]): LocalBacken
     return probed;
   }
 
-  const servingTask = (task: TaskName, fallbackOnly: boolean) =>
-    available.filter((runner) => runner.task === task && (runner.fallbackOnly === true) === fallbackOnly);
+  const madeFor = (runner: LocalRunner, intent: string | undefined) =>
+    intent !== undefined && runner.intents?.includes(intent) === true;
+  /** The runners of a task tried first: the ones made for the intent, then the general ones. */
+  const firstRunners = (task: TaskName, intent: string | undefined) => {
+    const serving = available.filter(
+      (runner) => runner.task === task && (runner.fallbackOnly !== true || madeFor(runner, intent)),
+    );
+    return [
+      ...serving.filter((runner) => madeFor(runner, intent)),
+      ...serving.filter((runner) => !madeFor(runner, intent)),
+    ];
+  };
 
   return {
     source: "local",
@@ -101,8 +111,11 @@ export function createLocalBackend(runners: readonly LocalRunner[]): LocalBacken
     },
     status: probeAll,
     supports: (task) => available.some((runner) => runner.task === task),
-    models: (task) => servingTask(task, false).map(modelInfo),
-    fallbackModels: (task) => servingTask(task, true).map(modelInfo),
+    models: (task, intent) => firstRunners(task, intent).map(modelInfo),
+    fallbackModels: (task, intent) =>
+      available
+        .filter((runner) => runner.task === task && runner.fallbackOnly === true && !madeFor(runner, intent))
+        .map(modelInfo),
     expert(task, model): Expert | undefined {
       const runner = available.find((candidate) => candidate.task === task && candidate.model === model);
       if (!runner) return undefined;

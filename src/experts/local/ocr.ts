@@ -15,7 +15,8 @@ import type { LocalAvailability, LocalRunner } from "./types.js";
 const require = createRequire(import.meta.url);
 
 const PACKAGES = ["tesseract.js", "@tesseract.js-data/eng"] as const;
-const HOW_TO_ADD = `npm install ${PACKAGES.join(" ")}`;
+// The packages are optional dependencies pinned by the lockfile: reinstall them, do not add new ones.
+const HOW_TO_ADD = `npm ci --include=optional (it installs ${PACKAGES.join(", ")})`;
 
 /**
  * Tesseract reads texture in any photo as letters ("GHEE ge =) » oy" in darknet's dog.jpg, lines at
@@ -281,6 +282,7 @@ export function createOcrRunners(
     model: "local/tesseract-eng",
     description: "reads printed English text in an image (Tesseract OCR)",
     fallbackOnly: true,
+    intents: ["read-text"],
     probe,
     async run(args: ExpertArgs, runOptions: ExpertRunOptions): Promise<Resource> {
       const paragraphs = await read(args, "image-to-text", runOptions.signal);

@@ -14,7 +14,8 @@ import {
 import type { LocalAvailability } from "./types.js";
 
 const PACKAGES = ["nsfwjs", "@tensorflow/tfjs", ...TENSORFLOW_PACKAGES] as const;
-const HOW_TO_ADD = `npm install ${PACKAGES.join(" ")}`;
+// The packages are optional dependencies pinned by the lockfile: reinstall them, do not add new ones.
+const HOW_TO_ADD = `npm ci --include=optional (it installs ${PACKAGES.join(", ")})`;
 
 /** The model's input side; nsfwjs squashes the whole picture to this square, so sharp does the same. */
 const INPUT_SIZE = 224;

@@ -22,6 +22,8 @@ const STEEPNESS = 4;
 interface Analysis {
   score: number;
   comparative: number;
+  /** The words of the list found in the text; without it, a score of 0 stands for none. */
+  words?: readonly string[];
 }
 
 interface Analyzer {
@@ -31,11 +33,14 @@ interface Analyzer {
 type AnalyzerConstructor = new () => Analyzer;
 
 /**
- * Labels for an analysis: `neutral` (score 1) when the words carry no sentiment or cancel out;
- * otherwise `positive` and `negative`, whose scores sum to 1, the larger first.
+ * Labels for an analysis. `neutral` alone (score 1) means exactly this: no word of the text is on the
+ * list, so the list cannot tell (the offline answer says so in words, not as "neutral (1.00)").
+ * Otherwise `positive` and `negative`, whose scores sum to 1, the larger first; words that cancel
+ * out give 0.5 each, a mixed text rather than one without sentiment.
  */
 export function sentimentLabels(analysis: Analysis): Label[] {
-  if (analysis.score === 0 || !Number.isFinite(analysis.comparative)) return [{ label: "neutral", score: 1 }];
+  const none = analysis.words ? analysis.words.length === 0 : analysis.score === 0;
+  if (none || !Number.isFinite(analysis.comparative)) return [{ label: "neutral", score: 1 }];
   const positive = 1 / (1 + Math.exp(-STEEPNESS * analysis.comparative));
   const labels: Label[] = [
     { label: "positive", score: positive },
@@ -68,7 +73,11 @@ export function createSentimentRunner(): LocalRunner {
         require.resolve("sentiment");
         return { available: true, detail: "AFINN-165 word list from the sentiment package" };
       } catch {
-        return { available: false, reason: "sentiment not installed", howToAdd: "npm install sentiment" };
+        return {
+          available: false,
+          reason: "sentiment not installed",
+          howToAdd: "npm ci --include=optional (it installs sentiment)",
+        };
       }
     },
 

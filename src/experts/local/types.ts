@@ -21,6 +21,11 @@ export interface LocalRunner {
    * serve a task only in part (OCR stands in for image captioning only when the image is text).
    */
   readonly fallbackOnly?: boolean;
+  /**
+   * The planner's intents it is made for ("read-text"): for a task planned with one of them it comes
+   * first, before the models that serve the task in general.
+   */
+  readonly intents?: readonly string[];
   /** Whether it can run here: cheap (a module resolves, a program is on PATH), never throws. */
   probe(): Promise<LocalAvailability>;
   /** Throws ExpertError (bad_input for unusable input, failed otherwise). */

@@ -6,8 +6,8 @@ import {
   type TaskName,
 } from "../../tasks/index.js";
 import { shorten } from "../../text.js";
-import type { TaskResult } from "../types.js";
-import { OFFLINE_INTENTS, taskTitle } from "./planner.js";
+import type { Plan, TaskResult } from "../types.js";
+import { taskTitle } from "./planner.js";
 
 /** Longest text quoted in an answer; the platforms split long messages, this keeps one result from drowning the rest. */
 const TEXT_LIMIT = 3_000;
@@ -19,46 +19,58 @@ const REASON_LIMIT = 200;
 
 /**
  * The answer without an LLM: a sentence or two per result, in the order the tasks ran, each step
- * mentioned once.
+ * mentioned once. The wording follows what ran (an OCR model's text "reads", a captioner's "shows")
+ * and the plan's intents where the model does not say, never the request's words; `_request` is
+ * kept for callers.
  *
  * @example
  * answerOffline([detectionResult], "what is in this photo?")
  * // "I found 3 objects: dog (0.91), bicycle (0.47), car (0.55). The annotated image is attached."
  */
-export function answerOffline(results: readonly TaskResult[], request: string): string {
+export function answerOffline(results: readonly TaskResult[], _request: string, plan?: Plan): string {
   if (results.length === 0) return "I had nothing to run for this request.";
+  const intents = new Map((plan?.tasks ?? []).map((task) => [task.id, task.intent]));
   const ordered = [...results].sort((a, b) => a.id - b.id);
   const repeated = new Set(
     ordered.map((result) => result.task).filter((task, index, all) => all.indexOf(task) !== index),
   );
   return ordered
     .map((result) => {
-      const sentence = describeResult(result, request);
+      const intent = intents.get(result.id);
+      const sentence = describeResult(result, {
+        ...(result.model ? { model: result.model } : {}),
+        ...(intent ? { intent } : {}),
+      });
       // Several runs of one task (one per photo) need telling apart.
       return repeated.has(result.task) ? `Task ${result.id} (${words(result.task)}): ${sentence}` : sentence;
     })
     .join("\n");
 }
 
-function describeResult(result: TaskResult, request: string): string {
+/** What ran for a result: the model that answered and the intent the plan gave the task. */
+interface ResultContext {
+  model?: string;
+  intent?: string;
+}
+
+function describeResult(result: TaskResult, context: ResultContext): string {
   if (result.status === "skipped") return `${taskTitle(result.task)} was skipped: ${reason(result.error)}.`;
   if (result.status !== "ok" || !result.output)
     return `${taskTitle(result.task)} failed: ${reason(result.error)}.`;
   const describe = DESCRIBERS[result.task] ?? describeOutput;
-  return describe(result.output, request);
+  return describe(result.output, context);
 }
 
-type Describer = (output: Resource, request: string) => string;
+type Describer = (output: Resource, context: ResultContext) => string;
 
 /** How each task's result reads; a task not listed reads as its output does (describeOutput). */
 const DESCRIBERS: Partial<Record<TaskName, Describer>> = {
   "object-detection": (output) => {
     if (output.kind !== "detections") return describeOutput(output);
     const found = output.detections.length;
-    const head =
-      found === 0
-        ? "I found no objects."
-        : `I found ${found} ${found === 1 ? "object" : "objects"}: ${listLabels(output.detections)}.`;
+    // Nothing is marked on an image without detections: it is not worth a mention.
+    if (found === 0) return "I found no objects.";
+    const head = `I found ${found} ${found === 1 ? "object" : "objects"}: ${listLabels(output.detections)}.`;
     return withFiles(head, output, "The annotated image is attached.");
   },
   "image-segmentation": (output) => {
@@ -69,13 +81,18 @@ const DESCRIBERS: Partial<Record<TaskName, Describer>> = {
         : `I found these regions: ${listLabels(output.labels)}.`;
     return withFiles(head, output, "The segmented image is attached.");
   },
-  "image-to-text": (output, request) => {
+  "image-to-text": (output, context) => {
     const text = textOf(output);
-    if (!readsText(request))
+    if (!readsText(context))
       return text ? `The image shows${quoteText(text)}` : "I could not describe the image.";
     return text ? `The text in the image reads:${quoteText(text)}` : "I found no text in the image.";
   },
-  "document-question-answering": (output) => answerSentence(output, "I found no answer in the document."),
+  "document-question-answering": (output) => {
+    // The local reader says so itself when no line matches, and quotes the document: no "The answer is".
+    const text = textOf(output);
+    if (text?.startsWith(NO_MATCHING_LINE)) return text;
+    return answerSentence(output, "I found no answer in the document.");
+  },
   "visual-question-answering": (output) => answerSentence(output, "I found no answer in the image."),
   "question-answering": (output) => answerSentence(output, "I found no answer in the text."),
   "automatic-speech-recognition": (output) => {
@@ -88,7 +105,7 @@ const DESCRIBERS: Partial<Record<TaskName, Describer>> = {
   "depth-estimation": (output) => fileSentence(output, "Here is the depth map"),
   "text-to-video": (output) => fileSentence(output, "Here is the video"),
   "audio-to-audio": (output) => fileSentence(output, "Here is the processed recording"),
-  "text-classification": (output) => topLabel(output, (label) => `The text sounds ${label}`),
+  "text-classification": (output, context) => sentimentSentence(output, context),
   "image-classification": (output) => labelList(output, "The image looks like"),
   "audio-classification": (output) => labelList(output, "The recording sounds like"),
   translation: (output) => prefixed(output, "Translation"),
@@ -96,11 +113,38 @@ const DESCRIBERS: Partial<Record<TaskName, Describer>> = {
   "token-classification": (output) => prefixed(output, "Named entities"),
 };
 
-/** Whether the request asked for the text in an image rather than a description of it. */
-function readsText(request: string): boolean {
-  const intent = OFFLINE_INTENTS.find((candidate) => candidate.id === "read-text");
-  if (!intent) return false;
-  return [...intent.phrases, ...(intent.hints ?? [])].some((phrase) => phrase.test(request));
+/** How the local document reader (src/experts/local/ocr.ts) begins when no line answers the question. */
+const NO_MATCHING_LINE = "No line of the document matches the question";
+
+/** Image-to-text models that read the text in an image: local Tesseract, TrOCR, anything named OCR. */
+const OCR_MODEL = /^local\/tesseract|trocr|(?:^|[-_/])ocr(?:$|[-_/])/i;
+
+/**
+ * Whether an image-to-text result is the text in the image rather than a caption of it: decided by
+ * the model that ran; by the task's intent ("read-text") only when the result does not name its model.
+ */
+function readsText(context: ResultContext): boolean {
+  if (context.model) return OCR_MODEL.test(context.model);
+  return context.intent === "read-text";
+}
+
+/** The local word-list sentiment model (src/experts/local/sentiment.ts). */
+const LOCAL_SENTIMENT = /^local\/sentiment/;
+
+/**
+ * The best label ("The text sounds positive (0.87)."), with two cases of their own: the local word
+ * list labels a text "neutral" alone when none of its words carries a sentiment, which says nothing
+ * of the text; and a tie ("as positive as negative") has no best label.
+ */
+function sentimentSentence(output: Resource, context: ResultContext): string {
+  if (output.kind !== "labels") return describeOutput(output);
+  const only = output.labels.length === 1 ? output.labels[0] : undefined;
+  if (only?.label.toLowerCase() === "neutral" && LOCAL_SENTIMENT.test(context.model ?? ""))
+    return "I found no words that carry a sentiment in the text, so I can't tell whether it is positive or negative.";
+  const [first, second] = [...output.labels].sort((a, b) => b.score - a.score);
+  if (first && second && formatScore(first.score) === formatScore(second.score))
+    return `The text sounds as ${first.label.toLowerCase()} as ${second.label.toLowerCase()} (${formatScore(first.score)} each).`;
+  return topLabel(output, (label) => `The text sounds ${label}`);
 }
 
 /** "dog ×2 (0.93, 0.88), bicycle (0.47)": labels grouped in order of first sight, best scores first. */

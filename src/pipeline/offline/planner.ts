@@ -49,12 +49,25 @@ export interface OfflineIntent {
   task: TaskName;
   /** What it does, in a few words, for help texts ("find objects in a photo"). */
   summary: string;
+  /**
+   * What it does as the subject of a sentence, for messages: "Describing an image (captioning) cannot
+   * run here". The summary is an instruction ("describe an image in a sentence") and reads badly there.
+   */
+  title: string;
   /** A request that picks it, for help texts. */
   example: string;
   /** Phrases that name the intent outright: without a fitting input, the user is told what to attach. */
   phrases: readonly RegExp[];
   /** Phrases that mean this intent only when its input is there ("what does it say" with an image). */
   hints?: readonly RegExp[];
+  /**
+   * Words that mean this intent only when this message has an attachment of the intent's input kind
+   * ("how much did I pay" with a photo of a receipt). They stand for the whole clause: they win over
+   * hints anywhere in it, not over phrases.
+   */
+  withAttachment?: readonly RegExp[];
+  /** The intent planned instead when this one cannot run here, for matches of `withAttachment`. */
+  fallback?: string;
   /**
    * Where a literal text argument comes from when none is quoted or given after a colon: the words
    * after the phrase ("say hello there"), or the whole clause (a question about a document, a prompt).
@@ -77,6 +90,7 @@ export const OFFLINE_INTENTS: readonly OfflineIntent[] = [
     id: "read-text",
     task: "image-to-text",
     summary: "read the text in an image (OCR)",
+    title: "Reading the text in an image (OCR)",
     example: "read the text in this screenshot",
     phrases: [
       /\bocr\b/i,
@@ -93,6 +107,7 @@ export const OFFLINE_INTENTS: readonly OfflineIntent[] = [
     id: "document-question",
     task: "document-question-answering",
     summary: "answer a question about a receipt, invoice or form",
+    title: "Answering questions about a document",
     example: "what is the total on this receipt?",
     phrases: [
       new RegExp(
@@ -101,12 +116,25 @@ export const OFFLINE_INTENTS: readonly OfflineIntent[] = [
       ),
       new RegExp(`\\b(?:${DOCUMENT_NOUNS})s?\\b[^?]*\\?`, "i"),
     ],
+    // A question about money, dates or parties with a photo attached is about the paper in it
+    // ("how much did I pay for milk?"); "how many dogs" stays a count of objects.
+    withAttachment: [
+      /\bhow much\b/i,
+      /\b(?:total|subtotal|sum|amount|price|prices|cost|costs|paid|pay|spent|spend|charged?|tax|vat|tip|discount|balance|due|fees?)\b/i,
+      /\b(?:what|which) (?:date|day|time)\b/i,
+      /\bdated?\b/i,
+      /\bwhen\b(?![^?]*\b(?:taken|shot|photographed|filmed)\b)/i,
+      /\bwho (?:is|was|are|were) the (?:customer|buyer|seller|vendor|merchant|payee|payer|recipient|sender|client|cashier)\b/i,
+      /\b(?:customer|vendor|merchant|cashier)\b/i,
+    ],
+    fallback: "read-text",
     text: "clause",
   },
   {
     id: "describe-image",
     task: "image-to-text",
     summary: "describe an image in a sentence",
+    title: "Describing an image (captioning)",
     example: "describe this picture",
     fully: true,
     phrases: [
@@ -121,6 +149,7 @@ export const OFFLINE_INTENTS: readonly OfflineIntent[] = [
     id: "detect-objects",
     task: "object-detection",
     summary: "find and count the objects in a photo",
+    title: "Finding objects in a photo (object detection)",
     example: "what is in this photo?",
     phrases: [
       /\bwhat(?:'s| is| are)? in (?:this|the|these|that|my|those) (?:photo|picture|image|pic|shot|scene|snapshot)s?\b/i,
@@ -141,6 +170,7 @@ export const OFFLINE_INTENTS: readonly OfflineIntent[] = [
     id: "classify-image",
     task: "image-classification",
     summary: "say what kind of thing a photo shows",
+    title: "Telling what kind of thing a photo shows (image classification)",
     example: "what kind of animal is this?",
     phrases: [/\bclassify (?:this|the|that|my) (?:image|photo|picture|pic)\b/i, /\bimage classification\b/i],
     hints: [/\bwhat (?:kind|type|breed|species|sort) of\b/i, /\bwhat (?:animal|plant|bird|dog|cat) is\b/i],
@@ -149,6 +179,7 @@ export const OFFLINE_INTENTS: readonly OfflineIntent[] = [
     id: "image-question",
     task: "visual-question-answering",
     summary: "answer a question about a photo",
+    title: "Answering questions about a photo",
     example: "what colour is the car?",
     phrases: [],
     hints: [
@@ -162,6 +193,7 @@ export const OFFLINE_INTENTS: readonly OfflineIntent[] = [
     id: "transcribe",
     task: "automatic-speech-recognition",
     summary: "transcribe a recording or voice note",
+    title: "Transcribing a recording (speech recognition)",
     example: "transcribe this voice note",
     phrases: [
       /\btranscribe\b/i,
@@ -177,6 +209,7 @@ export const OFFLINE_INTENTS: readonly OfflineIntent[] = [
     id: "sound",
     task: "audio-classification",
     summary: "say what a recording contains",
+    title: "Telling what a recording contains (audio classification)",
     example: "what sound is this?",
     phrases: [
       /\bclassify (?:this|the|that|my) (?:sound|audio|recording|clip)\b/i,
@@ -187,6 +220,7 @@ export const OFFLINE_INTENTS: readonly OfflineIntent[] = [
     id: "sentiment",
     task: "text-classification",
     summary: "tell whether a text sounds positive or negative",
+    title: "Telling whether a text sounds positive or negative",
     example: "is 'I love this phone' positive?",
     phrases: [
       /\bsentiment(?: of)?\b/i,
@@ -203,6 +237,7 @@ export const OFFLINE_INTENTS: readonly OfflineIntent[] = [
     id: "entities",
     task: "token-classification",
     summary: "find the names of people, places and organisations in a text",
+    title: "Finding names in a text (named entities)",
     example: "find the names in: Ada met Alan in London",
     phrases: [/\bnamed entit(?:y|ies)\b/i, /\b(?:find|extract|list) (?:the )?(?:names|entities)(?: in)?\b/i],
     text: "after",
@@ -211,6 +246,7 @@ export const OFFLINE_INTENTS: readonly OfflineIntent[] = [
     id: "translate",
     task: "translation",
     summary: "translate a text",
+    title: "Translating a text",
     example: "translate good morning into German",
     phrases: [/\btranslate\b/i],
     text: "after",
@@ -219,6 +255,7 @@ export const OFFLINE_INTENTS: readonly OfflineIntent[] = [
     id: "summarize",
     task: "summarization",
     summary: "summarize a long text",
+    title: "Summarizing a text",
     example: "summarize this article",
     phrases: [/\bsummari[sz]e\b/i, /\bsummary of\b/i, /\btl;?dr\b/i],
     text: "after",
@@ -227,6 +264,7 @@ export const OFFLINE_INTENTS: readonly OfflineIntent[] = [
     id: "speak",
     task: "text-to-speech",
     summary: "read a text aloud",
+    title: "Reading a text aloud (text-to-speech)",
     example: "say: good morning",
     phrases: [
       /\baloud\b/i,
@@ -246,6 +284,7 @@ export const OFFLINE_INTENTS: readonly OfflineIntent[] = [
     id: "draw",
     task: "text-to-image",
     summary: "generate an image from a description",
+    title: "Generating an image from a description",
     example: "draw a lighthouse at sunset",
     phrases: [
       /\b(?:draw|paint|sketch)\b/i,
@@ -258,6 +297,7 @@ export const OFFLINE_INTENTS: readonly OfflineIntent[] = [
     id: "segment",
     task: "image-segmentation",
     summary: "split a photo into labelled regions",
+    title: "Splitting a photo into regions (segmentation)",
     example: "segment this image",
     phrases: [/\bsegment(?:ation)?\b/i],
   },
@@ -265,6 +305,7 @@ export const OFFLINE_INTENTS: readonly OfflineIntent[] = [
     id: "depth",
     task: "depth-estimation",
     summary: "estimate the depth of a photo",
+    title: "Estimating the depth of a photo",
     example: "make a depth map of this photo",
     phrases: [/\bdepth\b/i],
   },
@@ -272,6 +313,7 @@ export const OFFLINE_INTENTS: readonly OfflineIntent[] = [
     id: "write",
     task: "text-generation",
     summary: "write a text from a prompt",
+    title: "Writing a text from a prompt (text generation)",
     example: "write a haiku about autumn",
     phrases: [/\bwrite\b/i, /\bcompose\b/i, /\btell me a (?:joke|story)\b/i, /\bpoem\b/i],
     text: "clause",
@@ -285,10 +327,22 @@ const DEFAULT_TASKS: Readonly<Record<"image" | "audio", readonly TaskName[]>> = 
   audio: ["automatic-speech-recognition", "audio-classification"],
 };
 
-/** Tasks that turn a medium into text, when a text task is asked about a photo or a recording. */
-const TO_TEXT: Readonly<Record<"image" | "audio", TaskName>> = {
-  image: "image-to-text",
-  audio: "automatic-speech-recognition",
+/** The intent a default task stands for; image-to-text has none: it may caption or read. */
+const DEFAULT_INTENTS: Partial<Record<TaskName, string>> = {
+  "object-detection": "detect-objects",
+  "image-classification": "classify-image",
+  "visual-question-answering": "image-question",
+  "automatic-speech-recognition": "transcribe",
+  "audio-classification": "sound",
+};
+
+/**
+ * Tasks that turn a medium into text, when a text task is asked about a photo or a recording, and
+ * the intent they serve there (the text of a screenshot, not a caption of it).
+ */
+const TO_TEXT: Readonly<Record<"image" | "audio", { task: TaskName; intent: string }>> = {
+  image: { task: "image-to-text", intent: "read-text" },
+  audio: { task: "automatic-speech-recognition", intent: "transcribe" },
 };
 
 export const LLM_HINT =
@@ -301,8 +355,9 @@ export const LLM_HINT =
  * @example
  * planOffline({ text: "what is in this photo? read the answer aloud", inputs: [photo] }, { servable })
  * // { ok: true, plan: { tasks: [
- * //   { id: 1, task: "object-detection", dep: [], args: { image: { type: "input", name: "photo.jpg" } } },
- * //   { id: 2, task: "text-to-speech", dep: [1], args: { text: { type: "ref", task: 1 } } } ] } }
+ * //   { id: 1, task: "object-detection", dep: [], args: { image: { type: "input", name: "photo.jpg" } },
+ * //     intent: "detect-objects" },
+ * //   { id: 2, task: "text-to-speech", dep: [1], args: { text: { type: "ref", task: 1 } }, intent: "speak" } ] } }
  */
 export function planOffline(request: OfflinePlanRequest, options: OfflinePlanOptions): OfflinePlanOutcome {
   const repeated = repeatedRequest(request);
@@ -410,7 +465,10 @@ interface Match {
   intent: OfflineIntent;
   start: number;
   end: number;
+  /** A phrase that names the intent outright; a hint or a `withAttachment` word is not. */
   strong: boolean;
+  /** A `withAttachment` word: it stands for the whole clause. */
+  attached: boolean;
   order: number;
 }
 
@@ -424,18 +482,29 @@ interface MatchGroup {
   nextStart: number;
 }
 
-function findGroups(clause: Clause): MatchGroup[] {
+function findGroups(clause: Clause, context: PlanningContext): MatchGroup[] {
   const matches: Match[] = [];
   OFFLINE_INTENTS.forEach((intent, order) => {
     const add = (phrases: readonly RegExp[], strong: boolean) => {
       for (const phrase of phrases) {
         const found = phrase.exec(clause.text);
         if (found)
-          matches.push({ intent, start: found.index, end: found.index + found[0].length, strong, order });
+          matches.push({
+            intent,
+            start: found.index,
+            end: found.index + found[0].length,
+            strong,
+            attached: false,
+            order,
+          });
       }
     };
     add(intent.phrases, true);
     add(intent.hints ?? [], false);
+    const kind = mediaKind(intent.task);
+    const attached = intent.withAttachment?.some((phrase) => phrase.test(clause.text));
+    if (attached && kind && context.attachments[kind].length > 0)
+      matches.push({ intent, start: 0, end: clause.text.length, strong: false, attached: true, order });
   });
   matches.sort((a, b) => a.start - b.start || b.end - a.end);
 
@@ -450,9 +519,15 @@ function findGroups(clause: Clause): MatchGroup[] {
     }
   }
   groups.forEach((group, index) => {
+    // A `withAttachment` word spans its clause: it goes after the phrases and before the hints.
+    const tiered = group.candidates.some((candidate) => candidate.attached);
+    const tier = (match: Match) => (match.strong ? 2 : match.attached ? 1 : 0);
     group.candidates.sort(
       (a, b) =>
-        b.end - b.start - (a.end - a.start) || Number(b.strong) - Number(a.strong) || a.order - b.order,
+        (tiered ? tier(b) - tier(a) : 0) ||
+        b.end - b.start - (a.end - a.start) ||
+        Number(b.strong) - Number(a.strong) ||
+        a.order - b.order,
     );
     group.nextStart = groups[index + 1]?.start ?? clause.text.length;
   });
@@ -472,6 +547,8 @@ type Source =
 interface Step {
   task: TaskName;
   args: Partial<Record<ArgName, Source>>;
+  /** The id of the intent the step serves, carried to the planned task. */
+  intent?: string;
 }
 
 interface PlanningContext {
@@ -506,7 +583,7 @@ function attachmentKind(input: NamedInput): InputKind | undefined {
 
 type Failure =
   | { type: "unknown"; text: string }
-  | { type: "unservable"; task: TaskName }
+  | { type: "unservable"; task: TaskName; intent?: OfflineIntent }
   | { type: "missing"; task: TaskName; kind: InputKind }
   | { type: "invalid"; error: string };
 
@@ -514,7 +591,7 @@ type Outcome = { ok: true } | { ok: false; reason: Failure };
 
 function planClauses(clauses: readonly Clause[], context: PlanningContext): Outcome {
   for (const clause of clauses) {
-    for (const group of findGroups(clause)) {
+    for (const group of findGroups(clause, context)) {
       const outcome = planGroup(group, context);
       if (!outcome.ok) return outcome;
     }
@@ -526,22 +603,72 @@ function planClauses(clauses: readonly Clause[], context: PlanningContext): Outc
 /** The first candidate that can run, else the reason the best named one cannot; hints alone are dropped. */
 function planGroup(group: MatchGroup, context: PlanningContext): Outcome {
   let refusal: { reason: Failure; length: number } | undefined;
-  for (const candidate of group.candidates) {
+  for (const candidate of preferAttachments(group, context)) {
     const length = candidate.end - candidate.start;
-    // A shorter phrase inside a refused one is a word of it ("say" in "what does she say").
-    if (refusal && length < refusal.length) break;
-    const resolved = resolveStep(candidate.intent, group, context);
-    if (resolved.ok && context.servable(candidate.intent.task, candidate.intent.fully)) {
+    // A shorter phrase inside a refused one is a word of it ("say" in "what does she say"); a word
+    // that stands for the clause does not overrule a phrase that was refused.
+    if (refusal && (length < refusal.length || candidate.attached)) break;
+    const intent = runnableIntent(candidate, context);
+    const resolved = resolveStep(intent, group, context);
+    if (resolved.ok && context.servable(intent.task, intent.fully)) {
       commit(resolved.steps, context);
       return { ok: true };
     }
     if (!candidate.strong || refusal) continue;
-    const reason: Failure = resolved.ok
-      ? { type: "unservable", task: candidate.intent.task }
-      : resolved.reason;
+    const reason: Failure = resolved.ok ? { type: "unservable", task: intent.task, intent } : resolved.reason;
     refusal = { reason, length };
   }
   return refusal ? { ok: false, reason: refusal.reason } : { ok: true };
+}
+
+/** A `withAttachment` match whose intent cannot run here stands for its fallback ("read-text"). */
+function runnableIntent(candidate: Match, context: PlanningContext): OfflineIntent {
+  const { intent } = candidate;
+  if (!candidate.attached || !intent.fallback || context.servable(intent.task, intent.fully)) return intent;
+  return OFFLINE_INTENTS.find((other) => other.id === intent.fallback) ?? intent;
+}
+
+/** The words that point back at an earlier turn ("the recording you made", "read that aloud"). */
+const POINTS_BACK =
+  /\b(?:the (?:answer|result)s?|your (?:answer|reply)|(?:you|i) (?:made|sent|generated|created|recorded|said|wrote|drew|read|found)|earlier|previous(?:ly)?|before|last (?:one|time|turn))\b|\b(?:that|those)(?=\s*(?:$|[.?!,;:]|(?:please|again|aloud|out|back|for|to|into|in|too|now|and|one|instead)\b))/i;
+
+/** Nouns that name a medium: with none of that kind attached, they mean an earlier one. */
+const MEDIUM_NOUNS: Readonly<Record<"image" | "audio", RegExp>> = {
+  image: /\b(?:image|photo|picture|pic|screenshot|drawing)s?\b/i,
+  audio: /\b(?:recording|audio|voice (?:note|message|memo)|clip|speech)s?\b/i,
+};
+
+/**
+ * A new attachment wins over earlier results: when some candidate of the group takes its photo or
+ * recording from this message (or from a step of this request), candidates that would take theirs
+ * from earlier turns are dropped ("what does this sign say" with a photo is not a transcript of the
+ * recording the bot made before), and the fitting ones may refuse as phrases do. Unless the clause
+ * points back: "the recording you made", "that", a medium that is not attached.
+ */
+function preferAttachments(group: MatchGroup, context: PlanningContext): Match[] {
+  const clause = group.clause.text;
+  const fresh = (kind: "image" | "audio") =>
+    context.attachments[kind].length > 0 ||
+    nearestStep(context, (task) => taskSpec(task).output === kind) !== undefined;
+  const pointsBack =
+    POINTS_BACK.test(clause) ||
+    (["image", "audio"] as const).some((kind) => !fresh(kind) && MEDIUM_NOUNS[kind].test(clause));
+  if (pointsBack) return group.candidates;
+  const fits = (match: Match) => {
+    const kind = mediaKind(match.intent.task);
+    return kind !== undefined && fresh(kind);
+  };
+  const stale = (match: Match) => mediaKind(match.intent.task) !== undefined && !fits(match);
+  if (!group.candidates.some(fits) || !group.candidates.some(stale)) return group.candidates;
+  return group.candidates
+    .filter((match) => !stale(match))
+    .map((match) => (fits(match) ? { ...match, strong: true } : match));
+}
+
+/** The photo or recording a task works on, if its main input is one. */
+function mediaKind(task: TaskName): "image" | "audio" | undefined {
+  const args = taskSpec(task).args;
+  return args.image ? "image" : args.audio ? "audio" : undefined;
 }
 
 /** Attachments nobody asked about get the first servable default task of their kind. */
@@ -555,7 +682,8 @@ function planDefaults(clauses: readonly Clause[], context: PlanningContext): Out
     if (!task) return { ok: false, reason: { type: "unservable", task: tasks[0] as TaskName } };
     const args: Step["args"] = { [kind]: { type: "each", kind } };
     if (ask && question) args.text = { type: "literal", text: stripPlaceholders(question.text) };
-    context.steps.push({ task, args });
+    const intent = DEFAULT_INTENTS[task];
+    context.steps.push({ task, args, ...(intent ? { intent } : {}) });
   }
   if (context.steps.length > 0) return { ok: true };
   const text = clauses.map((clause) => clause.text).join(" ");
@@ -574,7 +702,7 @@ function commit(steps: readonly Step[], context: PlanningContext): void {
       args[name] =
         source.type === "step" && source.step < 0 ? { type: "step", step: offset - source.step - 1 } : source;
     }
-    context.steps.push({ task: step.task, args });
+    context.steps.push({ ...step, args });
   }
 }
 
@@ -601,7 +729,7 @@ function resolveStep(intent: OfflineIntent, group: MatchGroup, context: Planning
   const spec = taskSpec(intent.task);
   const steps: Step[] = [];
   const args: Step["args"] = {};
-  const main: InputKind = spec.args.image ? "image" : spec.args.audio ? "audio" : "text";
+  const main: InputKind = mediaKind(intent.task) ?? "text";
   const mainSource =
     main === "text" ? textSource(intent, group, context, steps) : mediaSource(main, group.clause, context);
   if (!mainSource) return { ok: false, reason: { type: "missing", task: intent.task, kind: main } };
@@ -617,7 +745,7 @@ function resolveStep(intent: OfflineIntent, group: MatchGroup, context: Planning
     const language = languageOf(group.clause.text);
     if (language) args.language = { type: "literal", text: language.code };
   }
-  steps.push({ task: intent.task, args });
+  steps.push({ task: intent.task, args, intent: intent.id });
   return { ok: true, steps };
 }
 
@@ -665,8 +793,8 @@ function textSource(
   if (context.attachments.text.length > 0) return { type: "each", kind: "text" };
   for (const kind of ["audio", "image"] as const) {
     const reader = TO_TEXT[kind];
-    if (context.attachments[kind].length === 0 || !context.servable(reader)) continue;
-    bridge.push({ task: reader, args: { [kind]: { type: "each", kind } } });
+    if (context.attachments[kind].length === 0 || !context.servable(reader.task)) continue;
+    bridge.push({ task: reader.task, args: { [kind]: { type: "each", kind } }, intent: reader.intent });
     return { type: "step", step: -1 };
   }
   return historyText(clause, context);
@@ -789,7 +917,10 @@ function materialize(steps: readonly Step[], context: PlanningContext): Plan {
       for (const [name, source] of Object.entries(step.args) as Array<[ArgName, Source]>) {
         args[name] = argValue(source, run, idsOfStep, context);
       }
-      const same = tasks.find((task) => task.task === step.task && sameArgs(task.args, args));
+      // Reading a sign and captioning it are two tasks, though both are image-to-text on one photo.
+      const same = tasks.find(
+        (task) => task.task === step.task && task.intent === step.intent && sameArgs(task.args, args),
+      );
       if (same) {
         ids.push(same.id);
         continue;
@@ -798,7 +929,13 @@ function materialize(steps: readonly Step[], context: PlanningContext): Plan {
       const dep = [
         ...new Set(Object.values(args).flatMap((value) => (value?.type === "ref" ? [value.task] : []))),
       ];
-      tasks.push({ id, task: step.task, dep: dep.sort((a, b) => a - b), args });
+      tasks.push({
+        id,
+        task: step.task,
+        dep: dep.sort((a, b) => a - b),
+        args,
+        ...(step.intent ? { intent: step.intent } : {}),
+      });
       ids.push(id);
     }
     idsOfStep.push(ids);
@@ -841,7 +978,11 @@ function sameArgs(a: PlannedTask["args"], b: PlannedTask["args"]): boolean {
 /** A literal stands in as plain words: the check is of kinds and references, not of what is said. */
 const LITERAL_STAND_IN = "(literal text)";
 
-/** The plan through the LLM plan's own checks, so both planners promise the executor the same. */
+/**
+ * The plan through the LLM plan's own checks, so both planners promise the executor the same. The
+ * plan returned is the checked one (its `dep` recomputed from the references), with the literal
+ * texts the check saw as stand-ins and the intents, which the check does not know, put back.
+ */
 function checkPlan(
   plan: Plan,
   inputs: readonly NamedInput[],
@@ -876,7 +1017,17 @@ function checkPlan(
       ok: false,
       message: failureMessage({ type: "invalid", error: checked.error }, options),
     };
-  return { ok: true, plan };
+  const byId = new Map(plan.tasks.map((task) => [task.id, task]));
+  const tasks = checked.plan.tasks.map((task): PlannedTask => {
+    const own = byId.get(task.id);
+    const args: PlannedTask["args"] = {};
+    for (const [name, value] of Object.entries(task.args) as Array<[ArgName, ArgValue]>) {
+      const original = own?.args[name];
+      args[name] = value.type === "literal" && original?.type === "literal" ? original : value;
+    }
+    return { ...task, args, ...(own?.intent ? { intent: own.intent } : {}) };
+  });
+  return { ok: true, plan: { tasks } };
 }
 
 function serialize(value: ArgValue | undefined): string | null {
@@ -915,7 +1066,7 @@ function reasonSentence(reason: Failure, unservableHint: string): string {
         ? "Send me a request, a photo or a recording."
         : `I can't tell which task "${shorten(reason.text, 80)}" needs without a language model.`;
     case "unservable":
-      return `${taskTitle(reason.task)} (${reason.task}) cannot run here: no expert on this machine does it.${unservableHint ? ` ${unservableHint}` : ""}`;
+      return `${reason.intent?.title ?? taskTitle(reason.task)} cannot run here: no expert on this machine does it.${unservableHint ? ` ${unservableHint}` : ""}`;
     case "missing":
       return `${taskTitle(reason.task)} needs ${KIND_WORDS[reason.kind]}.`;
     case "invalid":

@@ -143,9 +143,12 @@ describe("pocketsphinx speech recognition", () => {
     const runner = createPocketsphinxRunner({ temporaryDirectory });
     const flac = await convert(wav, workDirectory, "speech.flac", ["-r", "44100", "-c", "2"]);
     const ogg = await convert(wav, workDirectory, "speech.ogg", ["-r", "48000"]);
+    // A voice note as phones send it (sox reads and writes MP3 with Debian's libsox-fmt-mp3).
+    const mp3 = await convert(wav, workDirectory, "speech.mp3", ["-r", "44100"]);
     for (const [bytes, mime] of [
       [flac, "audio/flac"],
       [ogg, "audio/ogg"],
+      [mp3, "audio/mpeg"],
     ] as const) {
       // The declared type is a generic one: the runner goes by the bytes.
       const text = textOf(
@@ -190,12 +193,10 @@ describe("pocketsphinx speech recognition", () => {
     await expect(run).rejects.toBeInstanceOf(ExpertError);
     await expect(run).rejects.toMatchObject({
       reason: "bad_input",
-      message: expect.stringMatching(
-        /^automatic-speech-recognition: the audio \(audio\/wav\) could not be read: /,
-      ),
+      message: "the recording (audio/wav) could not be read",
     });
     await expect(run).rejects.not.toMatchObject({ message: expect.stringContaining(temporaryDirectory) });
-    // An MP3 (ID3 tag first): Debian's sox reads it only with an extra package, and says so.
+    // A broken MP3 (an ID3 tag, then nothing): refused as such, with or without sox's MP3 package.
     const mp3 = new Uint8Array([0x49, 0x44, 0x33, 4, 0, 0, 0, 0, 0, 0, ...new Array<number>(2000).fill(0)]);
     await expect(runner.run(audioArgs(mp3, "audio/mpeg", "x.mp3"), { signal: never })).rejects.toMatchObject({
       reason: "bad_input",

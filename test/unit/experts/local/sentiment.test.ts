@@ -41,6 +41,13 @@ describe("local sentiment (AFINN)", () => {
     ]);
   });
 
+  it("calls a sentence whose words cancel out mixed, not neutral", async () => {
+    expect(await classify("I love it and I hate it")).toEqual([
+      { label: "positive", score: 0.5 },
+      { label: "negative", score: 0.5 },
+    ]);
+  });
+
   it("refuses a missing text as bad input", async () => {
     await expect(runner.run({}, { signal })).rejects.toMatchObject({ reason: "bad_input" });
   });
@@ -52,5 +59,25 @@ describe("sentimentLabels", () => {
     const strong = sentimentLabels({ score: 11, comparative: 1.1 });
     expect(mild[0]?.score).toBeCloseTo(0.731, 3);
     expect(strong[0]?.score).toBeGreaterThan(mild[0]?.score ?? 1);
+  });
+
+  it.each([
+    ["no sentiment words", { score: 0, comparative: 0, words: [] }, [{ label: "neutral", score: 1 }]],
+    ["no word list, score 0", { score: 0, comparative: 0 }, [{ label: "neutral", score: 1 }]],
+    [
+      "words that cancel out",
+      { score: 0, comparative: 0, words: ["good", "bad"] },
+      [
+        { label: "positive", score: 0.5 },
+        { label: "negative", score: 0.5 },
+      ],
+    ],
+    [
+      "an impossible comparative",
+      { score: 2, comparative: Number.NaN, words: ["good"] },
+      [{ label: "neutral", score: 1 }],
+    ],
+  ])("labels %s", (_name, analysis, labels) => {
+    expect(sentimentLabels(analysis)).toEqual(labels);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { answerOffline } from "../../../../src/pipeline/offline/index.js";
-import type { TaskResult } from "../../../../src/pipeline/types.js";
+import type { Plan, TaskResult } from "../../../../src/pipeline/types.js";
 import type { Resource, TaskName } from "../../../../src/tasks/index.js";
 
 const box = { xmin: 1, ymin: 2, xmax: 3, ymax: 4 };
@@ -11,9 +11,19 @@ const png = (name: string) => ({
   name,
 });
 
-function ok(id: number, task: TaskName, output: Resource): TaskResult {
-  return { id, task, status: "ok", model: "local/model", source: "local", ms: 10, attempts: [], output };
+function ok(id: number, task: TaskName, output: Resource, model = "local/model"): TaskResult {
+  return { id, task, status: "ok", model, source: "local", ms: 10, attempts: [], output };
 }
+
+/** A result without the model that made it (a result from before models were recorded). */
+function anonymous(id: number, task: TaskName, output: Resource): TaskResult {
+  const { model: _model, ...rest } = ok(id, task, output);
+  return rest;
+}
+
+const planOf = (...tasks: Array<[number, TaskName, string]>): Plan => ({
+  tasks: tasks.map(([id, task, intent]) => ({ id, task, dep: [], args: {}, intent })),
+});
 
 const detections = (id: number, labels: Array<[string, number]>): TaskResult =>
   ok(id, "object-detection", {
@@ -53,22 +63,74 @@ describe("answerOffline", () => {
     expect(answer).toContain("I found 3 objects: horse ×2 (0.93, 0.88), person (0.70).");
   });
 
-  it("says when nothing was found", () => {
-    expect(answerOffline([detections(1, [])], "detect")).toBe(
-      "I found no objects. The annotated image is attached.",
-    );
+  it("says when nothing was found, without mentioning an image", () => {
+    expect(answerOffline([detections(1, [])], "detect")).toBe("I found no objects.");
   });
 
-  it("quotes the text of an image when the request asked to read it", () => {
-    const result = ok(1, "image-to-text", { kind: "text", text: "STOP" });
-    expect(answerOffline([result], "read the text on this sign")).toBe(
+  const stop = { kind: "text" as const, text: "STOP" };
+  const reading = planOf([1, "image-to-text", "read-text"]);
+  const captioning = planOf([1, "image-to-text", "describe-image"]);
+  it.each([
+    [
+      "local OCR, asked to describe",
+      ok(1, "image-to-text", stop, "local/tesseract-eng"),
+      "describe this picture",
+      undefined,
       "The text in the image reads: “STOP”.",
-    );
-    expect(answerOffline([result], "describe this picture")).toBe("The image shows “STOP”.");
+    ],
+    [
+      "local OCR, captioning intent",
+      ok(1, "image-to-text", stop, "local/tesseract-eng"),
+      "",
+      captioning,
+      "The text in the image reads: “STOP”.",
+    ],
+    [
+      "hosted TrOCR",
+      ok(1, "image-to-text", stop, "microsoft/trocr-base-printed"),
+      "",
+      undefined,
+      "The text in the image reads: “STOP”.",
+    ],
+    [
+      "a captioner, asked to read",
+      ok(1, "image-to-text", stop, "Salesforce/blip-image-captioning-base"),
+      "read the text on this sign",
+      undefined,
+      "The image shows “STOP”.",
+    ],
+    [
+      "a captioner for read-text",
+      ok(1, "image-to-text", stop, "Salesforce/blip-image-captioning-base"),
+      "",
+      reading,
+      "The image shows “STOP”.",
+    ],
+    [
+      "no model named, read-text intent",
+      anonymous(1, "image-to-text", stop),
+      "",
+      reading,
+      "The text in the image reads: “STOP”.",
+    ],
+    [
+      "no model named, no intent",
+      anonymous(1, "image-to-text", stop),
+      "read the text",
+      undefined,
+      "The image shows “STOP”.",
+    ],
+  ] as const)("words image-to-text by what ran: %s", (_name, result, request, plan, expected) => {
+    expect(answerOffline([result], request, plan)).toBe(expected);
   });
 
   it("puts a text of several lines on lines of its own", () => {
-    const result = ok(1, "image-to-text", { kind: "text", text: "Line one\nLine two" });
+    const result = ok(
+      1,
+      "image-to-text",
+      { kind: "text", text: "Line one\nLine two" },
+      "local/tesseract-eng",
+    );
     expect(answerOffline([result], "ocr")).toBe("The text in the image reads:\nLine one\nLine two");
   });
 
@@ -101,9 +163,39 @@ describe("answerOffline", () => {
     expect(answerOffline([result], "is this positive?")).toBe("The text sounds positive (0.87).");
   });
 
+  it("says when the local word list found no sentiment words", () => {
+    const neutral: Resource = { kind: "labels", labels: [{ label: "neutral", score: 1 }] };
+    expect(answerOffline([ok(1, "text-classification", neutral, "local/sentiment-afinn")], "")).toBe(
+      "I found no words that carry a sentiment in the text, so I can't tell whether it is positive or negative.",
+    );
+    // A model that labels texts neutral means it.
+    expect(answerOffline([ok(1, "text-classification", neutral, "cardiffnlp/twitter-roberta")], "")).toBe(
+      "The text sounds neutral (1.00).",
+    );
+  });
+
+  it("says a text whose sentiment words cancel out is as positive as negative", () => {
+    const mixed: Resource = {
+      kind: "labels",
+      labels: [
+        { label: "positive", score: 0.5 },
+        { label: "negative", score: 0.5 },
+      ],
+    };
+    expect(answerOffline([ok(1, "text-classification", mixed, "local/sentiment-afinn")], "")).toBe(
+      "The text sounds as positive as negative (0.50 each).",
+    );
+  });
+
   it("answers a question about a document", () => {
     const result = ok(1, "document-question-answering", { kind: "text", text: "$12.50" });
     expect(answerOffline([result], "what is the total?")).toBe("The answer is “$12.50”.");
+  });
+
+  it("gives the document reader's own words when no line matches", () => {
+    const text = "No line of the document matches the question. The document reads:\nMILK 1.20\nTOTAL 1.20";
+    const result = ok(1, "document-question-answering", { kind: "text", text }, "local/tesseract-eng-lookup");
+    expect(answerOffline([result], "who is the customer?")).toBe(text);
   });
 
   it("says why a task failed, without a stack trace", () => {

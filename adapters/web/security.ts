@@ -1,0 +1,74 @@
+/**
+ * Who may talk to the playground. It has no accounts: whoever opens the page gets a session cookie,
+ * and only the browser holding it sees its threads and files. What it must refuse is other sites open
+ * in the same browser: a page elsewhere can send requests to 127.0.0.1, and a DNS name rebound to
+ * 127.0.0.1 can even read the answers. So the Host must be one of the server's own names, and any
+ * request that changes something must come from the server's own origin.
+ */
+import type { IncomingMessage } from "node:http";
+import { newId } from "./store.js";
+
+export const SESSION_COOKIE = "hgb_session";
+
+/** The page's Content-Security-Policy: everything from the server itself, nothing inline. */
+export const PAGE_CSP =
+  "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/** Files are served as data, never as documents that could run script. */
+export const FILE_CSP = "default-src 'none'; sandbox";
+
+const LOOPBACK_NAMES = ["127.0.0.1", "localhost", "[::1]"];
+
+/**
+ * The Host headers the server answers: its loopback names with its port when bound to loopback; with
+ * WEB_HOST set to another address, that address too (the operator chose to expose it).
+ */
+export function allowedHosts(host: string, port: number): Set<string> {
+  const names = new Set(LOOPBACK_NAMES);
+  if (!isLoopback(host) && host !== "0.0.0.0" && host !== "::")
+    names.add(host.includes(":") ? `[${host}]` : host);
+  return new Set([...names].map((name) => `${name}:${port}`));
+}
+
+function isLoopback(host: string): boolean {
+  return host === "127.0.0.1" || host === "localhost" || host === "::1";
+}
+
+/**
+ * Why a request is refused, or undefined when it may go on.
+ * - Host not one of the server's names → refused (DNS rebinding), unless the server listens on all
+ *   interfaces, where any Host is its own.
+ * - A request that is not GET/HEAD → its Origin must be `http://<Host>`; a browser always sends it.
+ * - Any request a browser marks as cross-site (`Sec-Fetch-Site: cross-site`) → refused.
+ */
+export function refusal(request: IncomingMessage, hosts: Set<string>, anyHost: boolean): string | undefined {
+  const host = request.headers.host ?? "";
+  if (!anyHost && !hosts.has(host.toLowerCase())) return "This server answers only on its own address.";
+  const site = request.headers["sec-fetch-site"];
+  if (site === "cross-site" || site === "same-site") return "Requests from other sites are not accepted.";
+  const method = request.method ?? "GET";
+  if (method !== "GET" && method !== "HEAD") {
+    const origin = request.headers.origin;
+    if (origin !== `http://${host}`) return "Requests from other sites are not accepted.";
+  }
+  return undefined;
+}
+
+/** The session id from the request's cookie, when it carries a well-formed one. */
+export function sessionOf(request: IncomingMessage): string | undefined {
+  const cookie = request.headers.cookie ?? "";
+  for (const part of cookie.split(";")) {
+    const [name, value] = part.trim().split("=", 2);
+    if (name === SESSION_COOKIE && value && /^[\w-]{16,64}$/.test(value)) return value;
+  }
+  return undefined;
+}
+
+/** A new session id and the Set-Cookie header that gives it to the browser. */
+export function newSession(): { id: string; cookie: string } {
+  const id = newId(18);
+  return {
+    id,
+    cookie: `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${30 * 24 * 3600}`,
+  };
+}
