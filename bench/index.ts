@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the five benches of the issue, one after the other in this process, printed as one
+ * `npm run bench`: the benches of the issues, one after the other in this process, printed as one
  * table. Benches inform and tests judge, so the exit code is 0 whatever the figures say; a bench that
  * throws shows up as an "error" row and the others still run.
  */
@@ -7,6 +7,8 @@ import { benchBotLoad } from "./bot-load.js";
 import { benchCriticalPath } from "./critical-path.js";
 import type { BenchFigure } from "./harness.js";
 import { benchLlmCalls } from "./llm-calls.js";
+import { benchLocalExperts } from "./local-experts.js";
+import { benchOfflinePlanner } from "./offline-planner.js";
 import { benchOverhead } from "./overhead.js";
 import { benchRender } from "./render.js";
 
@@ -25,6 +27,8 @@ const BENCHES: Array<{ name: string; run: () => Promise<BenchFigure[]> }> = [
   { name: "critical-path", run: () => benchCriticalPath() },
   { name: "overhead", run: () => benchOverhead() },
   { name: "bot-load", run: () => benchBotLoad() },
+  { name: "offline-planner", run: () => benchOfflinePlanner() },
+  { name: "local-experts", run: () => benchLocalExperts() },
 ];
 
 /** Whether a value meets a target written as "< 30 ms", "≤ 1.10", "≥ 5" (the unit is ignored). */

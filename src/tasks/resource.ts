@@ -87,10 +87,15 @@ export function resourceToText(resource: Resource): string | undefined {
   switch (resource.kind) {
     case "text":
       return resource.text;
+    // Never an empty text: a task fed by it ("read it aloud") would have nothing to say.
     case "labels":
-      return resource.labels.map((l) => `${l.label} ${formatScore(l.score)}`).join(", ");
+      return resource.labels.length === 0
+        ? "no labels"
+        : resource.labels.map((l) => `${l.label} ${formatScore(l.score)}`).join(", ");
     case "detections":
-      return resource.detections.map((d) => `${d.label} ${formatScore(d.score)}`).join(", ");
+      return resource.detections.length === 0
+        ? "no objects found"
+        : resource.detections.map((d) => `${d.label} ${formatScore(d.score)}`).join(", ");
     case "json":
       return resource.text;
     default:

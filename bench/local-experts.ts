@@ -1,0 +1,256 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import sharp from "sharp";
+import { loadConfig } from "../src/config/index.js";
+import { createHumanDetectionRunner } from "../src/experts/local/detection.js";
+import { createApp } from "../src/main.js";
+import type { NamedInput, PipelineResult } from "../src/pipeline/index.js";
+import { inputFromFile } from "../src/pipeline/inputs.js";
+import { createStorage } from "../src/storage/index.js";
+import type { TaskName } from "../src/tasks/index.js";
+import { type BenchFigure, median } from "./harness.js";
+
+const PHOTOS_DIR = "/usr/share/darknet/data";
+const PHOTOS = ["dog.jpg", "horses.jpg", "person.jpg", "giraffe.jpg", "kite.jpg", "eagle.jpg"] as const;
+/**
+ * The end-to-end runs after the warm-up on dog.jpg: each on a photo of its own, so no result is cached.
+ * (Not scream.jpg: Human finds nothing in the painting, and speech of an empty detection text fails.)
+ */
+const E2E_PHOTOS = ["horses.jpg", "person.jpg", "giraffe.jpg", "kite.jpg", "eagle.jpg"] as const;
+const GOFORWARD = "/usr/share/pocketsphinx/test/data/goforward.raw";
+const DETECTION_RUNS = 12;
+const RSS_SAMPLE_MS = 50;
+const MB = 1024 * 1024;
+/** Set in the child process that measures for `benchLocalExperts`. */
+const CHILD_ENV = "BENCH_LOCAL_EXPERTS_CHILD";
+const REQUEST = "what is in this photo? read it aloud";
+
+const seconds = (ms: number) => Number((ms / 1000).toFixed(3));
+const fixed = (value: number) => value.toFixed(2);
+
+async function photo(name: string): Promise<Uint8Array> {
+  return new Uint8Array(await readFile(join(PHOTOS_DIR, name)));
+}
+
+/** Black text on white, as a PNG: what the OCR and document experts read. */
+async function textImage(lines: readonly string[]): Promise<Uint8Array> {
+  const texts = lines
+    .map(
+      (line, index) =>
+        `<text x="40" y="${80 + index * 64}" font-family="DejaVu Sans, sans-serif" font-size="44" fill="black">${line}</text>`,
+    )
+    .join("");
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="${60 + lines.length * 64}"><rect width="100%" height="100%" fill="white"/>${texts}</svg>`;
+  return new Uint8Array(await sharp(Buffer.from(svg)).png().toBuffer());
+}
+
+/** pocketsphinx-testdata's raw recording (16 kHz mono, 16-bit little-endian) with a WAV header. */
+function wavOfRaw(samples: Uint8Array, sampleRate = 16_000): Uint8Array {
+  const header = Buffer.alloc(44);
+  header.write("RIFF", 0, "latin1");
+  header.writeUInt32LE(36 + samples.byteLength, 4);
+  header.write("WAVE", 8, "latin1");
+  header.write("fmt ", 12, "latin1");
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(sampleRate, 24);
+  header.writeUInt32LE(sampleRate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write("data", 36, "latin1");
+  header.writeUInt32LE(samples.byteLength, 40);
+  return new Uint8Array(Buffer.concat([header, samples]));
+}
+
+/** Throws unless the request ran exactly these tasks, each on this machine and successfully. */
+function expectLocal(result: PipelineResult, tasks: readonly TaskName[], what: string): void {
+  const ran = result.results.map((task) => `${task.task}:${task.source ?? "-"}:${task.status}`);
+  const wanted = tasks.map((task) => `${task}:local:ok`);
+  if (JSON.stringify(ran) !== JSON.stringify(wanted)) {
+    throw new Error(`${what}: ran ${ran.join(", ") || "nothing"} (${result.answer.slice(0, 120)})`);
+  }
+}
+
+/** The process's RSS, sampled every 50 ms until stopped, and its maximum. */
+function sampleRss(): { stop(): number; now(): number } {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, RSS_SAMPLE_MS);
+  return {
+    now: () => process.memoryUsage().rss,
+    stop() {
+      clearInterval(timer);
+      peak = Math.max(peak, process.memoryUsage().rss);
+      return peak;
+    },
+  };
+}
+
+/**
+ * The three figures of the embedded default, in this process (a fresh one: see benchLocalExperts):
+ * detection per photo with Human warm, the end-to-end request with no keys in a warm app, and the
+ * peak RSS once every local expert has run.
+ */
+export async function measureLocalExperts(): Promise<BenchFigure[]> {
+  const rss = sampleRss();
+  const baselineRss = rss.now();
+  const signal = new AbortController().signal;
+  const photos = new Map<string, Uint8Array>();
+  for (const name of new Set<string>([...PHOTOS, ...E2E_PHOTOS])) photos.set(name, await photo(name));
+  const bytesOf = (name: string) => photos.get(name) as Uint8Array;
+
+  // 1. Detection, warm: the runner as the pipeline calls it (decode, detect, draw the annotated image).
+  const detector = createHumanDetectionRunner();
+  const loadStarted = performance.now();
+  await detector.run(
+    { image: { kind: "image", mime: "image/jpeg", bytes: bytesOf("dog.jpg"), name: "dog.jpg" } },
+    { signal },
+  );
+  const loadMs = performance.now() - loadStarted;
+  const detectionMs: number[] = [];
+  let objects = 0;
+  for (let run = 0; run < DETECTION_RUNS; run++) {
+    const name = PHOTOS[run % PHOTOS.length] as string;
+    const started = performance.now();
+    const output = await detector.run(
+      { image: { kind: "image", mime: "image/jpeg", bytes: bytesOf(name), name } },
+      { signal },
+    );
+    detectionMs.push(performance.now() - started);
+    if (output.kind === "detections") objects += output.detections.length;
+  }
+  await detector.close?.();
+
+  // 2. End to end with no keys: the offline planner, Human, espeak-ng and the safety check on the
+  // annotated image, in one warm app. Each timed run sends a photo of its own, so the results cache
+  // (keyed by task, model and input bytes) cannot answer; a cached result would be counted and fail.
+  const dataDir = await mkdtemp(join(tmpdir(), "bench-local-experts-"));
+  const env = { LOG_LEVEL: "silent", DATA_DIR: dataDir };
+  const config = loadConfig(env);
+  const app = createApp(config, { env, storage: createStorage() });
+  const maxBytes = config.MAX_FILE_MB * MB;
+  const fileInput = (name: string, bytes: Uint8Array): NamedInput => inputFromFile(name, bytes, { maxBytes });
+  try {
+    if (app.llm || app.backends.hosted) throw new Error("the app has an LLM or hosted models configured");
+    const safety = (await app.safety?.probe())?.available === true ? "ran" : "cannot run here";
+    const warmStarted = performance.now();
+    const warm = await app.pipeline.run({
+      text: REQUEST,
+      inputs: [fileInput("dog.jpg", bytesOf("dog.jpg"))],
+    });
+    const warmMs = performance.now() - warmStarted;
+    expectLocal(warm, ["object-detection", "text-to-speech"], "the warm-up request");
+    if (warm.summary.planner !== "offline rules") throw new Error(`planned by ${warm.summary.planner}`);
+
+    const endToEndMs: number[] = [];
+    let cached = 0;
+    for (const name of E2E_PHOTOS) {
+      const inputs = [fileInput(name, bytesOf(name))];
+      const started = performance.now();
+      const result = await app.pipeline.run({ text: REQUEST, inputs });
+      endToEndMs.push(performance.now() - started);
+      expectLocal(result, ["object-detection", "text-to-speech"], `the request on ${name}`);
+      cached += result.results.filter((task) => task.cached).length;
+    }
+    if (cached > 0) throw new Error(`${cached} results came from the cache`);
+
+    // 3. Every local expert once more: OCR on a generated text image, document QA on a generated
+    // receipt, sentiment, TTS, ASR on pocketsphinx's recording (detection and the safety check ran above).
+    const others: Array<{ text: string; inputs: NamedInput[]; tasks: TaskName[] }> = [
+      {
+        text: "read the text in this image",
+        inputs: [fileInput("sign.png", await textImage(["OPEN DAILY 9 TO 5"]))],
+        tasks: ["image-to-text"],
+      },
+      {
+        text: "what is the total on this receipt?",
+        inputs: [
+          fileInput("receipt.png", await textImage(["CORNER SHOP", "Milk 1.20", "Bread 2.10", "Total 3.30"])),
+        ],
+        tasks: ["document-question-answering"],
+      },
+      { text: 'is "I love this phone" positive?', inputs: [], tasks: ["text-classification"] },
+      { text: "say: good morning, everyone", inputs: [], tasks: ["text-to-speech"] },
+      {
+        text: "transcribe this",
+        inputs: [fileInput("goforward.wav", wavOfRaw(new Uint8Array(await readFile(GOFORWARD))))],
+        tasks: ["automatic-speech-recognition"],
+      },
+    ];
+    for (const request of others) {
+      expectLocal(await app.pipeline.run(request), request.tasks, `"${request.text}"`);
+    }
+    const loadedRss = rss.now();
+    const peakRss = rss.stop();
+
+    return [
+      {
+        name: "Local object detection per photo (Human CenterNet, warm)",
+        value: seconds(median(detectionMs)),
+        unit: "s (median)",
+        target: "< 0.4",
+        detail: `${DETECTION_RUNS} runs over darknet's ${PHOTOS.join(", ")} after one load (${seconds(loadMs)} s); decode, detect and draw the annotated image; min ${seconds(Math.min(...detectionMs))} s, max ${seconds(Math.max(...detectionMs))} s; ${objects} objects found`,
+      },
+      {
+        name: `End-to-end "${REQUEST}" with no keys (warm app)`,
+        value: seconds(median(endToEndMs)),
+        unit: "s (median)",
+        target: "< 1.5",
+        detail: `app.pipeline.run in one createApp with no OPENAI_API_KEY or HF_TOKEN: offline plan, local detection, espeak-ng, safety check of the annotated image (${safety}); warm-up on dog.jpg (${seconds(warmMs)} s), then ${E2E_PHOTOS.length} runs on ${E2E_PHOTOS.join(", ")}, one photo each so the results cache never answers (${cached} cached); min ${seconds(Math.min(...endToEndMs))} s, max ${seconds(Math.max(...endToEndMs))} s`,
+      },
+      {
+        name: "Peak RSS with all local experts loaded",
+        value: Math.round(peakRss / MB),
+        unit: "MB",
+        target: "< 1024",
+        detail: `max of process.memoryUsage().rss every ${RSS_SAMPLE_MS} ms in a fresh process over all the runs above and one request each of OCR, document QA, sentiment, TTS and ASR (the safety classifier ${safety === "ran" ? "included" : "not loaded: it cannot run here"}); ${fixed(baselineRss / MB)} MB at start, ${fixed(loadedRss / MB)} MB at the end; espeak-ng, sox and pocketsphinx run as programs and are not counted`,
+      },
+    ];
+  } finally {
+    rss.stop();
+    await app.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs measureLocalExperts in a fresh process of its own (this file, under tsx's loader): in
+ * `npm run bench` the benches before it leave this process's RSS at several hundred MB, which would
+ * say nothing about the local experts.
+ */
+export async function benchLocalExperts(): Promise<BenchFigure[]> {
+  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url)], {
+    env: { ...process.env, [CHILD_ENV]: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", resolve);
+  });
+  if (code !== 0) {
+    const reason = /^(?:\w*Error): (.*)$/m.exec(stderr)?.[1] ?? stderr.trim().split("\n").at(-1);
+    throw new Error(`the local-experts process exited with ${code}: ${reason ?? "no output"}`);
+  }
+  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "[]") as BenchFigure[];
+}
+
+if (process.env[CHILD_ENV] === "1") {
+  // The figures as one JSON line for the parent; a failed check exits non-zero with its message.
+  process.stdout.write(`${JSON.stringify(await measureLocalExperts())}\n`);
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  // `tsx bench/local-experts.ts`: the same measurement, in this (fresh) process.
+  for (const figure of await measureLocalExperts()) console.log(figure);
+}
