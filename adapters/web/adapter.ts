@@ -19,7 +19,16 @@ import { BotError, errorSummary } from "../../src/errors.js";
 import { type Logger, silentLogger } from "../../src/log.js";
 import type { ApiError, SessionInfo, WebEvent, WebMessage } from "./protocol.js";
 import { allowedHosts, FILE_CSP, newSession, PAGE_CSP, refusal, sessionOf } from "./security.js";
-import { createWebStore, newId, readStoredFile, type WebRecord, type WebStore } from "./store.js";
+import {
+  createWebStore,
+  newId,
+  readStoredFile,
+  removeStoredFile,
+  SESSION_TTL_MS,
+  sweepOldFiles,
+  type WebRecord,
+  type WebStore,
+} from "./store.js";
 import { HttpError, readUpload, type UploadedFile } from "./uploads.js";
 
 export interface WebAdapterOptions {
@@ -104,6 +113,8 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
   let hosts = new Set<string>();
   const anyHost = host === "0.0.0.0" || host === "::";
   const streams = new Set<ServerResponse>();
+  /** Progress messages of requests this process is running: any other unfinished one was interrupted. */
+  const inProgress = new Set<string>();
 
   function targetFor(session: string, threadId: string, log: Logger): ReplyTarget {
     const put = (message: WebMessage) => store.put(session, threadId, message);
@@ -120,10 +131,14 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
             ...(nextSnapshot ? { snapshot: nextSnapshot } : {}),
             done,
           });
+        inProgress.add(id);
         await show(text, snapshot, false);
         return {
           edit: (next, nextSnapshot) => show(next, nextSnapshot, false),
-          finish: (next, nextSnapshot) => show(next, nextSnapshot, true),
+          finish: (next, nextSnapshot) => {
+            inProgress.delete(id);
+            return show(next, nextSnapshot, true);
+          },
         };
       },
       async send(reply) {
@@ -205,6 +220,13 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
       requestOf(session, threadId, text, upload.files.map(attachmentOf)),
       targetFor(session, threadId, log),
     );
+    if (disposition.status !== "accepted" && disposition.status !== "command" && files.length > 0) {
+      // Refused (rate limit, full queue…): nothing will read the files, so they are not kept.
+      await Promise.all(upload.files.map((file) => removeStoredFile(file.path)));
+      const kept: WebMessage = { ...message, files: [] };
+      await store.put(session, threadId, kept);
+      return sendJson(response, 202, { message: kept, disposition });
+    }
     sendJson(response, 202, { message, disposition });
   }
 
@@ -219,6 +241,29 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
     const log = logger.child({ session: session.slice(0, 6), thread: threadId, command: name });
     await bot.command(name, {}, requestOf(session, threadId, name, []), targetFor(session, threadId, log));
     sendJson(response, 200, { ok: true });
+  }
+
+  /**
+   * A progress message left unfinished by a process that stopped without finishing it (a crash):
+   * shown, and stored, as interrupted, so that the page does not wait for it forever.
+   */
+  async function settleInterrupted(session: string, threadId: string, messages: WebMessage[]) {
+    const settled: WebMessage[] = [];
+    for (const message of messages) {
+      if (message.kind !== "progress" || message.done || inProgress.has(message.id)) {
+        settled.push(message);
+        continue;
+      }
+      const interrupted: WebMessage = {
+        ...message,
+        text: "✗ Interrupted: the bot stopped before this request finished. Please send it again.",
+        done: true,
+        ...(message.snapshot ? { snapshot: { ...message.snapshot, stage: "failed" as const } } : {}),
+      };
+      await store.put(session, threadId, interrupted);
+      settled.push(interrupted);
+    }
+    return settled;
   }
 
   async function serveFile(response: ServerResponse, session: string, id: string) {
@@ -310,7 +355,11 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
       const threadId = parts[2];
       if (parts.length === 3 && method === "GET") {
         const found = await store.thread(session, threadId);
-        return found ? sendJson(response, 200, found) : sendError(response, 404, "No such conversation.");
+        if (!found) return sendError(response, 404, "No such conversation.");
+        return sendJson(response, 200, {
+          ...found,
+          messages: await settleInterrupted(session, threadId, found.messages),
+        });
       }
       if (parts.length === 4 && method === "POST") {
         if (parts[3] === "messages") return postMessage(request, response, session, threadId, bot);
@@ -332,6 +381,9 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
     async start(bot) {
       for (const asset of Object.values(ASSETS))
         assets.set(asset.file, await readFile(join(PUBLIC_DIR, asset.file)));
+      // Files outlive their session's record by at most this: the records expire, the bytes are swept.
+      const swept = await sweepOldFiles(filesDir, SESSION_TTL_MS);
+      if (swept > 0) logger.info("old web files removed", { files: swept });
       const running = createServer((request, response) => {
         route(request, response, bot).catch((error: unknown) => {
           if (error instanceof HttpError) {

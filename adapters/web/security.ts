@@ -45,7 +45,16 @@ export function refusal(request: IncomingMessage, hosts: Set<string>, anyHost: b
   const host = request.headers.host ?? "";
   if (!anyHost && !hosts.has(host.toLowerCase())) return "This server answers only on its own address.";
   const site = request.headers["sec-fetch-site"];
-  if (site === "cross-site" || site === "same-site") return "Requests from other sites are not accepted.";
+  // Opening the page from a link elsewhere (a chat, a README) is a navigation: the page loads, and
+  // everything it then asks for is same-origin.
+  const opensPage =
+    request.method === "GET" &&
+    request.headers["sec-fetch-mode"] === "navigate" &&
+    request.headers["sec-fetch-dest"] === "document" &&
+    new URL(request.url ?? "/", "http://localhost").pathname === "/";
+  if ((site === "cross-site" || site === "same-site") && !opensPage) {
+    return "Requests from other sites are not accepted.";
+  }
   const method = request.method ?? "GET";
   if (method !== "GET" && method !== "HEAD") {
     const origin = request.headers.origin;
@@ -69,6 +78,8 @@ export function newSession(): { id: string; cookie: string } {
   const id = newId(18);
   return {
     id,
-    cookie: `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${30 * 24 * 3600}`,
+    // Lax, not Strict: opening the page from a link elsewhere must find the same session. Requests
+    // from other sites are refused above whatever the cookie does.
+    cookie: `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${30 * 24 * 3600}`,
   };
 }

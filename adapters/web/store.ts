@@ -6,7 +6,7 @@
  * open event streams).
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type Keyv from "keyv";
 import type { ThreadSummary, WebEvent, WebFile, WebMessage } from "./protocol.js";
@@ -206,4 +206,19 @@ export function readStoredFile(path: string): Promise<Buffer> {
 /** Removes a stored file (a refused upload). */
 export async function removeStoredFile(path: string): Promise<void> {
   await rm(path, { force: true });
+}
+
+/** Removes the files of `dir` not changed for `maxAgeMs` (their sessions have expired); returns how many. */
+export async function sweepOldFiles(dir: string, maxAgeMs: number, now = Date.now()): Promise<number> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names) {
+    const path = join(dir, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info?.isFile() && now - info.mtimeMs > maxAgeMs) {
+      await rm(path, { force: true });
+      removed++;
+    }
+  }
+  return removed;
 }

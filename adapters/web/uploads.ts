@@ -6,6 +6,7 @@
 import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
+import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import busboy from "busboy";
 import { describeSize } from "../../src/text.js";
@@ -63,6 +64,7 @@ export async function readUpload(
   await mkdir(dir, { recursive: true });
   const files: UploadedFile[] = [];
   const writes: Array<Promise<void>> = [];
+  const fileStreams: Readable[] = [];
   let text = "";
   let failure: HttpError | undefined;
 
@@ -81,8 +83,14 @@ export async function readUpload(
     throw new HttpError(400, "The form could not be read.");
   }
 
-  parser.on("field", (name, value) => {
-    if (name === "text") text = value.slice(0, limits.maxTextChars);
+  parser.on("field", (name, value, info) => {
+    if (name !== "text") return;
+    // Refused, not cut: a request shortened without a word would be answered as if whole.
+    if (info.valueTruncated || value.length > limits.maxTextChars) {
+      failure ??= new HttpError(413, `The message is longer than ${limits.maxTextChars} characters.`);
+      return;
+    }
+    text = value;
   });
   parser.on("file", (field, stream, info) => {
     // An empty file input still sends a part, without a name.
@@ -99,6 +107,7 @@ export async function readUpload(
       path: pathOf(id),
     };
     files.push(file);
+    fileStreams.push(stream);
     stream.on("data", (chunk: Buffer) => {
       file.size += chunk.byteLength;
     });
@@ -108,7 +117,15 @@ export async function readUpload(
         `${file.name} is larger than the limit of ${describeSize(limits.maxFileBytes)}.`,
       );
     });
-    writes.push(pipeline(stream, createWriteStream(file.path)));
+    // Settled at once, so that a write broken by an aborted request is never an unhandled rejection.
+    writes.push(
+      pipeline(stream, createWriteStream(file.path)).then(
+        () => undefined,
+        () => {
+          failure ??= new HttpError(400, "The upload was interrupted.");
+        },
+      ),
+    );
   });
   parser.on("filesLimit", () => {
     failure ??= new HttpError(413, `At most ${limits.maxFiles} files can go with one message.`);
@@ -116,10 +133,12 @@ export async function readUpload(
 
   try {
     await pipeline(request, parser);
-    await Promise.all(writes);
   } catch {
     failure ??= new HttpError(400, "The upload was interrupted or malformed.");
+    // Ends the writes of the files that were arriving, so that waiting for them cannot hang.
+    for (const stream of fileStreams) stream.destroy();
   }
+  await Promise.all(writes);
   if (failure) {
     await Promise.all(files.map((file) => removeStoredFile(file.path)));
     throw failure;

@@ -76,9 +76,19 @@ export class ProgressState {
   snapshot(outcome?: "done" | "failed" | "cancelled", elapsedMs?: number): ProgressSnapshot {
     return {
       stage: outcome ?? this.stage,
-      tasks: [...this.tasks.values()].map((line) => ({ ...line, dep: [...line.dep] })),
+      tasks: this.lines(outcome).map((line) => ({ ...line, dep: [...line.dep] })),
       ...(elapsedMs !== undefined ? { elapsedMs } : {}),
     };
+  }
+
+  /** The task lines; once the request has ended, a task that never finished shows as not run. */
+  private lines(outcome?: "done" | "failed" | "cancelled"): TaskLine[] {
+    const lines = [...this.tasks.values()];
+    if (!outcome) return lines;
+    const why = outcome === "cancelled" ? "cancelled" : "not run";
+    return lines.map((line) =>
+      line.status === "planned" || line.status === "running" ? { ...line, status: "skipped", error: why } : line,
+    );
   }
 
   /** The text while the request runs. */
@@ -93,11 +103,11 @@ export class ProgressState {
       failed: `✗ Failed after ${formatElapsed(elapsedMs)}`,
       cancelled: `✗ Cancelled after ${formatElapsed(elapsedMs)}`,
     }[outcome];
-    return [head, ...this.taskLines()].join("\n");
+    return [head, ...this.taskLines(outcome)].join("\n");
   }
 
-  private taskLines(): string[] {
-    return [...this.tasks.values()].map((line) => {
+  private taskLines(outcome?: "done" | "failed" | "cancelled"): string[] {
+    return this.lines(outcome).map((line) => {
       const after = line.dep.length > 0 ? ` (after ${line.dep.join(", ")})` : "";
       const model = line.model ? ` on ${line.model}` : "";
       const time = line.ms !== undefined ? ` (${formatElapsed(line.ms)})` : "";

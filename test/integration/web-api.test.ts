@@ -102,13 +102,21 @@ function messagesOf(events: WebEvent[]): WebMessage[] {
   return events.flatMap((event) => (event.type === "message" ? [event.message] : []));
 }
 
-/** A raw request with headers fetch will not let a caller set (Host). */
+/** A raw request with headers fetch will not let a caller set (Host, Sec-Fetch-*). */
 function rawRequest(path: string, headers: Record<string, string>, method = "GET"): Promise<number> {
+  return rawResponse(path, headers, method).then((response) => response.status);
+}
+
+function rawResponse(
+  path: string,
+  headers: Record<string, string>,
+  method = "GET",
+): Promise<{ status: number; setCookie: string[] | undefined }> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
     const request = httpRequest({ host: url.hostname, port: url.port, path, method, headers }, (response) => {
       response.resume();
-      resolve(response.statusCode ?? 0);
+      resolve({ status: response.statusCode ?? 0, setCookie: response.headers["set-cookie"] });
     });
     request.on("error", reject);
     request.end();
@@ -146,7 +154,7 @@ describe("the web playground's API", () => {
     const session = await openSession();
     expect(session.page.status).toBe(200);
     expect(session.page.headers.get("set-cookie")).toMatch(
-      /^hgb_session=[\w-]+; Path=\/; HttpOnly; SameSite=Strict/,
+      /^hgb_session=[\w-]+; Path=\/; HttpOnly; SameSite=Lax/,
     );
     expect(session.page.headers.get("content-security-policy")).toContain("script-src 'self'");
     expect(await session.page.text()).toContain("/assets/app.js");
@@ -254,6 +262,96 @@ describe("the web playground's API", () => {
     expect(json.status).toBe(400);
   });
 
+  it("survives an upload cut off half-way, keeps nothing of it, and refuses an over-long text", async () => {
+    const session = await openSession();
+    const thread = await session.thread();
+    const url = new URL(base);
+    const boundary = "----cut-off";
+    await new Promise<void>((resolve) => {
+      const request = httpRequest({
+        host: url.hostname,
+        port: url.port,
+        path: `/api/threads/${thread.id}/messages`,
+        method: "POST",
+        headers: {
+          cookie: session.cookie,
+          origin: base,
+          host: url.host,
+          "content-type": `multipart/form-data; boundary=${boundary}`,
+          "content-length": String(1_000_000),
+        },
+      });
+      request.on("error", () => resolve());
+      request.write(
+        `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="half.png"\r\nContent-Type: image/png\r\n\r\n`,
+      );
+      request.write(Buffer.alloc(64 * 1024, 7));
+      // The browser tab is closed mid-upload.
+      setTimeout(() => {
+        request.destroy();
+        resolve();
+      }, 100);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await fetch(`${base}/`)).status).toBe(200);
+    const stored = (await (await session.get(`/api/threads/${thread.id}`)).json()) as { messages: unknown[] };
+    expect(stored.messages).toEqual([]);
+
+    const long = new FormData();
+    long.set("text", "x".repeat(8001));
+    const refused = await session.post(`/api/threads/${thread.id}/messages`, long);
+    expect(refused.status).toBe(413);
+    expect(await refused.json()).toEqual({ error: "The message is longer than 8000 characters." });
+  });
+
+  it("opens from a link on another site with the same session, and settles a progress a crash left behind", async () => {
+    const session = await openSession();
+    const thread = await session.thread();
+    const host = new URL(base).host;
+    const opened = await rawResponse("/", {
+      host,
+      cookie: session.cookie,
+      "sec-fetch-site": "cross-site",
+      "sec-fetch-mode": "navigate",
+      "sec-fetch-dest": "document",
+    });
+    expect(opened.status).toBe(200);
+    expect(opened.setCookie).toBeUndefined();
+    // A fetch from another site is still refused.
+    expect(
+      await rawRequest("/api/threads", {
+        host,
+        cookie: session.cookie,
+        "sec-fetch-site": "cross-site",
+        "sec-fetch-mode": "cors",
+      }),
+    ).toBe(403);
+
+    // A progress message stored by a process that died mid-request.
+    const id = session.cookie.split("=")[1] ?? "";
+    const kv = app.storage.namespace<{ threads: Array<{ id: string; messages: unknown[] }> }>("web", 60_000);
+    const record = await kv.get(`session:${id}`);
+    const stored = record?.threads.find((candidate) => candidate.id === thread.id);
+    stored?.messages.push({
+      kind: "progress",
+      id: "left-behind",
+      at: Date.now(),
+      text: "Running the tasks…",
+      done: false,
+    });
+    await kv.set(`session:${id}`, record);
+    const loaded = (await (await session.get(`/api/threads/${thread.id}`)).json()) as {
+      messages: WebMessage[];
+    };
+    expect(loaded.messages).toEqual([
+      expect.objectContaining({
+        id: "left-behind",
+        done: true,
+        text: expect.stringMatching(/^✗ Interrupted/),
+      }),
+    ]);
+  });
+
   it("refuses requests from another origin, another host name, or without a session", async () => {
     const session = await openSession();
     const cross = await fetch(`${base}/api/threads`, {
@@ -301,14 +399,26 @@ describe("the web playground's API", () => {
     const session = await openSession();
     const thread = await session.thread();
     const statuses: string[] = [];
+    let refusedMessage: WebMessage | undefined;
+    const filesDir = join(dir, "data", "web", "files");
+    let filesBefore = 0;
     for (let index = 0; index < 6; index++) {
       const form = new FormData();
       form.set("text", `say hi ${index}`);
+      if (index === 5) {
+        filesBefore = (await readdir(filesDir).catch(() => [])).length;
+        form.append("files", new Blob([await png("#123")], { type: "image/png" }), "refused.png");
+      }
       const response = await session.post(`/api/threads/${thread.id}/messages`, form);
-      statuses.push(((await response.json()) as { disposition: { status: string } }).disposition.status);
+      const body = (await response.json()) as { message: WebMessage; disposition: { status: string } };
+      statuses.push(body.disposition.status);
+      if (index === 5) refusedMessage = body.message;
     }
     expect(statuses.slice(0, 5).every((status) => status === "accepted")).toBe(true);
     expect(statuses[5]).toBe("rate-limited");
+    // A refused message's files are not kept.
+    expect(refusedMessage?.kind === "user" && refusedMessage.files).toEqual([]);
+    expect((await readdir(filesDir).catch(() => [])).length).toBe(filesBefore);
     await app.bot.idle();
     const stored = (await (await session.get(`/api/threads/${thread.id}`)).json()) as {
       messages: WebMessage[];

@@ -127,16 +127,26 @@ class ApiFailure extends Error {
   }
 }
 
+/** How long a call may take before the page says so: an upload of 10 large files included. */
+const API_TIMEOUT_MS = 120_000;
+
 async function api(path, options = {}) {
   let response;
   try {
     response = await fetch(path, {
       credentials: "same-origin",
+      signal: AbortSignal.timeout(API_TIMEOUT_MS),
       ...options,
       headers: { accept: "application/json", ...(options.headers ?? {}) },
     });
-  } catch {
-    throw new ApiFailure(0, "The bot cannot be reached. Is it still running?");
+  } catch (error) {
+    const late = error instanceof DOMException && error.name === "TimeoutError";
+    throw new ApiFailure(
+      0,
+      late
+        ? "The bot did not answer in time. Please try again."
+        : "The bot cannot be reached. Is it still running?",
+    );
   }
   const body = await response.json().catch(() => undefined);
   if (!response.ok) {
@@ -290,7 +300,7 @@ function renderMessages() {
   });
   elements.welcome.hidden = nodes.length > 0;
   elements.messages.replaceChildren(elements.welcome, ...nodes);
-  scrollToEnd(true);
+  scrollToEnd();
 }
 
 /** Adds a message, or replaces the one with the same id (a progress update), in the store and on screen. */
@@ -313,7 +323,19 @@ function upsertMessage(threadId, message) {
   }
   shown.set(message.id, node);
   elements.welcome.hidden = true;
-  if (nearEnd || message.kind === "user") scrollToEnd(false);
+  if (nearEnd || message.kind === "user") scrollToEnd();
+  // Images and players grow the message after it is shown: follow them while reading at the end.
+  for (const media of node.querySelectorAll("img, audio, video")) {
+    media.addEventListener("load", followEnd, { once: true });
+    media.addEventListener("loadedmetadata", followEnd, { once: true });
+  }
+}
+
+/** Whether the reader is at the end of the thread: kept from scroll events, not measured mid-update. */
+let stuckToEnd = true;
+
+function followEnd() {
+  if (stuckToEnd) scrollToEnd();
 }
 
 function addLocalNotice(threadId, text) {
@@ -324,14 +346,23 @@ function addLocalNotice(threadId, text) {
 }
 
 function isNearEnd() {
+  return stuckToEnd;
+}
+
+function measureNearEnd() {
   const box = elements.messages;
   return box.scrollHeight - box.scrollTop - box.clientHeight < 120;
 }
 
-function scrollToEnd(instant) {
+/**
+ * Jumps to the end. Never smooth: the scroll events of an animation would read as the reader moving
+ * away from the end, and the next message would then not be followed.
+ */
+function scrollToEnd() {
   const box = elements.messages;
+  stuckToEnd = true;
   requestAnimationFrame(() => {
-    box.scrollTo({ top: box.scrollHeight, behavior: instant ? "auto" : "smooth" });
+    box.scrollTo({ top: box.scrollHeight, behavior: "auto" });
   });
 }
 
@@ -996,6 +1027,22 @@ document.addEventListener("keydown", (event) => {
 let events;
 let hadError = false;
 
+/**
+ * A browser gives a page 6 connections to one server, and each tab's event stream holds one: a hidden
+ * tab lets go of its stream, and catches up when it is shown again.
+ */
+function followVisibility() {
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) {
+      events?.close();
+      events = undefined;
+    } else if (!events) {
+      connect();
+      void refresh();
+    }
+  });
+}
+
 function connect() {
   events = new EventSource("/api/events");
   events.addEventListener("open", () => {
@@ -1110,6 +1157,10 @@ async function start() {
   renderChips();
   renderThreadHeader();
   connect();
+  followVisibility();
+  elements.messages.addEventListener("scroll", () => {
+    stuckToEnd = measureNearEnd();
+  });
   try {
     const [session, { threads }] = await Promise.all([api("/api/session"), api("/api/threads")]);
     state.session = session;

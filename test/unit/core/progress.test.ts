@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatElapsed, formatWait } from "../../../src/core/clock.js";
-import { ThrottledProgress } from "../../../src/core/progress.js";
+import { ProgressState, ThrottledProgress } from "../../../src/core/progress.js";
 import type { ProgressMessage } from "../../../src/core/types.js";
 import { silentLogger } from "../../../src/log.js";
 import { createManualClock } from "../../support/test-adapter.js";
@@ -137,6 +137,38 @@ describe("the throttled progress message", () => {
     await clock.advance(1_000);
     await progress.finish("done");
     expect(texts).toEqual(["b", "done"]);
+  });
+});
+
+describe("the progress state", () => {
+  it("shows a task that never finished as not run once the request has ended, in text and data", () => {
+    const state = new ProgressState();
+    state.apply({
+      type: "plan",
+      plan: {
+        tasks: [
+          { id: 1, task: "automatic-speech-recognition", dep: [], args: {} },
+          { id: 2, task: "text-to-speech", dep: [1], args: {} },
+        ],
+      },
+    });
+    state.apply({
+      type: "task-start",
+      id: 1,
+      task: "automatic-speech-recognition",
+      model: "m",
+      source: "local",
+    });
+    expect(state.snapshot().tasks.map((task) => task.status)).toEqual(["running", "planned"]);
+    const ended = state.snapshot("cancelled", 3800);
+    expect(ended).toMatchObject({ stage: "cancelled", elapsedMs: 3800 });
+    expect(ended.tasks.map((task) => [task.status, task.error])).toEqual([
+      ["skipped", "cancelled"],
+      ["skipped", "cancelled"],
+    ]);
+    const text = state.renderFinal("cancelled", 3800);
+    expect(text).not.toContain("▶");
+    expect(text).toContain("– 1. automatic-speech-recognition on m: cancelled");
   });
 });
 
