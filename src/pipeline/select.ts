@@ -107,6 +107,19 @@ export async function candidatesFor(
   };
 }
 
+/**
+ * Whether a model can do what this task's arguments ask: a single-pair translation model
+ * (Helsinki-NLP's `opus-mt-en-es`) cannot translate into German, whatever its downloads; falling
+ * back to it would answer in the wrong language.
+ */
+export function suitsArgs(task: PlannedTask, model: ModelInfo): boolean {
+  if (task.task !== "translation") return true;
+  const language = task.args.language;
+  if (language?.type !== "literal") return true;
+  const pair = /opus-mt-(?:tc-big-)?[a-z]{2,3}-([a-z]{2,3})\b/i.exec(model.id);
+  return !pair || pair[1]?.toLowerCase() === language.text.trim().toLowerCase();
+}
+
 function describeArgs(task: PlannedTask): string {
   return Object.entries(task.args)
     .map(([name, value]) => `${name}: ${value ? JSON.stringify(argValueText(value).slice(0, 200)) : ""}`)
@@ -153,7 +166,8 @@ export async function selectModels(
 
   const ambiguous: Array<{ task: PlannedTask; pool: Candidate[]; rest: Candidate[] }> = [];
   for (const task of plan.tasks) {
-    const candidates = listings.get(keyOf(task))?.candidates ?? [];
+    const listed = listings.get(keyOf(task))?.candidates ?? [];
+    const candidates = listed.filter((candidate) => suitsArgs(task, candidate.model));
     if (candidates.length === 0) {
       outcome.unavailable.set(task.id, noModelReason(task.task, deps));
       continue;
@@ -264,6 +278,9 @@ export function servableTask(
 /** How a task no expert here serves could be served in this setup (the offline planner says it). */
 export function unservableHint(backends: Backends, settings: Pick<PipelineSettings, "mode">): string {
   if (settings.mode === "local") return "INFERENCE_MODE=local keeps every task on this machine.";
+  if (settings.mode === "hosted" && !backends.hosted) {
+    return "INFERENCE_MODE=hosted runs nothing here: set HF_TOKEN to use Hugging Face's models.";
+  }
   if (!backends.hosted) return "Set HF_TOKEN to use Hugging Face's models for it.";
   return "";
 }

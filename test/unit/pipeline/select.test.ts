@@ -197,3 +197,38 @@ describe("model selection", () => {
     expect(outcome.notes).toContain("the Hub could not be reached");
   });
 });
+
+describe("models that cannot do what the arguments ask", () => {
+  it("never tries a single-pair translation model into another language than the one asked", async () => {
+    const translations = tableCatalog({
+      translation: [
+        modelInfo("google-t5/t5-base", "translation", 900),
+        modelInfo("Helsinki-NLP/opus-mt-en-es", "translation", 800),
+        modelInfo("Helsinki-NLP/opus-mt-en-de", "translation", 700),
+        modelInfo("Helsinki-NLP/opus-mt-tc-big-en-fr", "translation", 600),
+      ],
+    });
+    const outcome = await selectModels(
+      {
+        tasks: [
+          {
+            id: 1,
+            task: "translation",
+            dep: [],
+            args: {
+              text: { type: "literal", text: "good morning" },
+              language: { type: "literal", text: "de" },
+            },
+          },
+        ],
+      },
+      "translate good morning into German",
+      { catalog: translations, backends: { hosted }, settings: { ...DEFAULT_SETTINGS, selection: "top" } },
+    );
+    const [selection] = outcome.selections;
+    expect([
+      selection?.chosen.model.id,
+      ...(selection?.fallbacks ?? []).map((candidate) => candidate.model.id),
+    ]).toEqual(["google-t5/t5-base", "Helsinki-NLP/opus-mt-en-de"]);
+  });
+});
