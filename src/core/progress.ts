@@ -87,7 +87,9 @@ export class ProgressState {
     if (!outcome) return lines;
     const why = outcome === "cancelled" ? "cancelled" : "not run";
     return lines.map((line) =>
-      line.status === "planned" || line.status === "running" ? { ...line, status: "skipped", error: why } : line,
+      line.status === "planned" || line.status === "running"
+        ? { ...line, status: "skipped", error: why }
+        : line,
     );
   }
 
