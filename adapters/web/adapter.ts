@@ -18,13 +18,14 @@ import type {
 import { BotError, errorSummary } from "../../src/errors.js";
 import { type Logger, silentLogger } from "../../src/log.js";
 import type { ApiError, SessionInfo, WebEvent, WebMessage } from "./protocol.js";
-import { allowedHosts, FILE_CSP, newSession, PAGE_CSP, refusal, sessionOf } from "./security.js";
+import { allowedHosts, createSessions, FILE_CSP, PAGE_CSP, refusal, type Sessions } from "./security.js";
 import {
   createWebStore,
   newId,
   readStoredFile,
   removeStoredFile,
   SESSION_TTL_MS,
+  sessionSecret,
   sweepOldFiles,
   type WebRecord,
   type WebStore,
@@ -113,6 +114,8 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
   let hosts = new Set<string>();
   const anyHost = host === "0.0.0.0" || host === "::";
   const streams = new Set<ServerResponse>();
+  /** Made at start, with the secret kept in storage. */
+  let sessions: Sessions | undefined;
   /** Progress messages of requests this process is running: any other unfinished one was interrupted. */
   const inProgress = new Set<string>();
 
@@ -324,13 +327,13 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
         "referrer-policy": "no-referrer",
       };
       // The page gives a browser its session; its assets and the API only read it.
-      if (path === "/" && !sessionOf(request)) headers["set-cookie"] = newSession().cookie;
+      if (path === "/" && sessions && !sessions.of(request)) headers["set-cookie"] = sessions.issue().cookie;
       response.writeHead(200, headers);
       response.end(method === "HEAD" ? undefined : assets.get(asset.file));
       return;
     }
 
-    const session = sessionOf(request);
+    const session = sessions?.of(request);
     if (!session) return sendError(response, 403, "Open the page first: it starts your session.");
     const parts = path.split("/").filter(Boolean);
 
@@ -381,6 +384,7 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
     async start(bot) {
       for (const asset of Object.values(ASSETS))
         assets.set(asset.file, await readFile(join(PUBLIC_DIR, asset.file)));
+      sessions = createSessions(await sessionSecret(options.kv));
       // Files outlive their session's record by at most this: the records expire, the bytes are swept.
       const swept = await sweepOldFiles(filesDir, SESSION_TTL_MS);
       if (swept > 0) logger.info("old web files removed", { files: swept });

@@ -5,6 +5,7 @@
  * 127.0.0.1 can even read the answers. So the Host must be one of the server's own names, and any
  * request that changes something must come from the server's own origin.
  */
+import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { newId } from "./store.js";
 
@@ -63,23 +64,41 @@ export function refusal(request: IncomingMessage, hosts: Set<string>, anyHost: b
   return undefined;
 }
 
-/** The session id from the request's cookie, when it carries a well-formed one. */
-export function sessionOf(request: IncomingMessage): string | undefined {
-  const cookie = request.headers.cookie ?? "";
-  for (const part of cookie.split(";")) {
-    const [name, value] = part.trim().split("=", 2);
-    if (name === SESSION_COOKIE && value && /^[\w-]{16,64}$/.test(value)) return value;
-  }
-  return undefined;
+/**
+ * Browser sessions the server itself issued: the cookie is `<id>.<signature>`, signed with a secret
+ * the server keeps, so a made-up cookie is no session (and cannot dodge the per-session rate limit).
+ */
+export interface Sessions {
+  /** The session id from the request's cookie, when it carries one this server issued. */
+  of(request: IncomingMessage): string | undefined;
+  /** A new session id and the Set-Cookie header that gives it to the browser. */
+  issue(): { id: string; cookie: string };
 }
 
-/** A new session id and the Set-Cookie header that gives it to the browser. */
-export function newSession(): { id: string; cookie: string } {
-  const id = newId(18);
+export function createSessions(secret: string): Sessions {
+  const sign = (id: string) => createHmac("sha256", secret).update(id).digest("base64url").slice(0, 22);
   return {
-    id,
-    // Lax, not Strict: opening the page from a link elsewhere must find the same session. Requests
-    // from other sites are refused above whatever the cookie does.
-    cookie: `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${30 * 24 * 3600}`,
+    of(request) {
+      const cookie = request.headers.cookie ?? "";
+      for (const part of cookie.split(";")) {
+        const [name, value] = part.trim().split("=", 2);
+        if (name !== SESSION_COOKIE || !value) continue;
+        const [id, signature] = value.split(".", 2);
+        if (!id || !signature || !/^[\w-]{16,64}$/.test(id)) continue;
+        const expected = Buffer.from(sign(id));
+        const given = Buffer.from(signature);
+        if (expected.length === given.length && timingSafeEqual(expected, given)) return id;
+      }
+      return undefined;
+    },
+    issue() {
+      const id = newId(18);
+      return {
+        id,
+        // Lax, not Strict: opening the page from a link elsewhere must find the same session. Requests
+        // from other sites are refused above whatever the cookie does.
+        cookie: `${SESSION_COOKIE}=${id}.${sign(id)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${30 * 24 * 3600}`,
+      };
+    },
   };
 }

@@ -22,8 +22,8 @@ interface StoredThread extends ThreadSummary {
   messages: WebMessage[];
 }
 
-/** What the `web` namespace holds under `session:<id>` and `file:<id>`. */
-export type WebRecord = { threads: StoredThread[] } | FileRecord;
+/** What the `web` namespace holds under `session:<id>`, `file:<id>` and `secret` (signs session cookies). */
+export type WebRecord = { threads: StoredThread[] } | FileRecord | { secret: string };
 
 export interface FileRecord {
   session: string;
@@ -221,4 +221,13 @@ export async function sweepOldFiles(dir: string, maxAgeMs: number, now = Date.no
     }
   }
   return removed;
+}
+
+/** The secret that signs session cookies: made once and kept, so that sessions survive a restart. */
+export async function sessionSecret(kv: Keyv<WebRecord>): Promise<string> {
+  const stored = await kv.get("secret");
+  if (stored && "secret" in stored) return stored.secret;
+  const secret = randomBytes(32).toString("base64url");
+  await kv.set("secret", { secret });
+  return secret;
 }

@@ -154,7 +154,7 @@ describe("the web playground's API", () => {
     const session = await openSession();
     expect(session.page.status).toBe(200);
     expect(session.page.headers.get("set-cookie")).toMatch(
-      /^hgb_session=[\w-]+; Path=\/; HttpOnly; SameSite=Lax/,
+      /^hgb_session=[\w-]+\.[\w-]+; Path=\/; HttpOnly; SameSite=Lax/,
     );
     expect(session.page.headers.get("content-security-policy")).toContain("script-src 'self'");
     expect(await session.page.text()).toContain("/assets/app.js");
@@ -328,7 +328,7 @@ describe("the web playground's API", () => {
     ).toBe(403);
 
     // A progress message stored by a process that died mid-request.
-    const id = session.cookie.split("=")[1] ?? "";
+    const id = session.cookie.split("=")[1]?.split(".")[0] ?? "";
     const kv = app.storage.namespace<{ threads: Array<{ id: string; messages: unknown[] }> }>("web", 60_000);
     const record = await kv.get(`session:${id}`);
     const stored = record?.threads.find((candidate) => candidate.id === thread.id);
@@ -373,6 +373,15 @@ describe("the web playground's API", () => {
     expect(await rawRequest("/", { host: `rebound.example:${port}` })).toBe(403);
     expect(await rawRequest("/", { host: `localhost:${port}` })).toBe(200);
     expect((await fetch(`${base}/api/threads`)).status).toBe(403);
+    // A cookie the server did not issue is no session, however well-formed.
+    const [id] = (session.cookie.split("=")[1] ?? "").split(".");
+    expect(
+      (await fetch(`${base}/api/threads`, { headers: { cookie: `hgb_session=${id}.forged` } })).status,
+    ).toBe(403);
+    expect(
+      (await fetch(`${base}/api/threads`, { headers: { cookie: "hgb_session=aaaaaaaaaaaaaaaaaaaa" } }))
+        .status,
+    ).toBe(403);
     expect((await fetch(`${base}/files/not-a-file-id`, { headers: { cookie: session.cookie } })).status).toBe(
       404,
     );
