@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import sharp from "sharp";
 import { loadConfig } from "../src/config/index.js";
@@ -16,7 +15,7 @@ import {
   startFakeOpenAi,
 } from "../test/fakes/openai-server.js";
 import { createTestAdapter, type TestMessage, testAttachment } from "../test/support/test-adapter.js";
-import type { BenchFigure } from "./harness.js";
+import { type BenchFigure, benchInChild } from "./harness.js";
 import { BENCH_PLANS, type BenchPlan } from "./plans.js";
 import { scriptedAnswer } from "./scripted-llm.js";
 
@@ -137,28 +136,8 @@ const CHILD_ENV = "BENCH_BOT_LOAD_CHILD";
  * in `npm run bench` the benches before it leave this process's RSS at several hundred MB, which
  * would say nothing about the bot.
  */
-export async function benchBotLoad(): Promise<BenchFigure[]> {
-  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url)], {
-    env: { ...process.env, [CHILD_ENV]: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", resolve);
-  });
-  if (code !== 0) {
-    const reason = /^(?:\w*Error): (.*)$/m.exec(stderr)?.[1] ?? stderr.trim().split("\n").at(-1);
-    throw new Error(`the bot-load process exited with ${code}: ${reason ?? "no output"}`);
-  }
-  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "[]") as BenchFigure[];
+export function benchBotLoad(): Promise<BenchFigure[]> {
+  return benchInChild(fileURLToPath(import.meta.url), CHILD_ENV, "bot-load");
 }
 
 export async function measureBotLoad(): Promise<BotLoadMeasurement> {

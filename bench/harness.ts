@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import Keyv from "keyv";
 import type { Expert, ExpertBackend } from "../src/experts/types.js";
 import type { LlmClient } from "../src/llm/types.js";
@@ -96,4 +97,37 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/**
+ * Runs a bench module in a fresh process of its own (the module under tsx's loader, with `childEnv`
+ * set so that it measures and prints its figures as the last line of JSON): in `npm run bench` the
+ * benches before it leave this process's RSS at several hundred MB, which would say nothing.
+ */
+export async function benchInChild(
+  modulePath: string,
+  childEnv: string,
+  name: string,
+): Promise<BenchFigure[]> {
+  const child = spawn(process.execPath, ["--import", "tsx", modulePath], {
+    env: { ...process.env, [childEnv]: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", resolve);
+  });
+  if (code !== 0) {
+    const reason = /^(?:\w*Error): (.*)$/m.exec(stderr)?.[1] ?? stderr.trim().split("\n").at(-1);
+    throw new Error(`the ${name} process exited with ${code}: ${reason ?? "no output"}`);
+  }
+  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "[]") as BenchFigure[];
 }

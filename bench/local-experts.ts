@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +10,8 @@ import type { NamedInput, PipelineResult } from "../src/pipeline/index.js";
 import { inputFromFile } from "../src/pipeline/inputs.js";
 import { createStorage } from "../src/storage/index.js";
 import type { TaskName } from "../src/tasks/index.js";
-import { type BenchFigure, median } from "./harness.js";
+import { wavFromSamples } from "../test/fakes/hf-server.js";
+import { type BenchFigure, benchInChild, median } from "./harness.js";
 
 const PHOTOS_DIR = "/usr/share/darknet/data";
 const PHOTOS = ["dog.jpg", "horses.jpg", "person.jpg", "giraffe.jpg", "kite.jpg", "eagle.jpg"] as const;
@@ -47,23 +47,10 @@ async function textImage(lines: readonly string[]): Promise<Uint8Array> {
   return new Uint8Array(await sharp(Buffer.from(svg)).png().toBuffer());
 }
 
-/** pocketsphinx-testdata's raw recording (16 kHz mono, 16-bit little-endian) with a WAV header. */
+/** A WAV around headerless 16 kHz mono 16-bit little-endian samples, as pocketsphinx's .raw files are. */
 function wavOfRaw(samples: Uint8Array, sampleRate = 16_000): Uint8Array {
-  const header = Buffer.alloc(44);
-  header.write("RIFF", 0, "latin1");
-  header.writeUInt32LE(36 + samples.byteLength, 4);
-  header.write("WAVE", 8, "latin1");
-  header.write("fmt ", 12, "latin1");
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(sampleRate, 24);
-  header.writeUInt32LE(sampleRate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write("data", 36, "latin1");
-  header.writeUInt32LE(samples.byteLength, 40);
-  return new Uint8Array(Buffer.concat([header, samples]));
+  // Copied first: an Int16Array needs an even offset, which a pooled Buffer does not promise.
+  return new Uint8Array(wavFromSamples(new Int16Array(new Uint8Array(samples).buffer), sampleRate));
 }
 
 /** Throws unless the request ran exactly these tasks, each on this machine and successfully. */
@@ -223,28 +210,8 @@ export async function measureLocalExperts(): Promise<BenchFigure[]> {
  * `npm run bench` the benches before it leave this process's RSS at several hundred MB, which would
  * say nothing about the local experts.
  */
-export async function benchLocalExperts(): Promise<BenchFigure[]> {
-  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url)], {
-    env: { ...process.env, [CHILD_ENV]: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", resolve);
-  });
-  if (code !== 0) {
-    const reason = /^(?:\w*Error): (.*)$/m.exec(stderr)?.[1] ?? stderr.trim().split("\n").at(-1);
-    throw new Error(`the local-experts process exited with ${code}: ${reason ?? "no output"}`);
-  }
-  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "[]") as BenchFigure[];
+export function benchLocalExperts(): Promise<BenchFigure[]> {
+  return benchInChild(fileURLToPath(import.meta.url), CHILD_ENV, "local-experts");
 }
 
 if (process.env[CHILD_ENV] === "1") {

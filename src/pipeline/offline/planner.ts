@@ -7,6 +7,7 @@ import {
   taskSpec,
 } from "../../tasks/index.js";
 import { shorten } from "../../text.js";
+import { argValueText } from "../arg-value.js";
 import { parsePlanFor } from "../plan-parse.js";
 import { PLAN_LIMITS } from "../plan-schema.js";
 import type { ArgValue, ConversationTurn, NamedInput, Plan, PlannedTask } from "../types.js";
@@ -1032,16 +1033,7 @@ function checkPlan(
 
 function serialize(value: ArgValue | undefined): string | null {
   if (!value) return null;
-  switch (value.type) {
-    case "literal":
-      return LITERAL_STAND_IN;
-    case "ref":
-      return `<resource>-${value.task}`;
-    case "input":
-      return value.name;
-    case "url":
-      return value.url;
-  }
+  return value.type === "literal" ? LITERAL_STAND_IN : argValueText(value);
 }
 
 // ─── Messages ───────────────────────────────────────────────────────────────────────────────────

@@ -9,6 +9,7 @@ import { findProgram, runProgram } from "../../../../src/experts/local/program.j
 import type { ExpertArgs } from "../../../../src/experts/types.js";
 import { ExpertError } from "../../../../src/experts/types.js";
 import type { Resource } from "../../../../src/tasks/index.js";
+import { wavFromSamples } from "../../../fakes/hf-server.js";
 
 /** Recordings of Debian's pocketsphinx-testdata, with the transcripts pocketsphinx's own tests use. */
 const DATA = "/usr/share/pocketsphinx/test/data";
@@ -38,23 +39,10 @@ function wordErrorRate(reference: string, hypothesis: string): number {
   return (previous[hyp.length] ?? 0) / Math.max(ref.length, 1);
 }
 
-/** A WAV around headerless 16 kHz mono 16-bit little-endian samples, as the .raw test files are. */
+/** A WAV around headerless 16 kHz mono 16-bit little-endian samples, as pocketsphinx's .raw files are. */
 function wavOfRaw(samples: Uint8Array, sampleRate = 16_000): Uint8Array {
-  const header = Buffer.alloc(44);
-  header.write("RIFF", 0, "latin1");
-  header.writeUInt32LE(36 + samples.byteLength, 4);
-  header.write("WAVE", 8, "latin1");
-  header.write("fmt ", 12, "latin1");
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(sampleRate, 24);
-  header.writeUInt32LE(sampleRate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write("data", 36, "latin1");
-  header.writeUInt32LE(samples.byteLength, 40);
-  return new Uint8Array(Buffer.concat([header, samples]));
+  // Copied first: an Int16Array needs an even offset, which a pooled Buffer does not promise.
+  return new Uint8Array(wavFromSamples(new Int16Array(new Uint8Array(samples).buffer), sampleRate));
 }
 
 function audioArgs(bytes: Uint8Array, mime = "audio/wav", name = "speech.wav"): ExpertArgs {
