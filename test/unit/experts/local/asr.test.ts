@@ -10,6 +10,7 @@ import type { ExpertArgs } from "../../../../src/experts/types.js";
 import { ExpertError } from "../../../../src/experts/types.js";
 import type { Resource } from "../../../../src/tasks/index.js";
 import { wavFromSamples } from "../../../fakes/hf-server.js";
+import { childCommands } from "../../../support/processes.js";
 
 /** Recordings of Debian's pocketsphinx-testdata, with the transcripts pocketsphinx's own tests use. */
 const DATA = "/usr/share/pocketsphinx/test/data";
@@ -69,22 +70,6 @@ async function convert(
   const result = await runProgram(sox, [source, ...output, target], { signal: never });
   expect(result).toMatchObject({ code: 0, stderr: "" });
   return new Uint8Array(await readFile(target));
-}
-
-function childCommands(): string[] {
-  const commands: string[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const close = stat.lastIndexOf(")");
-      const parent = Number(stat.slice(close + 2).split(" ")[1]);
-      if (parent === process.pid) commands.push(stat.slice(stat.indexOf("(") + 1, close));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return commands;
 }
 
 let temporaryDirectory: string;

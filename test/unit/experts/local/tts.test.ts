@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { createEspeakRunner, fixStreamedWavSizes } from "../../../../src/experts/local/tts.js";
 import { ExpertError } from "../../../../src/experts/types.js";
 import type { Resource } from "../../../../src/tasks/index.js";
+import { childCommands } from "../../../support/processes.js";
 
 const never = new AbortController().signal;
 const SENTENCE = "The quick brown fox jumps over the lazy dog today.";
@@ -47,23 +48,6 @@ function readWav(bytes: Uint8Array): WavInfo {
 function audioOf(resource: Resource): Uint8Array {
   if (resource.kind !== "audio") throw new Error(`expected audio, got ${resource.kind}`);
   return resource.bytes;
-}
-
-/** Commands of this process's children, from /proc: what a cancelled run must not leave behind. */
-function childCommands(): string[] {
-  const commands: string[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const close = stat.lastIndexOf(")");
-      const parent = Number(stat.slice(close + 2).split(" ")[1]);
-      if (parent === process.pid) commands.push(stat.slice(stat.indexOf("(") + 1, close));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return commands;
 }
 
 describe("espeak-ng text-to-speech", () => {
