@@ -1,6 +1,7 @@
 import type { Config } from "./config/index.js";
 import { VARIABLES } from "./config/index.js";
 import { discordChecks } from "./doctor-discord.js";
+import { slackChecks } from "./doctor-slack.js";
 import { errorSummary } from "./errors.js";
 import {
   createImageSafetyClassifier,
@@ -175,6 +176,7 @@ export async function runDoctor(
   }
 
   checks.push(...(await discordChecks(config, timeoutMs)));
+  checks.push(...(await slackChecks(config, timeoutMs)));
 
   const settings = Object.values(VARIABLES)
     .map((variable) => {
