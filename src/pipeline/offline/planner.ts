@@ -276,6 +276,7 @@ export const OFFLINE_INTENTS: readonly OfflineIntent[] = [
       /\bspeak\b/i,
       /\bpronounce\b/i,
       /\bas (?:audio|speech|a voice (?:note|message)|an audio file)\b/i,
+      /\b(?:turn|make|convert) (?:it|this|that|them|the \w+) (?:into|to) (?:audio|speech|a voice (?:note|message))\b/i,
       /\btext[- ]to[- ]speech\b/i,
       /\btts\b/i,
     ],

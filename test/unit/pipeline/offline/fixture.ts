@@ -709,7 +709,6 @@ export const PLANNER_CASES: PlannerCase[] = [
     kind: "single",
     text: "turn this into speech: welcome home",
     tasks: [task(1, "text-to-speech", { text: literal("welcome home") }, "speak")],
-    gap: 'refused ("I can\'t tell which task…"): no phrase of the speak intent says "into speech"',
   },
   {
     kind: "single",
