@@ -2,7 +2,6 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import sharp from "sharp";
 import { loadConfig } from "../src/config/index.js";
 import { createHumanDetectionRunner } from "../src/experts/local/detection.js";
 import { createApp } from "../src/main.js";
@@ -11,6 +10,7 @@ import { inputFromFile } from "../src/pipeline/inputs.js";
 import { createStorage } from "../src/storage/index.js";
 import type { TaskName } from "../src/tasks/index.js";
 import { wavFromSamples } from "../test/fakes/hf-server.js";
+import { textImage } from "../test/support/images.js";
 import { type BenchFigure, benchInChild, median } from "./harness.js";
 
 const PHOTOS_DIR = "/usr/share/darknet/data";
@@ -33,18 +33,6 @@ const fixed = (value: number) => value.toFixed(2);
 
 async function photo(name: string): Promise<Uint8Array> {
   return new Uint8Array(await readFile(join(PHOTOS_DIR, name)));
-}
-
-/** Black text on white, as a PNG: what the OCR and document experts read. */
-async function textImage(lines: readonly string[]): Promise<Uint8Array> {
-  const texts = lines
-    .map(
-      (line, index) =>
-        `<text x="40" y="${80 + index * 64}" font-family="DejaVu Sans, sans-serif" font-size="44" fill="black">${line}</text>`,
-    )
-    .join("");
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="${60 + lines.length * 64}"><rect width="100%" height="100%" fill="white"/>${texts}</svg>`;
-  return new Uint8Array(await sharp(Buffer.from(svg)).png().toBuffer());
 }
 
 /** A WAV around headerless 16 kHz mono 16-bit little-endian samples, as pocketsphinx's .raw files are. */

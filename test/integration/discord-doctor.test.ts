@@ -9,6 +9,7 @@ import { COMMANDS } from "../../commands/index.js";
 import { loadConfig } from "../../src/config/index.js";
 import { runDoctor } from "../../src/doctor.js";
 import { type FakeDiscord, startFakeDiscord } from "../fakes/discord/index.js";
+import { reportLine } from "../support/doctor.js";
 
 let discord: FakeDiscord;
 
@@ -27,15 +28,6 @@ function doctor(env: Record<string, string>) {
   );
 }
 
-/** The report's line for one check, with its fix line if any. */
-function lineOf(text: string, name: string): string {
-  const lines = text.split("\n");
-  const index = lines.findIndex((line) => line.includes(`  ${name}: `));
-  if (index < 0) throw new Error(`no "${name}" line in:\n${text}`);
-  const next = lines[index + 1] ?? "";
-  return next.trim().startsWith("fix:") ? `${lines[index]}\n${next}` : lines[index]!;
-}
-
 describe("doctor on Discord", () => {
   it("says nothing about Discord when DISCORD_TOKEN is not set", async () => {
     const report = await doctor({});
@@ -44,25 +36,25 @@ describe("doctor on Discord", () => {
 
   it("names the bot, reads the application id from the token and reminds to deploy the commands", async () => {
     const before = await doctor({ DISCORD_TOKEN: discord.token });
-    expect(lineOf(before.text, "Discord bot")).toMatch(/^ok\s+Discord bot: the token logs in as /);
-    expect(lineOf(before.text, "Discord bot")).toContain(discord.botUser.username);
-    expect(lineOf(before.text, "Discord application")).toContain(
+    expect(reportLine(before.text, "Discord bot")).toMatch(/^ok\s+Discord bot: the token logs in as /);
+    expect(reportLine(before.text, "Discord bot")).toContain(discord.botUser.username);
+    expect(reportLine(before.text, "Discord application")).toContain(
       `DISCORD_APP_ID is not set; read from the token: ${discord.applicationId}`,
     );
-    const commands = lineOf(before.text, "Discord commands");
+    const commands = reportLine(before.text, "Discord commands");
     expect(commands).toMatch(/^missing\s+Discord commands: .*\/ask.* not registered \(global\)/);
     expect(commands).toContain("fix: run `hugginggpt-bot deploy-commands`");
     expect(before.text).not.toContain(discord.token);
 
     await deployCommands({ token: discord.token, apiUrl: discord.apiUrl, commands: COMMANDS });
     const after = await doctor({ DISCORD_TOKEN: discord.token, DISCORD_APP_ID: discord.applicationId });
-    expect(lineOf(after.text, "Discord application")).toMatch(
+    expect(reportLine(after.text, "Discord application")).toMatch(
       new RegExp(`^ok\\s+Discord application: DISCORD_APP_ID = ${discord.applicationId} \\(invite: `),
     );
-    expect(lineOf(after.text, "Discord application")).toContain(
+    expect(reportLine(after.text, "Discord application")).toContain(
       `https://discord.com/oauth2/authorize?client_id=${discord.applicationId}&scope=bot%20applications.commands&permissions=309237763072`,
     );
-    expect(lineOf(after.text, "Discord commands")).toMatch(
+    expect(reportLine(after.text, "Discord commands")).toMatch(
       new RegExp(`^ok\\s+Discord commands: ${COMMANDS.length} slash commands registered \\(global\\)`),
     );
     expect(after.text).toContain("DISCORD_TOKEN = set");
@@ -73,17 +65,17 @@ describe("doctor on Discord", () => {
     const wrong = `${discord.token.slice(0, -4)}XXXX`;
     const report = await doctor({ DISCORD_TOKEN: wrong });
     expect(report.ok).toBe(false);
-    const bot = lineOf(report.text, "Discord bot");
+    const bot = reportLine(report.text, "Discord bot");
     expect(bot).toMatch(/^missing\s+Discord bot: the token is invalid/);
     expect(bot).toContain("fix: reset the token in the Discord Developer Portal");
-    expect(lineOf(report.text, "Discord application")).toContain("DISCORD_APP_ID is not set");
-    expect(lineOf(report.text, "Discord commands")).toContain("deploy-commands");
+    expect(reportLine(report.text, "Discord application")).toContain("DISCORD_APP_ID is not set");
+    expect(reportLine(report.text, "Discord commands")).toContain("deploy-commands");
     expect(report.text).not.toContain(wrong);
   });
 
   it("says when Discord cannot be reached", async () => {
     const report = await doctor({ DISCORD_TOKEN: discord.token, DISCORD_API_URL: "http://127.0.0.1:9/api" });
-    expect(lineOf(report.text, "Discord bot")).toMatch(
+    expect(reportLine(report.text, "Discord bot")).toMatch(
       /^missing\s+Discord bot: http:\/\/127\.0\.0\.1:9\/api/,
     );
     expect(report.text).not.toContain(discord.token);

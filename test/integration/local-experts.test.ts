@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeHuggingFace, startFakeHuggingFace } from "../fakes/hf-server.js";
 import { stageOf } from "../fakes/openai-server.js";
 import { runCli } from "../support/cli.js";
+import { textImage } from "../support/images.js";
 import { fileInput, type PipelineHarness, startPipelineHarness } from "../support/pipeline-app.js";
 
 const DOG = "/usr/share/darknet/data/dog.jpg";
@@ -28,11 +29,6 @@ function wavSeconds(bytes: Buffer): number {
   const byteRate = bytes.readUInt32LE(28);
   const dataAt = bytes.indexOf("data", 12, "latin1");
   return bytes.readUInt32LE(dataAt + 4) / byteRate;
-}
-
-async function textImage(text: string): Promise<Buffer> {
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="900" height="160"><rect width="100%" height="100%" fill="white"/><text x="40" y="105" font-family="DejaVu Sans, sans-serif" font-size="64" fill="black">${text}</text></svg>`;
-  return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
 beforeAll(async () => {
@@ -126,7 +122,7 @@ describe("hybrid and local modes with an LLM", () => {
     );
     harness.hf.failNext(BLIP, { kind: "error", status: 500 }, 5);
     const app = harness.app({ INFERENCE_MODE: "hybrid", MODEL_SELECTION: "top" });
-    const sign = fileInput("sign.png", await textImage("OPEN DAILY"));
+    const sign = fileInput("sign.png", await textImage(["OPEN DAILY"], 64));
     const result = await app.pipeline.run({ text: "what does this sign say?", inputs: [sign] });
     const [task] = result.results;
     expect(task?.attempts.map((attempt) => [attempt.source, attempt.model])).toEqual([
@@ -145,7 +141,7 @@ describe("hybrid and local modes with an LLM", () => {
     });
     expect(app.llm).toBeUndefined();
     const captions = harness.hf.inferenceCalls(BLIP).length;
-    const sign = fileInput("sign.png", await textImage("OPEN DAILY"));
+    const sign = fileInput("sign.png", await textImage(["OPEN DAILY"], 64));
     const result = await app.pipeline.run({ text: "read the text in this image", inputs: [sign] });
     expect(result.results[0]?.attempts.map((attempt) => attempt.model)).toEqual(["local/tesseract-eng"]);
     expect(result.answer).toContain("The text in the image reads");

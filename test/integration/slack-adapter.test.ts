@@ -424,38 +424,34 @@ describe("the Slack adapter against a fake Slack", () => {
   });
 
   it("keeps the answer and says which result files Slack refused (too large, no files:write)", async () => {
+    /** Sends a detection request with a photo and waits for the note about its refused result file. */
+    async function refusedFileNote(color: string, name: string): Promise<FakeSlackMessage> {
+      const photo = slack.addUserFile(await png(color), { name, mimetype: "image/png" });
+      const mention = slack.mention({ text: `<@${slack.botUserId}> detect this`, files: [photo] });
+      await slack.sendEvent(mention);
+      const note = await waitFor(
+        () =>
+          slack
+            .botMessages(slack.generalChannel, mention.ts)
+            .find((message) => message.text.includes("I could not attach")),
+        `the note about ${name}'s result`,
+      );
+      expect(answers(slack.generalChannel, mention.ts)).toHaveLength(1);
+      return note;
+    }
+
     const limit = slack.uploadLimitBytes;
     slack.uploadLimitBytes = 100;
     try {
-      const photo = slack.addUserFile(await png("#5b5"), { name: "big.png", mimetype: "image/png" });
-      const mention = slack.mention({ text: `<@${slack.botUserId}> detect this`, files: [photo] });
-      await slack.sendEvent(mention);
-      const note = await waitFor(
-        () =>
-          slack
-            .botMessages(slack.generalChannel, mention.ts)
-            .find((message) => message.text.includes("I could not attach")),
-        "the note about the refused file",
+      expect((await refusedFileNote("#5b5", "big.png")).text).toMatch(
+        /object-detection-annotated\.png.*too large/,
       );
-      expect(note.text).toMatch(/object-detection-annotated\.png.*too large/);
-      expect(answers(slack.generalChannel, mention.ts)).toHaveLength(1);
     } finally {
       slack.uploadLimitBytes = limit;
     }
-
     slack.removeScope("files:write");
     try {
-      const photo = slack.addUserFile(await png("#b5b"), { name: "small.png", mimetype: "image/png" });
-      const mention = slack.mention({ text: `<@${slack.botUserId}> detect this`, files: [photo] });
-      await slack.sendEvent(mention);
-      const note = await waitFor(
-        () =>
-          slack
-            .botMessages(slack.generalChannel, mention.ts)
-            .find((message) => message.text.includes("I could not attach")),
-        "the note about the missing scope",
-      );
-      expect(note.text).toContain("files:write");
+      expect((await refusedFileNote("#b5b", "small.png")).text).toContain("files:write");
     } finally {
       slack.addScope("files:write");
     }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/index.js";
 import { runDoctor } from "../../src/doctor.js";
 import { type FakeSlack, startFakeSlack } from "../fakes/slack/index.js";
+import { reportLine } from "../support/doctor.js";
 import { freePort } from "../support/net.js";
 
 let slack: FakeSlack;
@@ -33,15 +34,6 @@ function doctor(env: Record<string, string>) {
   );
 }
 
-/** The report's line for one check, with its fix line if any. */
-function lineOf(text: string, name: string): string {
-  const lines = text.split("\n");
-  const index = lines.findIndex((line) => line.includes(`  ${name}: `));
-  if (index < 0) throw new Error(`no "${name}" line in:\n${text}`);
-  const next = lines[index + 1] ?? "";
-  return next.trim().startsWith("fix:") ? `${lines[index]}\n${next}` : lines[index]!;
-}
-
 describe("doctor on Slack", () => {
   it("says nothing about Slack when SLACK_BOT_TOKEN is not set", async () => {
     const report = await doctor({});
@@ -50,8 +42,8 @@ describe("doctor on Slack", () => {
 
   it("says who the token signs in as, and that Socket Mode opens, never printing a token", async () => {
     const report = await doctor({ SLACK_BOT_TOKEN: slack.botToken, SLACK_APP_TOKEN: slack.appToken });
-    expect(lineOf(report.text, "Slack token")).toMatch(/^ok {7}Slack token: signs in as @\S+ in \S+/);
-    expect(lineOf(report.text, "Slack Socket Mode")).toContain("opens a Socket Mode connection");
+    expect(reportLine(report.text, "Slack token")).toMatch(/^ok {7}Slack token: signs in as @\S+ in \S+/);
+    expect(reportLine(report.text, "Slack Socket Mode")).toContain("opens a Socket Mode connection");
     expect(report.text).not.toContain(slack.botToken);
     expect(report.text).not.toContain(slack.appToken);
   });
@@ -72,14 +64,18 @@ describe("doctor on Slack", () => {
         { timeoutMs: 5000 },
       );
       expect(report.ok).toBe(false);
-      expect(lineOf(report.text, "Slack token")).toContain("Slack refused SLACK_BOT_TOKEN (token_revoked)");
-      expect(lineOf(report.text, "Slack token")).toContain("fix: reinstall the app");
-      expect(lineOf(report.text, "Slack Socket Mode")).toContain("(invalid_auth)");
+      expect(reportLine(report.text, "Slack token")).toContain(
+        "Slack refused SLACK_BOT_TOKEN (token_revoked)",
+      );
+      expect(reportLine(report.text, "Slack token")).toContain("fix: reinstall the app");
+      expect(reportLine(report.text, "Slack Socket Mode")).toContain("(invalid_auth)");
     } finally {
       await other.close();
     }
     const alone = await doctor({ SLACK_BOT_TOKEN: slack.botToken });
-    expect(lineOf(alone.text, "Slack events")).toContain("neither SLACK_SIGNING_SECRET nor SLACK_APP_TOKEN");
+    expect(reportLine(alone.text, "Slack events")).toContain(
+      "neither SLACK_SIGNING_SECRET nor SLACK_APP_TOKEN",
+    );
   });
 
   it("says when Slack's Web API cannot be reached", async () => {
@@ -89,7 +85,7 @@ describe("doctor on Slack", () => {
       SLACK_SIGNING_SECRET: "s",
       SLACK_API_URL: `http://127.0.0.1:${port}/api/`,
     });
-    expect(lineOf(report.text, "Slack token")).toContain("cannot be reached");
-    expect(lineOf(report.text, "Slack events")).toContain("/slack/events");
+    expect(reportLine(report.text, "Slack token")).toContain("cannot be reached");
+    expect(reportLine(report.text, "Slack events")).toContain("/slack/events");
   });
 });

@@ -1,25 +1,11 @@
 import { readFileSync } from "node:fs";
-import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answerFromDocument, createOcrRunners, matchLines } from "../../../../src/experts/local/ocr.js";
 import type { Resource } from "../../../../src/tasks/index.js";
+import { textImage } from "../../../support/images.js";
 
 const [imageToText, documentQuestionAnswering] = createOcrRunners();
 const signal = new AbortController().signal;
-
-/** Black text on white, one `<text>` per line, in DejaVu Sans (installed with fontconfig). */
-async function textImage(lines: readonly string[], size: number): Promise<Uint8Array> {
-  const lineHeight = Math.round(size * 1.6);
-  const height = lines.length * lineHeight + size;
-  const texts = lines
-    .map(
-      (line, index) =>
-        `<text x="40" y="${size * 1.2 + index * lineHeight}" font-family="DejaVu Sans" font-size="${size}" fill="#000">${line}</text>`,
-    )
-    .join("");
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="${height}"><rect width="100%" height="100%" fill="#fff"/>${texts}</svg>`;
-  return new Uint8Array(await sharp(Buffer.from(svg)).png().toBuffer());
-}
 
 function image(bytes: Uint8Array, mime = "image/png"): Resource {
   return { kind: "image", mime, bytes, name: "page.png" };
