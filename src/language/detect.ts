@@ -1,0 +1,45 @@
+/**
+ * The language of a text, offline: ELD (Efficient Language Detector) with its small n-gram
+ * database, loaded on first use (about 45 MB, under a second). Chosen by measurement on 535 short
+ * chat-style texts in 20 languages written for this purpose (test/fixtures/language): 0.88 of all
+ * texts and 0.79 of the one-to-four-word ones right, English told apart with precision 1.00 and
+ * recall 0.98, 0.08 ms a text; franc-min got 0.60, tinyld 0.88 (English recall 0.93), cld3 0.79.
+ * `npm run bench` measures it again.
+ */
+import { normalizeLanguage } from "./codes.js";
+
+interface Detector {
+  detect(text: string): { language: string; isReliable(): boolean };
+}
+
+let loading: Promise<Detector> | undefined;
+
+function detector(): Promise<Detector> {
+  loading ??= import("eld/small").then((module) => module.eld);
+  return loading;
+}
+
+/** Fewer letters than this and no detector can tell ("ok", "lol"). */
+const MIN_LETTERS = 3;
+/** Enough of a long text to tell its language; detection time grows with the length. */
+const MAX_CHARS = 2_000;
+
+/**
+ * The ISO 639-1 code of the language a text is written in, or undefined when the detector is not
+ * sure (too short, mixed, no letters): callers then treat the language as unknown, not as English.
+ *
+ * @example
+ * await detectLanguage("Guten Morgen, wie geht es dir heute?") // "de"
+ * await detectLanguage("ok") // undefined
+ */
+export async function detectLanguage(text: string): Promise<string | undefined> {
+  // Links, mentions and e-mail addresses are not words of any language.
+  const words = text
+    .slice(0, MAX_CHARS)
+    .replace(/\bhttps?:\/\/\S+|<[@#!][^>]*>|\S+@\S+\.\S+/g, " ")
+    .trim();
+  if ((words.match(/\p{L}/gu) ?? []).length < MIN_LETTERS) return undefined;
+  const result = (await detector()).detect(words);
+  if (!result.language || !result.isReliable()) return undefined;
+  return normalizeLanguage(result.language);
+}
