@@ -58,7 +58,10 @@ export async function withholdFlaggedImages(
           image: image.name,
           error: errorSummary(error),
         });
-        verdict = { flagged: true, reason: "it could not be checked" };
+        verdict = {
+          flagged: true,
+          reason: `it could not be checked (${errorSummary(error)}; SAFETY_CHECK=false posts images unchecked)`,
+        };
       }
       if (!verdict.flagged) return;
       result.output = withoutImage(result.output);

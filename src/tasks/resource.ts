@@ -47,6 +47,8 @@ export interface TextResource {
 export interface LabelsResource {
   kind: "labels";
   labels: Label[];
+  /** The plain answer the labels add up to, when the classifier gives one ("safe to share"). */
+  verdict?: string;
   /** A rendering of the labels on the input (segmentation masks), when the task draws one. */
   image?: ImageResource;
 }
@@ -88,10 +90,13 @@ export function resourceToText(resource: Resource): string | undefined {
     case "text":
       return resource.text;
     // Never an empty text: a task fed by it ("read it aloud") would have nothing to say.
-    case "labels":
-      return resource.labels.length === 0
-        ? "no labels"
-        : resource.labels.map((l) => `${l.label} ${formatScore(l.score)}`).join(", ");
+    case "labels": {
+      const labels =
+        resource.labels.length === 0
+          ? "no labels"
+          : resource.labels.map((l) => `${l.label} ${formatScore(l.score)}`).join(", ");
+      return resource.verdict ? `${resource.verdict} (${labels})` : labels;
+    }
     case "detections":
       return resource.detections.length === 0
         ? "no objects found"

@@ -78,6 +78,31 @@ describe("with no keys: the offline rules and the experts on this machine", () =
     expect((await sharp(await readFile(annotated!)).metadata()).width).toBe(768);
   }, 90_000);
 
+  it("answers 'is this ok to post in #general?' with the safety classifier: its classes and a plain verdict", async () => {
+    const run = await runCli(["ask", "is this ok to post in #general?", "--file", DOG, "--json"], {
+      env: { LOG_LEVEL: "silent", DATA_DIR: join(dir, "data") },
+      cwd: dir,
+      timeoutMs: 60_000,
+    });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as {
+      answer: string;
+      plan: Array<{ task: string; args: Record<string, string> }>;
+      tasks: Array<{ task: string; model: string; source: string; status: string; output: unknown }>;
+    };
+    expect(result.plan).toEqual([
+      expect.objectContaining({
+        task: "image-classification",
+        args: expect.objectContaining({ labels: "safe to share, not safe to share" }),
+      }),
+    ]);
+    expect(result.tasks.map((task) => [task.task, task.model, task.source, task.status])).toEqual([
+      ["image-classification", "local/nsfwjs-mobilenet-v2", "local", "ok"],
+    ]);
+    expect(result.answer).toMatch(/^Safe to share \(Neutral 0\.\d\d, \w+ 0\.\d\d\)\.$/);
+  }, 90_000);
+
   it("says what it can do without a language model when a request does not map to a local expert", async () => {
     const run = await runCli(["ask", "write me a poem about the sea"], {
       env: { LOG_LEVEL: "silent", DATA_DIR: join(dir, "data") },
@@ -92,7 +117,7 @@ describe("with no keys: the offline rules and the experts on this machine", () =
 });
 
 describe("hybrid and local modes with an LLM", () => {
-  it("hybrid: a task no local expert serves goes to Hugging Face; detection stays on this machine", async () => {
+  it("hybrid: a task no local expert serves goes to Hugging Face, and so does detection (DETR is stronger); local-first keeps detection here", async () => {
     harness.llm.route((body) =>
       stageOf(body) === "plan"
         ? JSON.stringify([
@@ -101,17 +126,23 @@ describe("hybrid and local modes with an LLM", () => {
           ])
         : "Here is a red bicycle.",
     );
-    const app = harness.app({ INFERENCE_MODE: "hybrid", MODEL_SELECTION: "top" });
-    const result = await app.pipeline.run({
-      text: "draw a red bicycle and find the objects in it",
-      inputs: [],
-    });
-    expect(result.results.map((task) => [task.task, task.source, task.status])).toEqual([
+    const request = { text: "draw a red bicycle and find the objects in it", inputs: [] };
+    const hybrid = await harness
+      .app({ INFERENCE_MODE: "hybrid", MODEL_SELECTION: "top" })
+      .pipeline.run(request);
+    expect(hybrid.results.map((task) => [task.task, task.source, task.status])).toEqual([
+      ["text-to-image", "hosted", "ok"],
+      ["object-detection", "hosted", "ok"],
+    ]);
+    expect(harness.hf.inferenceCalls(SD)).toHaveLength(1);
+    const localFirst = await harness
+      .app({ INFERENCE_MODE: "local-first", MODEL_SELECTION: "top" })
+      .pipeline.run(request);
+    expect(localFirst.results.map((task) => [task.task, task.source, task.status])).toEqual([
       ["text-to-image", "hosted", "ok"],
       ["object-detection", "local", "ok"],
     ]);
-    expect(harness.hf.inferenceCalls(SD)).toHaveLength(1);
-    expect(result.summary.tasks[1]?.model).toBe("local/human-centernet");
+    expect(localFirst.summary.tasks[1]?.model).toBe("local/human-centernet");
   }, 60_000);
 
   it("hybrid: OCR answers image-to-text only after the hosted captioner failed", async () => {

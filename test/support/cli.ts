@@ -15,10 +15,16 @@ export interface CliRun {
  */
 export function runCli(
   args: string[],
-  options: { env?: Record<string, string>; cwd: string; timeoutMs?: number },
+  options: {
+    env?: Record<string, string>;
+    cwd: string;
+    timeoutMs?: number;
+    /** Another installation's bin (test/support/installation.ts); this checkout's by default. */
+    bin?: string;
+  },
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
       cwd: options.cwd,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...options.env },
       stdio: ["ignore", "pipe", "pipe"],

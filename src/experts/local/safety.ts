@@ -3,7 +3,8 @@
  * Hentai, Neutral, Porn, Sexy) on the shared TensorFlow.js wasm backend. Weights ship in the package.
  */
 import type * as Tensorflow from "@tensorflow/tfjs-core";
-import type { Label } from "../../tasks/index.js";
+import type { Label, LabelsResource } from "../../tasks/index.js";
+import { requireMedia } from "../hosted/inputs.js";
 import {
   decodeRgb,
   loadTensorflow,
@@ -11,7 +12,7 @@ import {
   TENSORFLOW_PACKAGES,
   type TensorflowCore,
 } from "./tfjs.js";
-import type { LocalAvailability } from "./types.js";
+import type { LocalAvailability, LocalRunner } from "./types.js";
 
 const PACKAGES = ["nsfwjs", "@tensorflow/tfjs", ...TENSORFLOW_PACKAGES] as const;
 // The packages are optional dependencies pinned by the lockfile: reinstall them, do not add new ones.
@@ -183,6 +184,36 @@ export function createImageSafetyClassifier(options: ImageSafetyOptions = {}): I
       loading = undefined;
       const running = await current?.catch(() => undefined);
       running?.model.dispose();
+    },
+  };
+}
+
+/** The classes nsfwjs answers with. */
+const SAFETY_CLASSES = ["Drawing", "Hentai", "Neutral", "Porn", "Sexy"] as const;
+
+/**
+ * The safety classifier as an image-classification expert, for requests about whether an image is
+ * fit to share ("is this safe for work?"): its five classes with a plain verdict, decided as the
+ * outgoing screen decides. It shares the classifier (and its loaded model) with the screen.
+ */
+export function createSafetyClassificationRunner(classifier: ImageSafetyClassifier): LocalRunner {
+  const task = "image-classification";
+  return {
+    task,
+    model: "local/nsfwjs-mobilenet-v2",
+    description: "tells whether an image is safe to share (nsfwjs: Drawing, Hentai, Neutral, Porn, Sexy)",
+    competence: { labelSpace: { aspect: "safety", labels: SAFETY_CLASSES } },
+    // Hosted image classifiers label ImageNet objects; for this question it is the one that answers.
+    rank: { tier: 2, cost: "free", typicalMs: 150 },
+    probe: () => classifier.probe(),
+    async run(args, { signal }): Promise<LabelsResource> {
+      const image = requireMedia(task, args, "image", "image");
+      const verdict = await classifier.check(image.bytes, { signal });
+      return {
+        kind: "labels",
+        labels: verdict.labels,
+        verdict: verdict.flagged ? `not safe to share: ${verdict.reason ?? "flagged"}` : "safe to share",
+      };
     },
   };
 }

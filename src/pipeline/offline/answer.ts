@@ -106,7 +106,10 @@ const DESCRIBERS: Partial<Record<TaskName, Describer>> = {
   "text-to-video": (output) => fileSentence(output, "Here is the video"),
   "audio-to-audio": (output) => fileSentence(output, "Here is the processed recording"),
   "text-classification": (output, context) => sentimentSentence(output, context),
-  "image-classification": (output) => labelList(output, "The image looks like"),
+  "image-classification": (output) =>
+    output.kind === "labels" && output.verdict
+      ? verdictSentence(output.verdict, output.labels)
+      : labelList(output, "The image looks like"),
   "audio-classification": (output) => labelList(output, "The recording sounds like"),
   translation: (output) => prefixed(output, "Translation"),
   summarization: (output) => prefixed(output, "Summary"),
@@ -170,6 +173,13 @@ function topLabel(output: Resource, sentence: (label: string) => string): string
 }
 
 const TOP_LABELS = 3;
+
+/** "Safe to share (Neutral 0.93, Drawing 0.04)." from a classifier that gives a verdict. */
+function verdictSentence(verdict: string, labels: readonly Label[]): string {
+  const best = [...labels].sort((a, b) => b.score - a.score).slice(0, 2);
+  const scores = best.map((label) => `${label.label} ${formatScore(label.score)}`).join(", ");
+  return `${verdict.charAt(0).toUpperCase()}${verdict.slice(1)}${scores ? ` (${scores})` : ""}.`;
+}
 
 function labelList(output: Resource, lead: string): string {
   if (output.kind !== "labels") return describeOutput(output);

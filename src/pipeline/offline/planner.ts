@@ -28,7 +28,11 @@ export interface OfflinePlanRequest {
  * Whether some expert (local, or hosted in hybrid mode) can run this task now; with `fully`, one that
  * serves the whole task, not only a part of it (OCR reads text in images but does not caption photos).
  */
-export type Servable = (task: TaskName, fully?: boolean) => boolean;
+/**
+ * Whether some expert here can run a task: with `fully`, one made for the whole task (not OCR for
+ * captioning); with `labels`, one that can tell those labels apart.
+ */
+export type Servable = (task: TaskName, fully?: boolean, labels?: string) => boolean;
 
 export interface OfflinePlanOptions {
   servable: Servable;
@@ -78,6 +82,8 @@ export interface OfflineIntent {
   prompt?: boolean;
   /** Needs an expert for the whole task (captioning), not one that serves a part of it (OCR). */
   fully?: boolean;
+  /** What the task is to tell apart, given as its `labels` argument ("safe to share, not safe to share"). */
+  labels?: string;
 }
 
 const DOCUMENT_NOUNS = "receipt|invoice|bill|form|document|statement|ticket|contract|letter|pdf|scan|payslip";
@@ -165,6 +171,21 @@ export const OFFLINE_INTENTS: readonly OfflineIntent[] = [
       /\b(?:are|is) there (?:any|an?|some)\b/i,
       /\bwhat(?:'s| is) (?:this|that|it)\b/i,
       /\bfind (?:the |all |any )?\w+/i,
+    ],
+  },
+  {
+    id: "check-safety",
+    task: "image-classification",
+    summary: "tell whether a photo is safe to share",
+    title: "Telling whether an image is safe to share",
+    example: "is this photo safe for work?",
+    labels: "safe to share, not safe to share",
+    phrases: [
+      /\b(?:safe|ok|okay|fine|alright|appropriate|suitable) (?:for|to) (?:work|share|post|send|show|use)\b/i,
+      /\b(?:safe|ok|okay|fine|appropriate) (?:for|in) (?:the )?(?:office|school|kids|children|everyone|#[\w-]+)\b/i,
+      /\b(?:n?sfw)\b/i,
+      /\b(?:explicit|inappropriate|nudity|nude|porn\w*)\b/i,
+      /\bsafe to (?:share|post)\b/i,
     ],
   },
   {
@@ -374,7 +395,7 @@ export function planOffline(request: OfflinePlanRequest, options: OfflinePlanOpt
 
 /** The help text: what can run without an LLM now, with an example each, and how to add one. */
 export function describeOfflineAbilities(servable: Servable): string {
-  const usable = OFFLINE_INTENTS.filter((intent) => servable(intent.task, intent.fully));
+  const usable = OFFLINE_INTENTS.filter((intent) => servable(intent.task, intent.fully, intent.labels));
   if (usable.length === 0) return `No model can run here without a language model right now.\n${LLM_HINT}`;
   const lines = usable.map((intent) => `- ${intent.summary}: "${intent.example}"`);
   return `Without a language model I can:\n${lines.join("\n")}\n${LLM_HINT}`;
@@ -612,7 +633,7 @@ function planGroup(group: MatchGroup, context: PlanningContext): Outcome {
     if (refusal && (length < refusal.length || candidate.attached)) break;
     const intent = runnableIntent(candidate, context);
     const resolved = resolveStep(intent, group, context);
-    if (resolved.ok && context.servable(intent.task, intent.fully)) {
+    if (resolved.ok && context.servable(intent.task, intent.fully, intent.labels)) {
       commit(resolved.steps, context);
       return { ok: true };
     }
@@ -626,7 +647,8 @@ function planGroup(group: MatchGroup, context: PlanningContext): Outcome {
 /** A `withAttachment` match whose intent cannot run here stands for its fallback ("read-text"). */
 function runnableIntent(candidate: Match, context: PlanningContext): OfflineIntent {
   const { intent } = candidate;
-  if (!candidate.attached || !intent.fallback || context.servable(intent.task, intent.fully)) return intent;
+  if (!candidate.attached || !intent.fallback || context.servable(intent.task, intent.fully, intent.labels))
+    return intent;
   return OFFLINE_INTENTS.find((other) => other.id === intent.fallback) ?? intent;
 }
 
@@ -747,6 +769,7 @@ function resolveStep(intent: OfflineIntent, group: MatchGroup, context: Planning
     const language = languageOf(group.clause.text);
     if (language) args.language = { type: "literal", text: language.code };
   }
+  if (intent.labels) args.labels = { type: "literal", text: intent.labels };
   steps.push({ task: intent.task, args, intent: intent.id });
   return { ok: true, steps };
 }

@@ -1,13 +1,19 @@
 import { readFileSync } from "node:fs";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHumanDetectionRunner } from "../../../../src/experts/local/detection.js";
 import {
   createImageSafetyClassifier,
+  createSafetyClassificationRunner,
   decideImageSafety,
   EXPLICIT_COMBINED_THRESHOLD,
   SEXY_THRESHOLD,
 } from "../../../../src/experts/local/safety.js";
+import { silentLogger } from "../../../../src/log.js";
+import { withholdFlaggedImages } from "../../../../src/pipeline/screen.js";
+import type { TaskResult } from "../../../../src/pipeline/types.js";
 import type { Label } from "../../../../src/tasks/index.js";
+import { classifierInput, PERTURBATION_OFFSET } from "../../../fixtures/safety/perturb.js";
 
 const DATA = "/usr/share/darknet/data";
 const signal = new AbortController().signal;
@@ -47,6 +53,71 @@ describe("image safety (nsfwjs)", () => {
       const scores = verdict.labels.map((l) => l.score);
       expect(scores).toEqual([...scores].sort((a, b) => b - a));
     }
+  }, 60_000);
+
+  it("flags an image the real model rates explicit, and the screen withholds it; as an expert it answers with a verdict", async () => {
+    // No explicit image can be committed here or downloaded. Instead: darknet's ordinary person.jpg,
+    // squashed to the model's input, plus a perturbation of at most ±12 per channel that gradient
+    // ascent on the model's own Porn score found (test/fixtures/safety/perturb.ts makes it). This
+    // shows that the real model can flag and that a flag is acted on, not how well the model finds
+    // real explicit images.
+    const photo = await classifierInput();
+    const perturbation = await sharp(
+      new URL("../../../fixtures/safety/person-perturbation.png", import.meta.url).pathname,
+    )
+      .removeAlpha()
+      .raw()
+      .toBuffer();
+    const perturbed = Buffer.alloc(photo.length);
+    let largest = 0;
+    for (let index = 0; index < photo.length; index++) {
+      const delta = (perturbation[index] ?? PERTURBATION_OFFSET) - PERTURBATION_OFFSET;
+      largest = Math.max(largest, Math.abs(delta));
+      perturbed[index] = Math.min(255, Math.max(0, (photo[index] ?? 0) + delta));
+    }
+    expect(largest).toBeLessThanOrEqual(16);
+    const png = await sharp(perturbed, { raw: { width: 224, height: 224, channels: 3 } })
+      .png()
+      .toBuffer();
+    const plain = await sharp(photo, { raw: { width: 224, height: 224, channels: 3 } })
+      .png()
+      .toBuffer();
+
+    expect((await classifier.check(new Uint8Array(plain), { signal })).flagged).toBe(false);
+    const verdict = await classifier.check(new Uint8Array(png), { signal });
+    expect(verdict).toMatchObject({
+      flagged: true,
+      reason: expect.stringMatching(/^explicit content \(Porn \d+%\)$/),
+    });
+
+    const image = {
+      kind: "image" as const,
+      mime: "image/png",
+      bytes: new Uint8Array(png),
+      name: "1-image-to-image.png",
+    };
+    const results: TaskResult[] = [
+      { id: 1, task: "image-to-image", status: "ok", ms: 1, output: image, attempts: [] },
+    ];
+    const notes = await withholdFlaggedImages(
+      results,
+      (bytes, screenSignal) => classifier.check(bytes, { signal: screenSignal }),
+      signal,
+      silentLogger,
+    );
+    expect(results[0]?.output).toEqual({ kind: "text", text: "(image withheld by the safety check)" });
+    expect(notes[0]).toMatch(
+      /^The image 1-image-to-image\.png \(task 1\) was withheld by the safety check: explicit content \(Porn \d+%\)\.$/,
+    );
+
+    const runner = createSafetyClassificationRunner(classifier);
+    expect(await runner.run({ image }, { signal })).toMatchObject({
+      kind: "labels",
+      verdict: expect.stringMatching(/^not safe to share: explicit content \(Porn \d+%\)$/),
+    });
+    expect(await runner.run({ image: { ...image, bytes: new Uint8Array(plain) } }, { signal })).toMatchObject(
+      { kind: "labels", verdict: "safe to share", labels: [{ label: "Neutral" }, {}, {}, {}, {}] },
+    );
   }, 60_000);
 
   it("refuses bytes that are not an image as bad input", async () => {
