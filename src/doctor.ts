@@ -10,6 +10,7 @@ import {
 } from "./experts/local/index.js";
 import { createOpenAiLlm } from "./llm/client.js";
 import { llmConfigured } from "./main.js";
+import { describeCompetence } from "./models/competence.js";
 
 interface Check {
   name: string;
@@ -30,11 +31,15 @@ async function probe(url: string, init: RequestInit, timeoutMs: number): Promise
 
 /** One line per local expert: which run on this machine, and how to add the others. */
 async function localChecks(): Promise<Check[]> {
-  const local = createLocalBackend(defaultLocalRunners());
+  const local = createLocalBackend(defaultLocalRunners({ safety: createImageSafetyClassifier() }));
   const statuses = await local.status();
-  return statuses.map(({ task, model, description, availability }) =>
+  return statuses.map(({ task, model, description, availability, competence }) =>
     availability.available
-      ? { name: `Local ${task}`, ok: true, detail: `${model}: ${description}` }
+      ? {
+          name: `Local ${task}`,
+          ok: true,
+          detail: `${model}: ${description}${competence ? ` (${describeCompetence(competence)})` : ""}`,
+        }
       : {
           name: `Local ${task}`,
           ok: false,

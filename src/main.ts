@@ -131,10 +131,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     live: config.HUB_CATALOG && config.INFERENCE_MODE !== "local",
   });
 
+  // One classifier (one loaded model) for both the outgoing-image screen and "is this safe to share?".
+  const safetyClassifier = createImageSafetyClassifier();
   const local =
     config.INFERENCE_MODE === "hosted"
       ? undefined
-      : (options.localBackend ?? createLocalBackend(defaultLocalRunners()));
+      : (options.localBackend ?? createLocalBackend(defaultLocalRunners({ safety: safetyClassifier })));
   const backends: Backends = {
     ...(local ? { local } : {}),
     ...(config.LOCAL_INFERENCE_ENDPOINT && config.INFERENCE_MODE !== "hosted"
@@ -158,20 +160,30 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       : {}),
     ...(llm ? { llm: createLlmBackend(llm) } : {}),
   };
-  const safety = config.SAFETY_CHECK ? createImageSafetyClassifier() : undefined;
+  const safety = config.SAFETY_CHECK ? safetyClassifier : undefined;
   const safetyAvailable = safety?.probe().then((availability) => {
     if (!availability.available) {
-      logger.warn("the image safety check cannot run here; images are posted unchecked", {
+      logger.warn("the image safety check cannot run here; images will be withheld", {
         reason: availability.reason,
         howToAdd: availability.howToAdd,
       });
     }
-    return availability.available;
+    return availability;
   });
-  const screenImage: ImageScreen | undefined = safety
-    ? async (bytes, signal) =>
-        (await safetyAvailable) ? safety.check(bytes, { signal }) : { flagged: false }
-    : undefined;
+  // Fails closed: an image that cannot be checked is withheld, and the note says how to enable the check.
+  const screenImage: ImageScreen | undefined =
+    safety && safetyAvailable
+      ? async (bytes, signal) => {
+          const availability = await safetyAvailable;
+          if (!availability.available) {
+            return {
+              flagged: true,
+              reason: `the check cannot run here (${availability.reason}; to enable it: ${availability.howToAdd}; SAFETY_CHECK=false posts images unchecked)`,
+            };
+          }
+          return safety.check(bytes, { signal });
+        }
+      : undefined;
 
   // Links in requests and plans may point at the endpoints the operator configured, never elsewhere private.
   const configuredEndpoints = [

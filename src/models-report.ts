@@ -1,5 +1,6 @@
 import { BotError } from "./errors.js";
 import type { App } from "./main.js";
+import { describeCompetence } from "./models/competence.js";
 import { candidatesFor, noModelReason } from "./pipeline/select.js";
 import { resolveTaskName, TASK_NAMES, TASKS, type TaskName } from "./tasks/index.js";
 
@@ -28,7 +29,9 @@ async function describeTask(app: App, task: TaskName): Promise<string> {
   );
   for (const { model, source } of candidates) {
     const downloads = source === "local" ? "" : ` — ${formatDownloads(model.downloads)} downloads`;
-    lines.push(`  ${`[${source}]`.padEnd(10)} ${model.id}${downloads} — ${model.description}`);
+    const limits = describeCompetence(model.competence);
+    const rank = `tier ${model.rank?.tier ?? 3}${limits ? `; ${limits}` : ""}`;
+    lines.push(`  ${`[${source}]`.padEnd(10)} ${model.id}${downloads} — ${model.description} (${rank})`);
   }
   if (candidates.length === 0) lines.push(`  (${noModelReason(task, app)})`);
   // The local experts that could serve this task but cannot run here, and how to add them.

@@ -118,7 +118,7 @@ export const VARIABLES = {
   SAFETY_CHECK: variable({
     name: "SAFETY_CHECK",
     description:
-      "Check every image the bot is about to post with the local safety classifier (nsfwjs) and withhold flagged ones.",
+      "Check every image the bot is about to post with the local safety classifier (nsfwjs) and withhold flagged ones, and every image when the classifier cannot run (false: post images unchecked).",
     default: "true",
     secret: false,
     schema: flag,
@@ -133,10 +133,12 @@ export const VARIABLES = {
   INFERENCE_MODE: variable({
     name: "INFERENCE_MODE",
     description:
-      "hybrid: this machine's experts and LOCAL_INFERENCE_ENDPOINT first, Hugging Face second; local: never call out; hosted: Hugging Face only.",
+      "hybrid: the strongest expert able to do the request first (a weaker local expert is a fallback when hosted models or LOCAL_INFERENCE_ENDPOINT are configured); local-first: this machine's experts first whenever they can do the request (privacy, no cost); local: never call out; hosted: Hugging Face only.",
     default: "hybrid",
     secret: false,
-    schema: z.enum(["local", "hosted", "hybrid"], { error: "must be local, hosted or hybrid" }),
+    schema: z.enum(["local", "local-first", "hosted", "hybrid"], {
+      error: "must be local, local-first, hosted or hybrid",
+    }),
   }),
   MODEL_SELECTION: variable({
     name: "MODEL_SELECTION",

@@ -9,6 +9,7 @@
  * filter) would otherwise top a task it only covers in part whenever the top model is taken blindly.
  */
 import type { TaskName } from "../tasks/index.js";
+import { competenceFromTags } from "./competence.js";
 import type { ModelInfo } from "./types.js";
 
 interface Entry {
@@ -925,7 +926,8 @@ export function compareByDownloads(a: ModelInfo, b: ModelInfo): number {
 }
 
 function toInfo(task: TaskName, entry: Entry): ModelInfo {
-  return { ...entry, task, tags: [...entry.tags], providers: [] };
+  const competence = competenceFromTags(task, entry.tags);
+  return { ...entry, task, tags: [...entry.tags], providers: [], ...(competence ? { competence } : {}) };
 }
 
 /** The built-in models of a task, most downloaded first. A fresh array each call: callers may sort or cut it. */

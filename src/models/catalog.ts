@@ -9,6 +9,7 @@ import { type TaskName, taskSpec } from "../tasks/index.js";
 import { shorten } from "../text.js";
 import { untilAborted } from "../time.js";
 import { builtinModels, compareByDownloads, findBuiltin } from "./builtin.js";
+import { competenceFromTags } from "./competence.js";
 import { type HubModel, hubQueryFor, listHubModels, MAX_HUB_LIMIT, usefulTags } from "./hub.js";
 import type { ModelCatalog, ModelInfo, ModelListing } from "./types.js";
 
@@ -181,7 +182,9 @@ function builtinListing(task: TaskName, limit: number, note?: string): ModelList
 function describeHubModel(model: HubModel): ModelInfo {
   const known = findBuiltin(model.id, model.task);
   const description = known?.description ?? describeFromTags(model);
-  return { ...model, tags: usefulTags(model.tags), description };
+  // From all its tags, before they are cut to the useful few: Whisper lists a hundred languages.
+  const competence = known?.competence ?? competenceFromTags(model.task, model.tags);
+  return { ...model, tags: usefulTags(model.tags), description, ...(competence ? { competence } : {}) };
 }
 
 const LANGUAGE_TAG = /^[a-z]{2,3}$/;

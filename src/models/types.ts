@@ -1,4 +1,5 @@
 import type { TaskName } from "../tasks/index.js";
+import type { Competence, ExpertRank } from "./competence.js";
 
 /** What the selection prompt and the `models` command show about one model. */
 export interface ModelInfo {
@@ -11,6 +12,12 @@ export interface ModelInfo {
   description: string;
   /** Inference providers that serve it, as the Hub reports them ("hf-inference", ...). Empty for built-ins. */
   providers: readonly string[];
+  /** What it can do beyond its task (languages, label space, input limits); absent: nothing declared. */
+  competence?: Competence;
+  /** Its ranking data; absent: a hosted-class model (tier 3), costed by where it runs. */
+  rank?: ExpertRank;
+  /** The planner's intents it is made for ("read-text"): for a task planned with one, it goes first. */
+  intents?: readonly string[];
 }
 
 /** Where a listing came from: the live Hub, or the built-in list because the Hub could not be reached. */

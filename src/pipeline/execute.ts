@@ -4,9 +4,25 @@ import { BotError, errorSummary, isBotError } from "../errors.js";
 import type { Expert, ExpertArgs, ExpertSource } from "../experts/types.js";
 import { ExpertError, outputFileName } from "../experts/types.js";
 import type { LlmUsage } from "../llm/types.js";
-import { type ArgName, type InputKind, isMedia, type Resource, resourceAs, TASKS } from "../tasks/index.js";
+import {
+  type ArgName,
+  type InputKind,
+  isMedia,
+  type Resource,
+  resourceAs,
+  resourceToText,
+  TASKS,
+} from "../tasks/index.js";
 import { decodeResource, encodeResource } from "../tasks/resource-codec.js";
 import { sleep } from "../time.js";
+import {
+  competenceHint,
+  languageMatters,
+  type NeedTexts,
+  noCompetentExpert,
+  passOverReason,
+  taskNeed,
+} from "./competence.js";
 import { Limiter } from "./limiter.js";
 import type { Backends } from "./select.js";
 import type { PipelineSettings } from "./settings.js";
@@ -126,6 +142,17 @@ function cacheKey(task: PlannedTask, candidate: Candidate, args: ExpertArgs): st
   return hash.digest("hex");
 }
 
+/** The texts of the arguments a need is read from. */
+function argTexts(args: ExpertArgs): NeedTexts {
+  const texts: NeedTexts = {};
+  for (const name of ["language", "labels", "text"] as const) {
+    const resource = args[name];
+    const text = resource ? resourceToText(resource) : undefined;
+    if (text !== undefined) texts[name] = text;
+  }
+  return texts;
+}
+
 function describeTask(task: PlannedTask): string {
   return `task ${task.id} (${task.task})`;
 }
@@ -241,7 +268,7 @@ export async function executePlan(request: ExecuteRequest, deps: ExecuteDependen
     const attempts: Attempt[] = [];
     const failed = (error: string): TaskResult => {
       // The summary names the last model tried: "no model" would read as if none was found.
-      const last = attempts.at(-1);
+      const last = attempts.filter((attempt) => !attempt.passedOver).at(-1);
       return {
         id: task.id,
         task: task.task,
@@ -285,7 +312,27 @@ export async function executePlan(request: ExecuteRequest, deps: ExecuteDependen
       return failed(isBotError(error) ? error.userMessage : errorSummary(error));
     }
 
-    for (const candidate of [selection.chosen, ...selection.fallbacks]) {
+    for (const { model, source, reason } of selection.passedOver ?? []) {
+      attempts.push({ model, source, ms: 0, error: reason, passedOver: true });
+    }
+    const candidates = [selection.chosen, ...selection.fallbacks];
+    const need = await taskNeed(task.task, argTexts(args), languageMatters(candidates));
+    // A detected language reaches the expert too: espeak-ng picks its voice by it.
+    if (need.language && TASKS.get(task.task)?.languageOf && !args.language) {
+      args.language = { kind: "text", text: need.language };
+    }
+    for (const candidate of candidates) {
+      const unable = passOverReason(task.task, candidate, need);
+      if (unable) {
+        attempts.push({
+          model: candidate.model.id,
+          source: candidate.source,
+          ms: 0,
+          error: unable,
+          passedOver: true,
+        });
+        continue;
+      }
       const attemptStarted = performance.now();
       const expert = deps.backends[candidate.source]?.expert(task.task, candidate.model.id);
       if (!expert) {
@@ -344,13 +391,17 @@ export async function executePlan(request: ExecuteRequest, deps: ExecuteDependen
         if (budget.expired) break;
       }
     }
-    const last = attempts.at(-1);
+    const tried = attempts.filter((attempt) => !attempt.passedOver);
+    if (tried.length === 0 && attempts.length > 0) {
+      return failed(
+        noCompetentExpert(task.task, need, attempts, competenceHint(deps.backends, deps.settings)),
+      );
+    }
+    const last = tried.at(-1);
     const lastError = briefError(last?.error ?? "no model answered", last?.model);
     // Each attempt's own reason stays in `attempts` (logs, --json); the summary gets one short line.
     return failed(
-      attempts.length <= 1
-        ? lastError
-        : `none of the ${attempts.length} models answered (the last: ${lastError})`,
+      tried.length <= 1 ? lastError : `none of the ${tried.length} models answered (the last: ${lastError})`,
     );
   }
 

@@ -4,7 +4,12 @@ import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
 import type { ModelCatalog } from "../models/types.js";
 import { createLimiters, executePlan, type ImageValidator, type UrlResolver } from "./execute.js";
-import { answerOffline, OFFLINE_PLANNER_NAME, planOffline } from "./offline/index.js";
+import {
+  answerOffline,
+  OFFLINE_PLANNER_NAME,
+  type OfflinePlanOutcome,
+  planOffline,
+} from "./offline/index.js";
 import { plan as planWithLlm } from "./plan.js";
 import { buildSummary, writeAnswer } from "./respond.js";
 import { type ImageScreen, withholdFlaggedImages } from "./screen.js";
@@ -55,17 +60,17 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
       await Promise.all(Object.values(deps.backends).map((backend) => backend?.ready?.()));
 
       const planStarted = mark();
-      const planned = llm
+      const planned: OfflinePlanOutcome & { note?: string } = llm
         ? {
             ok: true as const,
-            plan: await planWithLlm(
+            ...(await planWithLlm(
               {
                 text: request.text,
                 inputs: request.inputs,
                 ...(request.history ? { history: request.history } : {}),
               },
               { llm, signal, usage, maxTasks: deps.settings.maxTasks },
-            ),
+            )),
           }
         : planOffline(
             {
@@ -74,7 +79,8 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
               ...(request.history ? { history: request.history } : {}),
             },
             {
-              servable: (task, fully) => servableTask(task, deps.backends, deps.settings, fully),
+              servable: (task, fully, labels) =>
+                servableTask(task, deps.backends, deps.settings, fully, labels),
               unservableHint: unservableHint(deps.backends, deps.settings),
               maxTasks: deps.settings.maxTasks,
             },
@@ -145,7 +151,12 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
         catalog,
         results,
         totalMs: Math.round(totalMs),
-        notes: [...selected.notes, ...screenNotes, ...(written.note ? [written.note] : [])],
+        notes: [
+          ...(planned.note ? [planned.note] : []),
+          ...selected.notes,
+          ...screenNotes,
+          ...(written.note ? [written.note] : []),
+        ],
       });
       return {
         request: request.text,

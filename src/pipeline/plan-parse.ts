@@ -1,3 +1,4 @@
+import { normalizeLanguage } from "../language/index.js";
 import {
   ARG_NAMES,
   type ArgName,
@@ -237,6 +238,11 @@ const ARG_ALIASES: ReadonlyMap<string, ArgName> = new Map([
   ["target_lang", "language"],
   ["tgt_lang", "language"],
   ["lang", "language"],
+  ["source_language", "language"],
+  ["src_lang", "language"],
+  ["candidate_labels", "labels"],
+  ["classes", "labels"],
+  ["categories", "labels"],
 ]);
 
 const ARG_NAME_SET: ReadonlySet<string> = new Set(ARG_NAMES);
@@ -315,7 +321,9 @@ function parseArgValue(
       problems.add(missingAttachment(label, bare, context.inputs));
       return undefined;
     }
-    return { type: "literal", text: trimmed };
+    // "German", "de-DE" and "deu" are all "de" to the experts and to the hosted translation call.
+    const language = key === "language" ? normalizeLanguage(bare) : undefined;
+    return { type: "literal", text: language ?? trimmed };
   }
 
   // An image or audio argument must come from somewhere: a file, a task, or a link.

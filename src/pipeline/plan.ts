@@ -38,6 +38,16 @@ const DEFAULT_MAX_TOKENS = 2_048;
 /** Longest validation error quoted to the user; the full one stays in the error's message. */
 const USER_ERROR_CHARS = 300;
 
+/** A checked plan, and what the user should learn about how it came to be. */
+export interface PlanOutcome {
+  plan: Plan;
+  /**
+   * Set when the first plan was refused and the repair replaced it: what was refused and why, for
+   * the summary ("The first plan was refused (the plan has 500 tasks; at most 20 …)").
+   */
+  note?: string;
+}
+
 /**
  * Stage 1 of HuggingGPT: one LLM call turns the request into a checked plan; an invalid answer
  * gets one repair call that shows the model its answer and what is wrong with it. An empty plan
@@ -46,7 +56,7 @@ const USER_ERROR_CHARS = 300;
  * @throws BotError `plan_invalid` when the repaired answer is still invalid, with a userMessage
  * that says why; LLM errors (`llm_unavailable`, `llm_timeout`) and aborts pass through.
  */
-export async function plan(request: PlanRequest, options: PlanOptions): Promise<Plan> {
+export async function plan(request: PlanRequest, options: PlanOptions): Promise<PlanOutcome> {
   const maxTasks = options.maxTasks ?? PLAN_LIMITS.maxTasks;
   const promptRequest = {
     text: request.text,
@@ -70,11 +80,21 @@ export async function plan(request: PlanRequest, options: PlanOptions): Promise<
 
   const first = await ask(messages);
   const firstResult = check(first);
-  if (firstResult.ok) return firstResult.plan;
+  if (firstResult.ok) return { plan: firstResult.plan };
 
   const second = await ask(buildRepairMessages(messages, first, firstResult.error));
   const secondResult = check(second);
-  if (secondResult.ok) return secondResult.plan;
+  if (secondResult.ok) {
+    const count = secondResult.plan.tasks.length;
+    const instead =
+      count === 0
+        ? "the request was answered without tasks"
+        : `a repaired plan of ${count} ${count === 1 ? "task" : "tasks"} ran instead`;
+    return {
+      plan: secondResult.plan,
+      note: `The first plan was refused (${shorten(firstResult.error, USER_ERROR_CHARS)}), so ${instead}.`,
+    };
+  }
 
   const reason = secondResult.error;
   throw new BotError(

@@ -128,8 +128,22 @@ export function buildSummary(options: {
     catalog: options.catalog,
     tasks,
     totalMs: options.totalMs,
-    notes: options.notes,
+    notes: [...options.notes, ...passedOverNotes(options.results)],
   };
+}
+
+/**
+ * "Task 1 (automatic-speech-recognition) passed over local/pocketsphinx-en-us: English only." for
+ * each task that ran on another model than the one it would otherwise have tried. A task that no
+ * candidate could do already says so in its error.
+ */
+function passedOverNotes(results: readonly TaskResult[]): string[] {
+  return results.flatMap((result) => {
+    const passed = result.attempts.filter((attempt) => attempt.passedOver);
+    if (passed.length === 0 || passed.length === result.attempts.length) return [];
+    const who = passed.map((attempt) => `${attempt.model}: ${attempt.error ?? "cannot"}`).join("; ");
+    return [`Task ${result.id} (${result.task}) passed over ${who}.`];
+  });
 }
 
 /** The summary as plain text for terminals and logs. */

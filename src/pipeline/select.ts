@@ -2,9 +2,11 @@ import { z } from "zod";
 import { errorSummary } from "../errors.js";
 import type { ExpertBackend, ExpertSource } from "../experts/types.js";
 import type { LlmClient, LlmUsage } from "../llm/types.js";
+import { describeCompetence, judgeCompetence } from "../models/competence.js";
 import type { CatalogOrigin, ModelCatalog, ModelInfo } from "../models/types.js";
 import { TASKS, type TaskName } from "../tasks/index.js";
 import { argValueText } from "./arg-value.js";
+import { languageMatters, type NeedTexts, passOverReason, taskNeed } from "./competence.js";
 import { extractJson } from "./extract-json.js";
 import { SELECT_FORMAT, type SelectionPromptTask, selectionMessages } from "./prompts/select.js";
 import type { PipelineSettings } from "./settings.js";
@@ -41,6 +43,14 @@ const ChoicesSchema = z.object({
   ),
 });
 
+/** Where a candidate runs, as the selecting LLM reads it. */
+const WHERE: Record<ExpertSource, string> = {
+  local: "this machine (free, private)",
+  endpoint: "the operator's model server",
+  hosted: "Hugging Face (metered)",
+  llm: "the chat LLM",
+};
+
 function llmModelInfo(task: TaskName, model: string): ModelInfo {
   return {
     id: model,
@@ -53,11 +63,41 @@ function llmModelInfo(task: TaskName, model: string): ModelInfo {
   };
 }
 
+/** Where a candidate runs, in the order of preference among equals: this machine, the operator's server, Hugging Face. */
+const SOURCE_ORDER: Record<ExpertSource, number> = { local: 0, endpoint: 1, hosted: 2, llm: 3 };
+
+/** A candidate's quality tier: its declared rank, else a hosted-class model (3). */
+export function tierOf(candidate: Candidate): number {
+  return candidate.model.rank?.tier ?? 3;
+}
+
+/**
+ * The order candidates are tried in, by mode. Experts made for the planned intent come first in
+ * every mode. `hybrid` and `local`: the strongest first (a local expert first among equals);
+ * `local-first`: this machine, then the operator's server, then Hugging Face, each strongest first.
+ * Ties keep the given order (most downloaded first).
+ */
+export function orderCandidates(
+  candidates: readonly Candidate[],
+  mode: PipelineSettings["mode"],
+  intent?: string,
+): Candidate[] {
+  const madeFor = (candidate: Candidate) =>
+    intent !== undefined && candidate.model.intents?.includes(intent) === true ? 0 : 1;
+  const byTier = (a: Candidate, b: Candidate) => tierOf(b) - tierOf(a);
+  const bySource = (a: Candidate, b: Candidate) => SOURCE_ORDER[a.source] - SOURCE_ORDER[b.source];
+  return [...candidates].sort(
+    (a, b) =>
+      madeFor(a) - madeFor(b) ||
+      (mode === "local-first" ? bySource(a, b) || byTier(a, b) : byTier(a, b) || bySource(a, b)),
+  );
+}
+
 /**
  * Candidates for one task, in the order they are tried: the LLM for text tasks when configured;
- * otherwise this machine's runners first (not in hosted mode), then the catalog's models on the
- * operator's endpoint (LOCAL_INFERENCE_ENDPOINT, not in hosted mode) and on Hugging Face (not in
- * local mode), each ranked by downloads, and last the local runners that serve the task only in part.
+ * otherwise this machine's runners (not in hosted mode), the catalog's models on the operator's
+ * endpoint (LOCAL_INFERENCE_ENDPOINT, not in hosted mode) and on Hugging Face (not in local mode),
+ * ordered by `orderCandidates`, and last the local runners that serve the task only in part.
  */
 export async function candidatesFor(
   task: TaskName,
@@ -70,7 +110,6 @@ export async function candidatesFor(
   if (settings.llmTextTasks && deps.llm && llmBackend?.supports(task)) {
     return { candidates: [{ model: llmModelInfo(task, deps.llm.model), source: "llm" }] };
   }
-  const byDownloads = (a: ModelInfo, b: ModelInfo) => b.downloads - a.downloads;
   const local = settings.mode !== "hosted" ? backends.local : undefined;
   const endpoint = settings.mode !== "hosted" ? backends.endpoint : undefined;
   const hosted = settings.mode !== "local" ? backends.hosted : undefined;
@@ -78,10 +117,7 @@ export async function candidatesFor(
   const candidates: Candidate[] = [];
   const serves = local?.supports(task) === true;
   if (serves) {
-    // The backend's own order: the runners made for the intent first (a stable sort keeps it).
-    for (const model of [...(local?.models?.(task, intent) ?? [])]
-      .sort(byDownloads)
-      .slice(0, settings.candidates)) {
+    for (const model of (local?.models?.(task, intent) ?? []).slice(0, settings.candidates)) {
       candidates.push({ model, source: "local" });
     }
   }
@@ -89,19 +125,21 @@ export async function candidatesFor(
     ? (local?.fallbackModels?.(task, intent) ?? []).map((model) => ({ model, source: "local" as const }))
     : [];
   const catalogSources = [endpoint, hosted].filter((backend) => backend?.supports(task) === true);
-  if (catalogSources.length === 0) return { candidates: [...candidates, ...late] };
-  // Up to K models of the catalog on each: hybrid mode always keeps hosted fallbacks after local ones.
+  if (catalogSources.length === 0) {
+    return { candidates: [...orderCandidates(candidates, settings.mode, intent), ...late] };
+  }
+  // Up to K models of the catalog on each: the local experts keep them as fallbacks, or as betters.
   const listing = await deps.catalog.list(task, {
     limit: settings.candidates,
     ...(signal ? { signal } : {}),
   });
-  const ranked = [...listing.models].sort(byDownloads);
+  const ranked = [...listing.models].sort((a, b) => b.downloads - a.downloads);
   for (const backend of catalogSources) {
     const source = backend === endpoint ? "endpoint" : "hosted";
     for (const model of ranked) candidates.push({ model, source });
   }
   return {
-    candidates: [...candidates, ...late],
+    candidates: [...orderCandidates(candidates, settings.mode, intent), ...late],
     origin: listing.origin,
     ...(listing.note ? { note: listing.note } : {}),
   };
@@ -128,13 +166,73 @@ function describeArgs(task: PlannedTask): string {
 
 function reasonFor(source: ExpertSource, count: number): string {
   if (source === "llm") return "text task answered by the LLM";
-  return count === 1 ? "only candidate" : "top-ranked by downloads";
+  if (count === 0) return "no candidate can do what the task asks";
+  return count === 1 ? "only candidate" : "first in the ranking";
+}
+
+/**
+ * The candidates the choice is made among: those that can do what the plan already tells of the
+ * task (its planned language and labels, the language of a literal text). In `local-first` mode
+ * only this machine's experts when one of them can; otherwise every competent candidate, local
+ * ones included, so that the selecting LLM weighs them with their limits.
+ */
+async function selectionPool(
+  task: PlannedTask,
+  candidates: readonly Candidate[],
+  mode: PipelineSettings["mode"],
+): Promise<{ pool: Candidate[]; unable: Map<Candidate, string> }> {
+  const literal = (name: "language" | "labels" | "text") => {
+    const value = task.args[name];
+    return value?.type === "literal" ? value.text : undefined;
+  };
+  const texts: NeedTexts = {};
+  for (const name of ["language", "labels", "text"] as const) {
+    const text = literal(name);
+    if (text !== undefined) texts[name] = text;
+  }
+  const need = await taskNeed(task.task, texts, languageMatters(candidates));
+  const unable = new Map<Candidate, string>();
+  for (const candidate of candidates) {
+    const reason = passOverReason(task.task, candidate, need);
+    if (reason) unable.set(candidate, reason);
+  }
+  const competent = candidates.filter((candidate) => !unable.has(candidate));
+  const local = competent.filter((candidate) => candidate.source === "local");
+  return { pool: mode === "local-first" && local.length > 0 ? local : competent, unable };
+}
+
+/**
+ * The selection of a task: the chosen candidate, the competent rest in the mode's order as
+ * fallbacks, and the incompetent ones the order put before the chosen as passed over (the summary
+ * says why). With no competent candidate at all, every one stays for the executor to pass over.
+ */
+function settle(
+  task: PlannedTask,
+  candidates: readonly Candidate[],
+  unable: ReadonlyMap<Candidate, string>,
+  chosen: Candidate,
+  reason: string,
+): Selection {
+  const selection = { taskId: task.id, task: task.task, chosen, reason };
+  if (unable.size === candidates.length) {
+    return { ...selection, fallbacks: candidates.filter((candidate) => candidate !== chosen) };
+  }
+  const before = candidates.slice(0, candidates.indexOf(chosen));
+  return {
+    ...selection,
+    fallbacks: candidates.filter((candidate) => candidate !== chosen && !unable.has(candidate)),
+    passedOver: before.flatMap((candidate) => {
+      const why = unable.get(candidate);
+      return why ? [{ model: candidate.model.id, source: candidate.source, reason: why }] : [];
+    }),
+  };
 }
 
 /**
  * Stage 2. One candidate: taken without asking. Several: ONE LLM call chooses for every ambiguous
  * task together (JARVIS makes one call per task). `MODEL_SELECTION=top` takes the most downloaded.
- * In hybrid mode the choice is among local runners when there are any; hosted models stay fallbacks.
+ * The choice is made among the candidates able to do what the plan tells of the task (in
+ * local-first mode, among this machine's when one of them is); the others keep the mode's order.
  */
 export async function selectModels(
   plan: Plan,
@@ -164,7 +262,12 @@ export async function selectModels(
     if (listing.note && !outcome.notes.includes(listing.note)) outcome.notes.push(listing.note);
   }
 
-  const ambiguous: Array<{ task: PlannedTask; pool: Candidate[]; rest: Candidate[] }> = [];
+  const ambiguous: Array<{
+    task: PlannedTask;
+    pool: Candidate[];
+    candidates: Candidate[];
+    unable: ReadonlyMap<Candidate, string>;
+  }> = [];
   for (const task of plan.tasks) {
     const listed = listings.get(keyOf(task))?.candidates ?? [];
     const candidates = listed.filter((candidate) => suitsArgs(task, candidate.model));
@@ -172,42 +275,30 @@ export async function selectModels(
       outcome.unavailable.set(task.id, noModelReason(task.task, deps));
       continue;
     }
-    // The choice is made within the first tier (local before hosted); the other tier stays as fallbacks.
-    const firstSource = candidates[0]!.source;
-    const pool = candidates.filter((candidate) => candidate.source === firstSource);
-    const rest = candidates.filter((candidate) => candidate.source !== firstSource);
-    if (pool.length === 1 || deps.settings.selection === "top" || !deps.llm) {
-      outcome.selections.push({
-        taskId: task.id,
-        task: task.task,
-        chosen: pool[0]!,
-        fallbacks: [...pool.slice(1), ...rest],
-        reason: reasonFor(pool[0]!.source, pool.length),
-      });
+    const { pool, unable } = await selectionPool(task, candidates, deps.settings.mode);
+    if (pool.length <= 1 || deps.settings.selection === "top" || !deps.llm) {
+      const chosen = pool[0] ?? candidates[0]!;
+      outcome.selections.push(
+        settle(task, candidates, unable, chosen, reasonFor(chosen.source, pool.length)),
+      );
     } else {
-      ambiguous.push({ task, pool, rest });
+      ambiguous.push({ task, pool, candidates, unable });
     }
   }
 
   if (ambiguous.length > 0 && deps.llm) {
     const choices = await askLlm(ambiguous, request, deps.llm, options, outcome.notes);
-    for (const { task, pool, rest } of ambiguous) {
+    for (const { task, pool, candidates, unable } of ambiguous) {
       const choice = choices.get(task.id);
       const chosenIndex = choice ? pool.findIndex((candidate) => candidate.model.id === choice.model) : -1;
-      const index = Math.max(0, chosenIndex);
-      const chosen = pool[index]!;
-      outcome.selections.push({
-        taskId: task.id,
-        task: task.task,
-        chosen,
-        fallbacks: [...pool.filter((_, i) => i !== index), ...rest],
-        reason:
-          chosenIndex >= 0
-            ? `chosen by the LLM: ${choice?.reason || "best fit"}`
-            : choice
-              ? `top-ranked (the LLM named ${choice.model}, which is not a candidate)`
-              : "top-ranked (the LLM gave no choice)",
-      });
+      const chosen = pool[Math.max(0, chosenIndex)]!;
+      const reason =
+        chosenIndex >= 0
+          ? `chosen by the LLM: ${choice?.reason || "best fit"}`
+          : choice
+            ? `top-ranked (the LLM named ${choice.model}, which is not a candidate)`
+            : "top-ranked (the LLM gave no choice)";
+      outcome.selections.push(settle(task, candidates, unable, chosen, reason));
     }
   }
   outcome.selections.sort((a, b) => a.taskId - b.taskId);
@@ -225,13 +316,19 @@ async function askLlm(
     id: task.id,
     task: task.task,
     args: describeArgs(task),
-    candidates: pool.map(({ model }) => ({
-      id: model.id,
-      downloads: model.downloads,
-      likes: model.likes,
-      tags: model.tags,
-      description: model.description,
-    })),
+    // One entry per model: the same model on the operator's server and on Hugging Face is one choice.
+    candidates: [...new Map(pool.map((candidate) => [candidate.model.id, candidate])).values()].map(
+      ({ model, source }) => ({
+        id: model.id,
+        where: WHERE[source],
+        tier: model.rank?.tier ?? 3,
+        downloads: model.downloads,
+        likes: model.likes,
+        tags: model.tags,
+        description: model.description,
+        limits: describeCompetence(model.competence),
+      }),
+    ),
   }));
   try {
     const raw = await llm.chat({
@@ -260,16 +357,23 @@ function hasChoices(value: unknown): boolean {
 /**
  * Whether some backend could run the task in this mode, before any model is chosen (the offline
  * planner plans only such tasks); with `fully`, not counting local runners that serve only a part of
- * it. Call after the backends are ready.
+ * it; with `labels`, only local runners that can tell them apart (without, those that answer the
+ * task's usual question). Call after the backends are ready.
  */
 export function servableTask(
   task: TaskName,
   backends: Backends,
   settings: Pick<PipelineSettings, "mode">,
   fully = false,
+  labels?: string,
 ): boolean {
   const local = backends.local;
-  const here = local?.supports(task) === true && (!fully || (local.models?.(task) ?? []).length > 0);
+  const runners =
+    local?.supports(task) === true
+      ? [...(local.models?.(task) ?? []), ...(fully ? [] : (local.fallbackModels?.(task) ?? []))]
+      : [];
+  const need = labels ? { labels } : {};
+  const here = runners.some((model) => judgeCompetence(task, model.competence, need) === undefined);
   const nearby = settings.mode !== "hosted" && (here || backends.endpoint?.supports(task) === true);
   const far = settings.mode !== "local" && backends.hosted?.supports(task) === true;
   return nearby || far;

@@ -1,6 +1,11 @@
 /** The knobs of one pipeline, taken from the configuration by the composition root. */
 export interface PipelineSettings {
-  mode: "local" | "hosted" | "hybrid";
+  /**
+   * Where tasks run: `hybrid` tries the strongest competent candidate first, `local-first` this
+   * machine's experts first whenever they are competent, `local` never calls out, `hosted` only
+   * Hugging Face.
+   */
+  mode: "local" | "local-first" | "hosted" | "hybrid";
   selection: "llm" | "top";
   /** Candidates per task (top K by downloads). */
   candidates: number;

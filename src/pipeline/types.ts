@@ -67,6 +67,8 @@ export interface Selection {
   fallbacks: Candidate[];
   /** Why this model: the only candidate, the top-ranked, or the LLM's choice (with its reason). */
   reason: string;
+  /** Candidates ranked before the chosen one that cannot do what the plan asks, and why. */
+  passedOver?: Array<{ model: string; source: ExpertSource; reason: string }>;
 }
 
 export type TaskStatus = "ok" | "failed" | "skipped";
@@ -76,6 +78,8 @@ export interface Attempt {
   source: ExpertSource;
   ms: number;
   error?: string;
+  /** Not tried: it cannot do what the task asks, and `error` says why ("English only"). */
+  passedOver?: true;
 }
 
 export interface TaskResult {

@@ -1,2 +1,3 @@
+export * from "./label-aspects.js";
 export * from "./registry.js";
 export * from "./resource.js";

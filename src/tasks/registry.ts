@@ -1,3 +1,4 @@
+import type { LabelAspect } from "./label-aspects.js";
 import { type InputKind, kindFeeds, type ResourceKind } from "./resource.js";
 
 /** The 24 HuggingGPT tasks, named as Hugging Face's pipeline tags are. */
@@ -31,7 +32,7 @@ export const TASK_NAMES = [
 export type TaskName = (typeof TASK_NAMES)[number];
 
 /** Argument names a planned task may use; each task declares which it takes and of what kind. */
-export const ARG_NAMES = ["text", "image", "audio", "context", "language"] as const;
+export const ARG_NAMES = ["text", "image", "audio", "context", "language", "labels"] as const;
 export type ArgName = (typeof ARG_NAMES)[number];
 
 export interface ArgSpec {
@@ -54,6 +55,13 @@ export interface TaskSpec {
   textOnly: boolean;
   /** Other names users, planners and benchmarks use for this task. */
   aliases: readonly string[];
+  /**
+   * The argument whose language the `language` argument gives (the speech, the text to read or
+   * classify, the text in the image). Absent when `language` is something else (translation's target).
+   */
+  languageOf?: "text" | "audio" | "image";
+  /** For classifiers: what a request that names no `labels` wants told apart ("classify this text"). */
+  defaultAspect?: LabelAspect;
 }
 
 const text = (description: string, required = true): ArgSpec => ({ kind: "text", required, description });
@@ -63,16 +71,30 @@ const image = (description = "the image", required = true): ArgSpec => ({
   description,
 });
 const audio = (description = "the recording"): ArgSpec => ({ kind: "audio", required: true, description });
+/** The language of the speech or text a task works on: optional, planned when it is known. */
+const language = (of: string): ArgSpec =>
+  text(`the language of ${of} as an ISO 639-1 code (e.g. de), when known`, false);
+const labels = (examples: string): ArgSpec =>
+  text(
+    `what to tell apart, as comma-separated labels (e.g. ${examples}); omit for the model's own labels`,
+    false,
+  );
 
 const SPECS: readonly TaskSpec[] = [
   {
     name: "text-classification",
     title: "Text Classification",
     description: "label a text (sentiment, topic, toxicity) with scores",
-    args: { text: text("the text to classify") },
+    args: {
+      text: text("the text to classify"),
+      language: language("the text"),
+      labels: labels('"positive, negative" or "spam, not spam"'),
+    },
     output: "labels",
     textOnly: false,
     aliases: ["sentiment-analysis", "sentiment", "text-labeling"],
+    languageOf: "text",
+    defaultAspect: "sentiment",
   },
   {
     name: "token-classification",
@@ -96,10 +118,11 @@ const SPECS: readonly TaskSpec[] = [
     name: "summarization",
     title: "Summarization",
     description: "shorten a long text to its main points",
-    args: { text: text("the text to summarize") },
+    args: { text: text("the text to summarize"), language: language("the text") },
     output: "text",
     textOnly: true,
     aliases: ["summarize", "summary", "text-summarization"],
+    languageOf: "text",
   },
   {
     name: "translation",
@@ -171,20 +194,22 @@ const SPECS: readonly TaskSpec[] = [
   {
     name: "image-classification",
     title: "Image Classification",
-    description: "label what an image shows, with scores",
-    args: { image: image() },
+    description: "label what an image shows, with scores; or whether it is safe to share",
+    args: { image: image(), labels: labels('"safe to share, explicit" or "cat, dog"') },
     output: "labels",
     textOnly: false,
     aliases: ["classify-image", "image-recognition", "image-labeling"],
+    defaultAspect: "objects",
   },
   {
     name: "image-to-text",
     title: "Image-to-Text",
     description: "describe an image in a sentence (captioning) or read its text",
-    args: { image: image() },
+    args: { image: image(), language: language("the text in the image") },
     output: "text",
     textOnly: false,
     aliases: ["image-captioning", "captioning", "caption", "ocr", "image-caption"],
+    languageOf: "image",
   },
   {
     name: "image-to-image",
@@ -236,10 +261,15 @@ const SPECS: readonly TaskSpec[] = [
     name: "document-question-answering",
     title: "Document Question Answering",
     description: "answer a question about a scanned document or form",
-    args: { image: image("the document image"), text: text("the question") },
+    args: {
+      image: image("the document image"),
+      text: text("the question"),
+      language: language("the document"),
+    },
     output: "text",
     textOnly: false,
     aliases: ["document-qa", "docqa", "document-vqa"],
+    languageOf: "image",
   },
   {
     name: "text-to-video",
@@ -254,19 +284,21 @@ const SPECS: readonly TaskSpec[] = [
     name: "text-to-speech",
     title: "Text-to-Speech",
     description: "read a text aloud",
-    args: { text: text("the text to speak") },
+    args: { text: text("the text to speak"), language: language("the text") },
     output: "audio",
     textOnly: false,
     aliases: ["tts", "speech-synthesis", "text-to-audio", "read-aloud"],
+    languageOf: "text",
   },
   {
     name: "automatic-speech-recognition",
     title: "Automatic Speech Recognition",
     description: "transcribe speech in a recording to text",
-    args: { audio: audio() },
+    args: { audio: audio(), language: language("the speech") },
     output: "text",
     textOnly: false,
     aliases: ["asr", "speech-recognition", "speech-to-text", "transcription", "transcribe"],
+    languageOf: "audio",
   },
   {
     name: "audio-to-audio",

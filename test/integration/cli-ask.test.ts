@@ -269,7 +269,7 @@ describe("hugginggpt-bot ask, end to end through the CLI", () => {
   it("names the invalid variable", async () => {
     const run = await runCli(["ask", "hello"], { env: { ...env, INFERENCE_MODE: "cloud" }, cwd: dir });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain("INFERENCE_MODE must be local, hosted or hybrid");
+    expect(run.stderr).toContain("INFERENCE_MODE must be local, local-first, hosted or hybrid");
   });
 
   it("lists candidates with where they run", async () => {

@@ -215,4 +215,35 @@ describe("the pipeline in-process: failing models, loading, rate limits, LLM tim
       for (const note of result.summary.notes) expectUserFacing(note);
     }, 30_000);
   });
+
+  describe("a plan that was refused", () => {
+    it("says in the summary what was refused and why when the repair cut the plan or emptied it", async () => {
+      const reviews = Array.from({ length: 25 }, (_, index) => ({
+        id: index + 1,
+        task: "text-classification",
+        dep: [],
+        args: { text: `review ${index + 1}` },
+      }));
+      for (const [repair, after] of [
+        [reviews.slice(0, 20), "so a repaired plan of 20 tasks ran instead."],
+        [[], "so the request was answered without tasks."],
+      ] as const) {
+        let plans = 0;
+        harness.llm.route((body) => {
+          if (stageOf(body) !== "plan") return "Here is what I found.";
+          plans += 1;
+          return JSON.stringify(plans === 1 ? reviews : repair);
+        });
+        const result = await harness.app({ MODEL_SELECTION: "top" }).pipeline.run({
+          text: "classify the sentiment of each of these 25 reviews",
+          inputs: [],
+        });
+        expect(result.plan.tasks).toHaveLength(repair.length);
+        expect(result.summary.notes).toContain(
+          `The first plan was refused (the plan has 25 tasks; at most 20 are allowed in one request), ${after}`,
+        );
+        for (const note of result.summary.notes) expectUserFacing(note);
+      }
+    }, 30_000);
+  });
 });

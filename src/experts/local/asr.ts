@@ -68,6 +68,9 @@ export function createPocketsphinxRunner(options: PocketsphinxOptions = {}): Loc
     task: TASK,
     model: "local/pocketsphinx-en-us",
     description: "CMU PocketSphinx US English speech recognizer (pocketsphinx and sox programs)",
+    competence: { languages: ["en"] },
+    // Far behind Whisper on anything but clear read speech; starts per request (~0.7 s).
+    rank: { tier: 1, cost: "free", typicalMs: 1_000 },
 
     async probe(): Promise<LocalAvailability> {
       const { pocketsphinx, missing } = await programs();

@@ -208,6 +208,8 @@ export function createHumanDetectionRunner(options: HumanDetectionOptions = {}):
     task: TASK,
     model: MODEL,
     description: "COCO object detector, 80 classes (Human CenterNet, TensorFlow.js wasm)",
+    // Same 80 classes as DETR, but misses small and crowded objects that DETR finds.
+    rank: { tier: 2, cost: "free", typicalMs: 300 },
 
     async probe(): Promise<LocalAvailability> {
       const missing = PACKAGES.filter((name) => resolvePackage(name) === undefined);

@@ -3,17 +3,23 @@
  * (optionalDependencies, loaded on first use) or programs found on PATH. It knows at start which of
  * them can run here, and why the others cannot and how to add them (for `doctor` and `models`).
  */
+import type { Competence, ExpertRank } from "../../models/competence.js";
 import type { ModelInfo } from "../../models/types.js";
 import type { TaskName } from "../../tasks/index.js";
 import type { Expert, ExpertBackend } from "../types.js";
 import { createPocketsphinxRunner } from "./asr.js";
 import { createHumanDetectionRunner } from "./detection.js";
 import { createOcrRunners } from "./ocr.js";
+import { createSafetyClassificationRunner, type ImageSafetyClassifier } from "./safety.js";
 import { createSentimentRunner } from "./sentiment.js";
 import { createEspeakRunner } from "./tts.js";
 import type { LocalAvailability, LocalRunner } from "./types.js";
 
-export { createImageSafetyClassifier, type ImageSafetyClassifier } from "./safety.js";
+export {
+  createImageSafetyClassifier,
+  createSafetyClassificationRunner,
+  type ImageSafetyClassifier,
+} from "./safety.js";
 export type { LocalAvailability, LocalRunner } from "./types.js";
 
 /** One runner and whether it can run here. */
@@ -23,6 +29,9 @@ export interface LocalExpertStatus {
   description: string;
   fallbackOnly: boolean;
   availability: LocalAvailability;
+  /** What it can do as found here (espeak-ng's installed voices), else what it declares. */
+  competence?: Competence;
+  rank: ExpertRank;
 }
 
 export interface LocalBackend extends ExpertBackend {
@@ -35,27 +44,28 @@ export interface LocalBackend extends ExpertBackend {
   close(): Promise<void>;
 }
 
-/** The local experts this bot ships: detection, OCR (image-to-text, document QA), sentiment, TTS, ASR. */
-export function defaultLocalRunners(): LocalRunner[] {
+/**
+ * The local experts this bot ships: detection, OCR (image-to-text, document QA), sentiment, TTS,
+ * ASR, and image safety classification on `safety` (the classifier that also screens outgoing
+ * images, so that both share one loaded model).
+ */
+export function defaultLocalRunners(options: { safety?: ImageSafetyClassifier } = {}): LocalRunner[] {
   return [
     createHumanDetectionRunner(),
     ...createOcrRunners(),
     createSentimentRunner(),
     createEspeakRunner(),
     createPocketsphinxRunner(),
+    ...(options.safety ? [createSafetyClassificationRunner(options.safety)] : []),
   ];
 }
 
-function modelInfo(runner: LocalRunner): ModelInfo {
-  return {
-    id: runner.model,
-    task: runner.task,
-    downloads: 0,
-    likes: 0,
-    tags: ["local"],
-    description: runner.description,
-    providers: [],
-  };
+/** What a runner can do here: what its probe found, else what it declares. */
+function competenceOf(
+  runner: LocalRunner,
+  availability: LocalAvailability | undefined,
+): Competence | undefined {
+  return (availability?.available ? availability.competence : undefined) ?? runner.competence;
 }
 
 /**
@@ -65,6 +75,23 @@ function modelInfo(runner: LocalRunner): ModelInfo {
 export function createLocalBackend(runners: readonly LocalRunner[]): LocalBackend {
   let probed: Promise<LocalExpertStatus[]> | undefined;
   let available: LocalRunner[] = [];
+  const found = new Map<LocalRunner, LocalAvailability>();
+
+  const modelInfo = (runner: LocalRunner): ModelInfo => {
+    const competence = competenceOf(runner, found.get(runner));
+    return {
+      id: runner.model,
+      task: runner.task,
+      downloads: 0,
+      likes: 0,
+      tags: ["local"],
+      description: runner.description,
+      providers: [],
+      ...(competence ? { competence } : {}),
+      rank: runner.rank,
+      ...(runner.intents ? { intents: runner.intents } : {}),
+    };
+  };
 
   function probeAll(): Promise<LocalExpertStatus[]> {
     probed ??= Promise.all(
@@ -76,12 +103,16 @@ export function createLocalBackend(runners: readonly LocalRunner[]): LocalBacken
             howToAdd: "see the log",
           }),
         );
+        found.set(runner, availability);
+        const competence = competenceOf(runner, availability);
         return {
           task: runner.task,
           model: runner.model,
           description: runner.description,
           fallbackOnly: runner.fallbackOnly === true,
           availability,
+          ...(competence ? { competence } : {}),
+          rank: runner.rank,
         };
       }),
     ).then((statuses) => {

@@ -281,6 +281,9 @@ export function createOcrRunners(
     task: "image-to-text",
     model: "local/tesseract-eng",
     description: "reads printed English text in an image (Tesseract OCR)",
+    competence: { languages: ["en"] },
+    // Reads print well; it does not describe a photo, hence a fallback for captioning (fallbackOnly).
+    rank: { tier: 2, cost: "free", typicalMs: 1_000 },
     fallbackOnly: true,
     intents: ["read-text"],
     probe,
@@ -295,6 +298,9 @@ export function createOcrRunners(
     task: "document-question-answering",
     model: "local/tesseract-eng-lookup",
     description: "answers with the lines of a document that match the question (Tesseract OCR, no LLM)",
+    competence: { languages: ["en"] },
+    // Word lookup, not understanding: hosted document models (LayoutLM, Donut) answer far better.
+    rank: { tier: 1, cost: "free", typicalMs: 1_500 },
     probe,
     async run(args: ExpertArgs, runOptions: ExpertRunOptions): Promise<Resource> {
       const question = requireText("document-question-answering", args, "text");

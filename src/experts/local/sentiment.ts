@@ -67,6 +67,12 @@ export function createSentimentRunner(): LocalRunner {
     task: "text-classification",
     model: "local/sentiment-afinn",
     description: "English sentiment: positive, negative or neutral (AFINN-165 word list)",
+    competence: {
+      languages: ["en"],
+      labelSpace: { aspect: "sentiment", labels: ["positive", "negative", "neutral"] },
+    },
+    // It counts words: irony, domain language and anything but English escape it.
+    rank: { tier: 1, cost: "free", typicalMs: 1 },
 
     async probe(): Promise<LocalAvailability> {
       try {

@@ -1,9 +1,15 @@
+import type { Competence, ExpertRank } from "../../models/competence.js";
 import type { Resource, TaskName } from "../../tasks/index.js";
 import type { ExpertArgs, ExpertRunOptions } from "../types.js";
 
 /** Whether a local runner can work on this machine, and if not, why and how to add it. */
 export type LocalAvailability =
-  | { available: true; detail?: string }
+  | {
+      available: true;
+      detail?: string;
+      /** What it can do as found here (espeak-ng's installed voices), in place of the runner's own. */
+      competence?: Competence;
+    }
   | { available: false; reason: string; howToAdd: string };
 
 /**
@@ -16,6 +22,10 @@ export interface LocalRunner {
   readonly model: string;
   /** What it is, in a few words, for `models` and `doctor` ("COCO object detector (Human, TensorFlow.js)"). */
   readonly description: string;
+  /** What it can do beyond its task: languages, label space, input limits (README lists them). */
+  readonly competence?: Competence;
+  /** How it ranks against the hosted models of its task: hybrid mode orders candidates by it. */
+  readonly rank: ExpertRank;
   /**
    * In hybrid mode, whether hosted models come first and this runner only after them: for runners that
    * serve a task only in part (OCR stands in for image captioning only when the image is text).

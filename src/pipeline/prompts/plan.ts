@@ -44,7 +44,11 @@ export const PLAN_RULES: readonly string[] = [
   "To use an attached file or an earlier result, write its name exactly as listed under the request " +
     '(e.g. "photo.jpg"). Never invent a file name. An http(s) link written in the request may be used as it is.',
   "Text arguments hold the text itself: the user's words to process, or the question to ask. " +
-    'Give translation targets as an ISO 639-1 code in "language" (e.g. "de").',
+    'Give translation targets as an ISO 639-1 code in "language" (e.g. "de"). For the other tasks that ' +
+    'take a "language", give the language of the speech or text (e.g. "de" for a German voice note) ' +
+    "when the request or the text tells it; leave it out when it is not known.",
+  "When a classification should tell apart something else than its usual labels (spam, toxicity, " +
+    'whether an image is safe to share), say what in "labels" (e.g. "spam, not spam").',
   "Tasks that do not need each other's output must not depend on each other, so that they run in " +
     "parallel. Do not add tasks the user did not ask for.",
   "If the request needs no model (small talk, thanks, a question answered from the conversation), " +

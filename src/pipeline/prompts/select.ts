@@ -2,7 +2,7 @@ import type { ChatMessage, JsonFormat } from "../../llm/types.js";
 import { shorten } from "../../text.js";
 
 /** Prompt text of stage 2: one call chooses a model for every ambiguous task of the request. */
-export const SELECT_SYSTEM_PROMPT = `You are the model selection stage of HuggingGPT. For each task of the user's request you get a list of candidate Hugging Face models with their downloads, likes, tags and a description. Choose, for every task, the one candidate best suited to the request and the task's inputs. Prefer models whose description and tags fit the content (language, domain, input type); when several fit, prefer the more downloaded one. Choose only ids from that task's candidate list.
+export const SELECT_SYSTEM_PROMPT = `You are the model selection stage of HuggingGPT. For each task of the user's request you get a list of candidate models: where each runs (this machine, the operator's server or Hugging Face), its quality tier (3: state of the art, 2: good, 1: basic), downloads, likes, tags, a description and its limits (languages, labels). Choose, for every task, the one candidate best suited to the request and the task's inputs. Never choose a model whose limits rule out the request. Prefer models whose description and tags fit the content (language, domain, input type) and a higher tier; among equals, prefer one that runs on this machine, then the more downloaded one. Choose only ids from that task's candidate list.
 Answer with JSON only: {"choices": [{"id": <task id>, "model": "<candidate id>", "reason": "<a few words>"}]} with one entry per task.`;
 
 export const SELECT_FORMAT: JsonFormat = {
@@ -35,10 +35,15 @@ export interface SelectionPromptTask {
   args: string;
   candidates: Array<{
     id: string;
+    /** Where it runs, in words. */
+    where: string;
+    tier: number;
     downloads: number;
     likes: number;
     tags: readonly string[];
     description: string;
+    /** Its declared limits in words ("English only"), empty when none. */
+    limits: string;
   }>;
 }
 
@@ -52,7 +57,7 @@ export function selectionMessages(request: string, tasks: SelectionPromptTask[])
   const blocks = tasks.map((task) => {
     const lines = task.candidates.map((candidate) =>
       shorten(
-        `  - ${candidate.id} | downloads ${candidate.downloads} | likes ${candidate.likes} | tags: ${candidate.tags.slice(0, 8).join(", ")} | ${candidate.description}`,
+        `  - ${candidate.id} | runs on ${candidate.where} | tier ${candidate.tier} | downloads ${candidate.downloads} | likes ${candidate.likes} | tags: ${candidate.tags.slice(0, 8).join(", ")} | ${candidate.description}${candidate.limits ? ` | limits: ${candidate.limits}` : ""}`,
         share,
       ),
     );

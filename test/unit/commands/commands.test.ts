@@ -189,8 +189,8 @@ describe("the models command on the app", () => {
     await adapter.command("models", { task: "painting" });
     await bot.idle();
     const listing = adapter.replies()[0]?.text ?? "";
-    // Hybrid: this machine's detector first, Hugging Face's after it.
-    expect(listing).toMatch(/\[local\]\s+local\/human-centernet[\s\S]*\[hosted\]\s+facebook\/detr-resnet-50/);
+    // Hybrid with a token: Hugging Face's stronger DETR first, this machine's weaker detector as a fallback.
+    expect(listing).toMatch(/\[hosted\]\s+facebook\/detr-resnet-50[\s\S]*\[local\]\s+local\/human-centernet/);
     const [unknown] = adapter.notices();
     expect(unknown).toMatch(/^Unknown task "painting"\. Known tasks: text-classification/);
     expectUserFacing(unknown);

@@ -55,7 +55,7 @@ describe("configuration", () => {
     }
     expect(caught).toBeInstanceOf(BotError);
     const message = (caught as BotError).userMessage;
-    expect(message).toContain("INFERENCE_MODE must be local, hosted or hybrid");
+    expect(message).toContain("INFERENCE_MODE must be local, local-first, hosted or hybrid");
     expect(message).toContain("MODEL_CANDIDATES");
     expect(message).toContain("OPENAI_BASE_URL");
   });

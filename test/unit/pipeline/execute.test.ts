@@ -389,3 +389,75 @@ describe("the dependency-graph executor", () => {
     expect(results[1]?.status).toBe("skipped");
   });
 });
+
+describe("experts that cannot do what a task asks", () => {
+  const englishOnly = (sel: ReturnType<typeof selection>) => ({
+    ...sel,
+    chosen: { ...sel.chosen, model: { ...sel.chosen.model, competence: { languages: ["en"] } } },
+  });
+
+  it("passes over an English-only expert for a text detected as German, and gives the expert its language", async () => {
+    const backend = scriptedBackend("hosted", {
+      "english-tts": async () => text("never"),
+      "any-tts": async (args) => text(`spoke ${(args.language as { text: string }).text}`),
+    });
+    const plan: Plan = {
+      tasks: [
+        {
+          id: 1,
+          task: "text-to-speech",
+          dep: [],
+          args: { text: { type: "literal", text: "Guten Morgen, wie geht es dir heute?" } },
+        },
+      ],
+    };
+    const [result] = await run(
+      plan,
+      [englishOnly(selection(1, "text-to-speech", ["english-tts", "any-tts"]))],
+      backend,
+    );
+    expect(result).toMatchObject({ status: "ok", model: "any-tts", output: text("spoke de") });
+    expect(
+      result?.attempts.map((attempt) => [attempt.model, attempt.passedOver ?? false, attempt.error]),
+    ).toEqual([
+      ["english-tts", true, "English only"],
+      ["any-tts", false, undefined],
+    ]);
+    expect(backend.calls.map((call) => call.model)).toEqual(["any-tts"]);
+  });
+
+  it("fails a task no candidate can do with the reason of each and what to configure", async () => {
+    const backend = scriptedBackend("hosted", { "english-asr": async () => text("never") });
+    const plan: Plan = {
+      tasks: [
+        {
+          id: 1,
+          task: "automatic-speech-recognition",
+          dep: [],
+          args: { audio: { type: "literal", text: "x" }, language: { type: "literal", text: "fr" } },
+        },
+      ],
+    };
+    const results = await executePlan(
+      {
+        plan,
+        selections: [englishOnly(selection(1, "automatic-speech-recognition", ["english-asr"], "local"))],
+        unavailable: new Map(),
+        inputs: [],
+        signal: new AbortController().signal,
+      },
+      {
+        backends: { local: { ...backend, source: "local" } },
+        settings: { ...settings, mode: "local" },
+        limiters: createLimiters(settings.maxParallel),
+      },
+    );
+    expect(results[0]).toMatchObject({
+      status: "failed",
+      error:
+        "no expert here can do Automatic Speech Recognition on French speech (english-asr: English only). INFERENCE_MODE=local keeps every task on this machine: set INFERENCE_MODE=hybrid with HF_TOKEN, or LOCAL_INFERENCE_ENDPOINT, for a model that can.",
+    });
+    expect(results[0]?.model).toBeUndefined();
+    expect(backend.calls).toEqual([]);
+  });
+});

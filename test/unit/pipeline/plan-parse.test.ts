@@ -229,7 +229,7 @@ describe("parsePlan: inputs, links and literals", () => {
 
   it("refuses an unknown argument and a missing required one", () => {
     expect(error(parsePlan(one({ image: "photo.jpg", mood: "happy" }), INPUTS))).toBe(
-      'task 1 (image-classification) has no argument "mood" (it takes image)',
+      'task 1 (image-classification) has no argument "mood" (it takes image, labels)',
     );
     expect(error(parsePlan(one({}, "visual-question-answering"), INPUTS))).toContain(
       "task 1 (visual-question-answering) is missing its text (the question)",

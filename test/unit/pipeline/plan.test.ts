@@ -59,7 +59,7 @@ describe("plan", () => {
       { text: "Describe this photo and read the description aloud", inputs: [photo] },
       { llm, usage, signal: controller.signal },
     );
-    expect(result.tasks.map((task) => [task.id, task.task, task.dep])).toEqual([
+    expect(result.plan.tasks.map((task) => [task.id, task.task, task.dep])).toEqual([
       [1, "image-to-text", []],
       [2, "text-to-speech", [1]],
     ]);
@@ -88,14 +88,14 @@ describe("plan", () => {
       `\`\`\`json\n[{"id":1,"task":"Image Classification","args":{"image":"beach.jpg"}}]\n\`\`\``,
     );
     const result = await plan({ text: "what is this", inputs: [photo] }, { llm });
-    expect(result.tasks).toEqual([
+    expect(result.plan.tasks).toEqual([
       { id: 1, task: "image-classification", dep: [], args: { image: { type: "input", name: "beach.jpg" } } },
     ]);
   });
 
   it("an empty plan is returned as is, for the caller to answer as chat", async () => {
     const llm = new ScriptedLlm('{"tasks": []}');
-    expect(await plan({ text: "thanks!", inputs: [] }, { llm })).toEqual({ tasks: [] });
+    expect(await plan({ text: "thanks!", inputs: [] }, { llm })).toEqual({ plan: { tasks: [] } });
     expect(llm.requests).toHaveLength(1);
   });
 
@@ -103,7 +103,11 @@ describe("plan", () => {
     const llm = new ScriptedLlm(WRONG_KIND, VALID);
     const usage: LlmUsage = { calls: 0 };
     const result = await plan({ text: "describe and read aloud", inputs: [photo] }, { llm, usage });
-    expect(result.tasks).toHaveLength(2);
+    expect(result.plan.tasks).toHaveLength(2);
+    // The user learns what was refused and why.
+    expect(result.note).toBe(
+      "The first plan was refused (task 3 (text-to-speech) needs text, but task 2 (text-to-image) produces an image), so a repaired plan of 2 tasks ran instead.",
+    );
     expect(usage.calls).toBe(2);
     expect(llm.requests).toHaveLength(2);
     const repair = llm.requests[1]?.messages ?? [];
@@ -119,11 +123,11 @@ describe("plan", () => {
   it("repairs prose-only and truncated answers too", async () => {
     const llm = new ScriptedLlm("I'd caption the photo first.", VALID);
     await expect(plan({ text: "x", inputs: [photo] }, { llm })).resolves.toMatchObject({
-      tasks: [{ id: 1 }, { id: 2 }],
+      plan: { tasks: [{ id: 1 }, { id: 2 }] },
     });
     const truncated = new ScriptedLlm(VALID.slice(0, 50), VALID);
     await expect(plan({ text: "x", inputs: [photo] }, { llm: truncated })).resolves.toMatchObject({
-      tasks: [{ id: 1 }, { id: 2 }],
+      plan: { tasks: [{ id: 1 }, { id: 2 }] },
     });
   });
 

@@ -81,7 +81,7 @@ describe("model selection", () => {
     expect(outcome.selections[0]?.fallbacks.map((c) => c.model.id)).toEqual(["detr"]);
     expect(outcome.selections[2]?.reason).toBe("only candidate");
     const prompt = llm.requests[0]?.messages.map((m) => m.content).join("\n") ?? "";
-    expect(prompt).toContain("detr | downloads 900");
+    expect(prompt).toContain("detr | runs on Hugging Face (metered) | tier 3 | downloads 900");
     expect(prompt).not.toContain("only-tts");
   });
 
@@ -137,28 +137,114 @@ describe("model selection", () => {
     expect([selected.chosen, ...selected.fallbacks].map((c) => c.model.id)).toEqual(["m7", "m6", "m5"]);
   });
 
-  it("prefers local runners in hybrid mode, keeps hosted ones as fallbacks, and ignores local in hosted mode", async () => {
+  /** A local backend with one detector of the given tier. */
+  const localDetector = (tier: 1 | 2 | 3) => ({
+    ...scriptedBackend("local", {}),
+    supports: (task: TaskName) => task === "object-detection",
+    models: (task: TaskName) => [
+      { ...modelInfo("local-detector", task, 0), rank: { tier, cost: "free" as const, typicalMs: 300 } },
+    ],
+  });
+  const order = (selection: {
+    chosen: { model: { id: string } };
+    fallbacks: Array<{ model: { id: string } }>;
+  }) => [selection.chosen, ...selection.fallbacks].map((candidate) => candidate.model.id);
+
+  it("in hybrid mode tries a local expert as good as the hosted ones first, and a weaker one last", async () => {
+    const settings = { ...DEFAULT_SETTINGS, selection: "top" as const };
+    const asGood = await selectModels({ tasks: [plan.tasks[0]!] }, "x", {
+      catalog,
+      backends: { local: localDetector(3), hosted },
+      settings,
+    });
+    expect(order(asGood.selections[0]!)).toEqual(["local-detector", "detr", "yolos"]);
+    const weaker = await selectModels({ tasks: [plan.tasks[0]!] }, "x", {
+      catalog,
+      backends: { local: localDetector(2), hosted },
+      settings,
+    });
+    expect(order(weaker.selections[0]!)).toEqual(["detr", "yolos", "local-detector"]);
+    // The only expert there is goes first, whatever its tier.
+    const alone = await selectModels({ tasks: [plan.tasks[0]!] }, "x", {
+      catalog,
+      backends: { local: localDetector(1) },
+      settings,
+    });
+    expect(order(alone.selections[0]!)).toEqual(["local-detector"]);
+  });
+
+  it("in local-first mode tries a competent local expert first, and ignores local ones in hosted mode", async () => {
+    const localFirst = await selectModels({ tasks: [plan.tasks[0]!] }, "x", {
+      catalog,
+      backends: { local: localDetector(1), hosted },
+      llm: scriptedLlm(),
+      settings: { ...DEFAULT_SETTINGS, mode: "local-first" },
+    });
+    // One local candidate: the choice is made among this machine's experts, so no LLM call.
+    expect(order(localFirst.selections[0]!)).toEqual(["local-detector", "detr", "yolos"]);
+    const hostedOnly = await selectModels({ tasks: [plan.tasks[0]!] }, "x", {
+      catalog,
+      backends: { local: localDetector(3), hosted },
+      settings: { ...DEFAULT_SETTINGS, mode: "hosted", selection: "top" },
+    });
+    expect(order(hostedOnly.selections[0]!)).toEqual(["detr", "yolos"]);
+  });
+
+  it("shows the selecting LLM the local candidates too, with where they run, their tier and limits", async () => {
     const local = {
-      ...scriptedBackend("local", {}),
-      supports: (task: TaskName) => task === "object-detection",
-      models: (task: TaskName) => [modelInfo("local-detector", task, 0)],
+      ...localDetector(2),
+      models: (task: TaskName) => [
+        {
+          ...modelInfo("local-detector", task, 0),
+          rank: { tier: 2 as const, cost: "free" as const, typicalMs: 300 },
+          competence: { languages: ["en"] },
+        },
+      ],
     };
-    const llm = scriptedLlm();
-    const hybrid = await selectModels({ tasks: [plan.tasks[0]!] }, "x", {
+    const llm = scriptedLlm('{"choices":[{"id":1,"model":"local-detector","reason":"private"}]}');
+    const outcome = await selectModels({ tasks: [plan.tasks[0]!] }, "x", {
       catalog,
       backends: { local, hosted },
       llm,
       settings: DEFAULT_SETTINGS,
     });
-    expect(hybrid.selections[0]?.chosen).toMatchObject({ source: "local", model: { id: "local-detector" } });
-    expect(hybrid.selections[0]?.fallbacks.map((c) => c.source)).toEqual(["hosted", "hosted"]);
-    expect(llm.requests).toHaveLength(0);
-    const hostedOnly = await selectModels({ tasks: [plan.tasks[0]!] }, "x", {
-      catalog,
-      backends: { local, hosted },
-      settings: { ...DEFAULT_SETTINGS, mode: "hosted", selection: "top" },
+    const prompt = llm.requests[0]?.messages.map((m) => m.content).join("\n") ?? "";
+    expect(prompt).toContain("local-detector | runs on this machine (free, private) | tier 2");
+    expect(prompt).toContain("limits: English only");
+    expect(prompt).toContain("detr | runs on Hugging Face (metered) | tier 3");
+    // The LLM's choice goes first; the rest keep the hybrid order.
+    expect(order(outcome.selections[0]!)).toEqual(["local-detector", "detr", "yolos"]);
+  });
+
+  it("leaves candidates that cannot do what the plan tells out of the LLM's choice", async () => {
+    const asr = tableCatalog({
+      "automatic-speech-recognition": [
+        { ...modelInfo("whisper", "automatic-speech-recognition", 900) },
+        {
+          ...modelInfo("wav2vec2-en", "automatic-speech-recognition", 800),
+          competence: { languages: ["en"] },
+        },
+      ],
     });
-    expect(hostedOnly.selections[0]?.chosen.source).toBe("hosted");
+    const llm = scriptedLlm();
+    const outcome = await selectModels(
+      {
+        tasks: [
+          {
+            id: 1,
+            task: "automatic-speech-recognition",
+            dep: [],
+            args: { audio: { type: "input", name: "a.ogg" }, language: { type: "literal", text: "German" } },
+          },
+        ],
+      },
+      "transcribe this German voice note",
+      { catalog: asr, backends: { hosted }, llm, settings: DEFAULT_SETTINGS },
+    );
+    // Whisper alone can do German: taken without asking; the English model is not even a fallback.
+    expect(llm.requests).toHaveLength(0);
+    expect(order(outcome.selections[0]!)).toEqual(["whisper"]);
+    expect(outcome.selections[0]?.passedOver).toEqual([]);
   });
 
   it("says which tasks have no model, with the reason for local mode", async () => {

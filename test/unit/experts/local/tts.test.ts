@@ -1,9 +1,14 @@
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createEspeakRunner, fixStreamedWavSizes } from "../../../../src/experts/local/tts.js";
+import {
+  createEspeakRunner,
+  fixStreamedWavSizes,
+  parseVoiceList,
+} from "../../../../src/experts/local/tts.js";
 import { ExpertError } from "../../../../src/experts/types.js";
 import type { Resource } from "../../../../src/tasks/index.js";
 import { childCommands } from "../../../support/processes.js";
@@ -51,9 +56,60 @@ function audioOf(resource: Resource): Uint8Array {
 }
 
 describe("espeak-ng text-to-speech", () => {
-  it("is available where espeak-ng is installed", async () => {
+  it("is available where espeak-ng is installed, with the languages of its voices", async () => {
     const availability = await createEspeakRunner().probe();
-    expect(availability).toMatchObject({ available: true, detail: expect.stringMatching(/espeak-ng$/) });
+    expect(availability).toMatchObject({
+      available: true,
+      detail: expect.stringMatching(/espeak-ng, \d+ languages$/),
+    });
+    const languages = availability.available ? (availability.competence?.languages ?? []) : [];
+    expect(languages.length).toBeGreaterThan(80);
+    expect(languages).toEqual(expect.arrayContaining(["en", "de", "fr", "es", "zh", "ja", "ar", "hi"]));
+  });
+
+  it("reads a German text with the German voice, exactly as espeak-ng -v de does", async () => {
+    const text = "Guten Morgen, wie geht es dir heute?";
+    const runner = createEspeakRunner();
+    const german = audioOf(
+      await runner.run(
+        { text: { kind: "text", text }, language: { kind: "text", text: "German" } },
+        { signal: never },
+      ),
+    );
+    const direct = spawnSync("espeak-ng", ["--stdout", "--stdin", "-b", "1", "-v", "de"], { input: text });
+    expect(Buffer.from(german.subarray(44)).equals(direct.stdout.subarray(44))).toBe(true);
+    const english = audioOf(await runner.run({ text: { kind: "text", text } }, { signal: never }));
+    expect(Buffer.from(english.subarray(44)).equals(direct.stdout.subarray(44))).toBe(false);
+  });
+
+  it("refuses a language it has no voice for, saying which", async () => {
+    await expect(
+      createEspeakRunner().run(
+        { text: { kind: "text", text: "hello" }, language: { kind: "text", text: "yo" } },
+        { signal: never },
+      ),
+    ).rejects.toMatchObject({ reason: "bad_input", message: "espeak-ng has no Yoruba voice" });
+  });
+
+  it("maps espeak-ng's voice list to one voice per language", () => {
+    const listing = [
+      "Pty Language       Age/Gender VoiceName          File                 Other Languages",
+      " 5  de              --/M      German             gmw/de",
+      " 5  en-gb           --/M      English_(Great_Britain) gmw/en",
+      " 2  en-us           --/M      English_(America)  gmw/en-US            (en 3)",
+      " 5  fr-be           --/M      French_(Belgium)   roa/fr-BE",
+      " 5  fr-fr           --/M      French_(France)    roa/fr",
+      " 5  pt              --/M      Portuguese_(Portugal) roa/pt",
+      " 5  pt-br           --/M      Portuguese_(Brazil) roa/pt-BR",
+      " 5  cmn             --/M      Chinese_(Mandarin) sit/cmn",
+    ].join("\n");
+    expect(Object.fromEntries(parseVoiceList(listing))).toEqual({
+      de: "de",
+      en: "en-gb",
+      fr: "fr-fr",
+      pt: "pt",
+      zh: "cmn",
+    });
   });
 
   it("says how to add it where it is not installed", async () => {
