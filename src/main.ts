@@ -372,6 +372,7 @@ export function createWebPlayground(app: App, options: { port?: number; host?: s
     dataDir: resolve(app.config.DATA_DIR, "web"),
     kv: app.storage.namespace("web", 30 * 24 * HOUR),
     maxFileBytes: app.config.MAX_FILE_MB * 1024 * 1024,
+    newSessionsPerHour: app.config.WEB_NEW_SESSIONS_PER_HOUR,
     llm: app.llm !== undefined,
     commands: COMMANDS,
     logger: app.logger.child({ platform: "web" }),

@@ -5,6 +5,8 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type Keyv from "keyv";
+import { type Clock, formatWait, systemClock } from "../../src/core/clock.js";
+import { createRateLimiter, type RateLimiter } from "../../src/core/rate-limit.js";
 import type {
   Adapter,
   Attachment,
@@ -18,15 +20,21 @@ import type {
 import { BotError, errorSummary } from "../../src/errors.js";
 import { type Logger, silentLogger } from "../../src/log.js";
 import type { ApiError, SessionInfo, WebEvent, WebMessage } from "./protocol.js";
-import { allowedHosts, createSessions, FILE_CSP, PAGE_CSP, refusal, type Sessions } from "./security.js";
+import {
+  allowedHosts,
+  clientAddress,
+  createSessions,
+  FILE_CSP,
+  PAGE_CSP,
+  refusal,
+  type Sessions,
+} from "./security.js";
 import {
   createWebStore,
   newId,
   readStoredFile,
-  removeStoredFile,
   SESSION_TTL_MS,
   sessionSecret,
-  sweepOldFiles,
   type WebRecord,
   type WebStore,
 } from "./store.js";
@@ -46,6 +54,18 @@ export interface WebAdapterOptions {
   /** Whether an LLM plans requests (the page says so). */
   llm: boolean;
   commands: readonly CommandDefinition[];
+  /**
+   * WEB_NEW_SESSIONS_PER_HOUR: sessions (cookies) issued to one client address in any hour (0: no
+   * limit). Without it, taking a fresh cookie before each request would dodge the rate limit, which
+   * counts per session. Default 10.
+   */
+  newSessionsPerHour?: number;
+  /** How long a session's files are kept after its last use (default 30 days). */
+  fileRetentionMs?: number;
+  /** How often the files are swept while the server runs (default hourly). */
+  sweepIntervalMs?: number;
+  /** Times of session use, of the limits and of the sweep (tests move it by hand). */
+  clock?: Clock;
   logger?: Logger;
 }
 
@@ -59,6 +79,8 @@ const MAX_FILES = 10;
 const MAX_TEXT_CHARS = 8000;
 /** A comment line this often keeps event streams open through proxies and idle timeouts. */
 const KEEPALIVE_MS = 15_000;
+const HOUR_MS = 3_600_000;
+const DEFAULT_NEW_SESSIONS_PER_HOUR = 10;
 
 const PUBLIC_DIR = fileURLToPath(new URL("./public/", import.meta.url));
 const ASSETS: Record<string, { file: string; type: string }> = {
@@ -86,9 +108,22 @@ function sendJson(
   response.end(text);
 }
 
-function sendError(response: ServerResponse, status: number, error: string) {
+function sendError(
+  response: ServerResponse,
+  status: number,
+  error: string,
+  headers?: Record<string, string>,
+) {
   const body: ApiError = { error };
-  sendJson(response, status, body);
+  sendJson(response, status, body, headers);
+}
+
+/** What a client over the limit on new sessions is told, on the page and by the API. */
+function tooManySessions(retryAfterMs: number): { message: string; headers: Record<string, string> } {
+  return {
+    message: `Too many new sessions were started from your address. Please try again in ${formatWait(retryAfterMs)} (a browser that keeps its cookie keeps its session).`,
+    headers: { "retry-after": String(Math.ceil(retryAfterMs / 1000)) },
+  };
 }
 
 /** "photo.png" in a Content-Disposition header, whatever characters the name has. */
@@ -105,9 +140,28 @@ function disposition(kind: "inline" | "attachment", name: string): string {
  */
 export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
   const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
   const host = options.host ?? "127.0.0.1";
   const filesDir = join(options.dataDir, "files");
-  const store: WebStore = createWebStore({ kv: options.kv, filesDir });
+  const store: WebStore = createWebStore({
+    kv: options.kv,
+    filesDir,
+    clock,
+    retentionMs: options.fileRetentionMs ?? SESSION_TTL_MS,
+  });
+  const sweepIntervalMs = options.sweepIntervalMs ?? HOUR_MS;
+  // Counted in the bot's storage, so that a restart does not hand out a fresh allowance.
+  const newSessions: RateLimiter = createRateLimiter(
+    options.kv,
+    { requests: options.newSessionsPerHour ?? DEFAULT_NEW_SESSIONS_PER_HOUR, windowMs: HOUR_MS },
+    clock,
+  );
+  /**
+   * Addresses refused a session, until when: the page they were shown asks the API next, without a
+   * cookie, and is told why instead of "open the page first".
+   */
+  const refusedUntil = new Map<string, number>();
+  let cancelSweep: (() => void) | undefined;
   const assets = new Map<string, Buffer>();
   let server: Server | undefined;
   let url: string | undefined;
@@ -225,7 +279,7 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
     );
     if (disposition.status !== "accepted" && disposition.status !== "command" && files.length > 0) {
       // Refused (rate limit, full queue…): nothing will read the files, so they are not kept.
-      await Promise.all(upload.files.map((file) => removeStoredFile(file.path)));
+      await Promise.all(upload.files.map((file) => store.removeFile(file.id)));
       const kept: WebMessage = { ...message, files: [] };
       await store.put(session, threadId, kept);
       return sendJson(response, 202, { message: kept, disposition });
@@ -311,11 +365,32 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
     response.on("close", close);
   }
 
+  /**
+   * The page's session for a browser without one: a new cookie, unless its address has had its share
+   * of new sessions this hour (then the page is still shown, with 429, and its first API call says why).
+   */
+  async function issueSession(address: string, headers: Record<string, string>): Promise<number> {
+    if (!sessions) return 200;
+    const decision = await newSessions.take(`newsessions:${address}`);
+    if (decision.allowed) {
+      headers["set-cookie"] = sessions.issue().cookie;
+      return 200;
+    }
+    const now = clock.now();
+    for (const [refused, until] of refusedUntil) if (until <= now) refusedUntil.delete(refused);
+    refusedUntil.set(address, now + decision.retryAfterMs);
+    Object.assign(headers, tooManySessions(decision.retryAfterMs).headers);
+    logger.warn("new web session refused: too many from one address", { address });
+    return 429;
+  }
+
   async function route(request: IncomingMessage, response: ServerResponse, bot: BotHandle): Promise<void> {
     const refused = refusal(request, hosts, anyHost);
     if (refused) return sendError(response, 403, refused);
     const method = request.method ?? "GET";
     const path = new URL(request.url ?? "/", "http://localhost").pathname;
+    const session = sessions?.of(request);
+    if (session) await store.recordUse(session);
 
     const asset = ASSETS[path];
     if (asset && (method === "GET" || method === "HEAD")) {
@@ -327,14 +402,20 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
         "referrer-policy": "no-referrer",
       };
       // The page gives a browser its session; its assets and the API only read it.
-      if (path === "/" && sessions && !sessions.of(request)) headers["set-cookie"] = sessions.issue().cookie;
-      response.writeHead(200, headers);
+      const status = path === "/" && !session ? await issueSession(clientAddress(request), headers) : 200;
+      response.writeHead(status, headers);
       response.end(method === "HEAD" ? undefined : assets.get(asset.file));
       return;
     }
 
-    const session = sessions?.of(request);
-    if (!session) return sendError(response, 403, "Open the page first: it starts your session.");
+    if (!session) {
+      const retryAfterMs = (refusedUntil.get(clientAddress(request)) ?? 0) - clock.now();
+      if (retryAfterMs > 0) {
+        const { message, headers } = tooManySessions(retryAfterMs);
+        return sendError(response, 429, message, headers);
+      }
+      return sendError(response, 403, "Open the page first: it starts your session.");
+    }
     const parts = path.split("/").filter(Boolean);
 
     if (method === "GET" && path === "/api/session") {
@@ -376,6 +457,27 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
     return sendError(response, 404, "Not found.");
   }
 
+  /** Removes the files of sessions unused for longer than the retention; never throws. */
+  async function sweepFiles(): Promise<void> {
+    try {
+      const { removed, kept } = await store.sweep();
+      if (removed > 0) logger.info("old web files removed", { files: removed });
+      logger.debug("web files swept", { removed, kept });
+    } catch (error) {
+      logger.warn("web files could not be swept", { error: errorSummary(error) });
+    }
+  }
+
+  /** The next sweep, one interval after the last one ended (so that two never overlap). */
+  function scheduleSweep(): void {
+    cancelSweep = clock.setTimer(() => {
+      void sweepFiles().finally(() => {
+        cancelSweep = undefined;
+        if (server) scheduleSweep();
+      });
+    }, sweepIntervalMs);
+  }
+
   return {
     platform: "web",
     get url() {
@@ -385,9 +487,7 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
       for (const asset of Object.values(ASSETS))
         assets.set(asset.file, await readFile(join(PUBLIC_DIR, asset.file)));
       sessions = createSessions(await sessionSecret(options.kv));
-      // Files outlive their session's record by at most this: the records expire, the bytes are swept.
-      const swept = await sweepOldFiles(filesDir, SESSION_TTL_MS);
-      if (swept > 0) logger.info("old web files removed", { files: swept });
+      await sweepFiles();
       const running = createServer((request, response) => {
         route(request, response, bot).catch((error: unknown) => {
           if (error instanceof HttpError) {
@@ -415,6 +515,7 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
         });
       });
       server = running;
+      if (!cancelSweep) scheduleSweep();
       const port = (running.address() as AddressInfo).port;
       hosts = allowedHosts(host, port);
       const shown = anyHost || host === "::1" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
@@ -424,6 +525,8 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
     async stop() {
       const running = server;
       server = undefined;
+      cancelSweep?.();
+      cancelSweep = undefined;
       for (const stream of streams) stream.end();
       running?.closeAllConnections();
       await new Promise<void>((resolve) => (running ? running.close(() => resolve()) : resolve()));

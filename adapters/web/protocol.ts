@@ -3,7 +3,10 @@
  * server-sent events. The page (public/app.js, plain JavaScript served as is) reads exactly these.
  *
  * Routes (all on the server's own origin; a browser session is a cookie, `hgb_session`):
- * - `GET /` the page; `GET /assets/app.js`, `GET /assets/app.css` its assets.
+ * - `GET /` the page, with a new session cookie for a browser without one; 429 with Retry-After (and
+ *   the page, without a cookie) when the client's address has had its new sessions this hour, and then
+ *   the API answers that browser 429 `ApiError` saying when to come back.
+ *   `GET /assets/app.js`, `GET /assets/app.css` its assets.
  * - `GET /api/session` → `SessionInfo`.
  * - `GET /api/threads` → `{ threads: ThreadSummary[] }` (this session's, newest first).
  * - `POST /api/threads` → 201 `{ thread: ThreadSummary }` (a new, empty thread).

@@ -7,6 +7,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { isIPv4, isIPv6 } from "node:net";
 import { newId } from "./store.js";
 
 export const SESSION_COOKIE = "hgb_session";
@@ -62,6 +63,40 @@ export function refusal(request: IncomingMessage, hosts: Set<string>, anyHost: b
     if (origin !== `http://${host}`) return "Requests from other sites are not accepted.";
   }
   return undefined;
+}
+
+/**
+ * Whom a request comes from, as the limit on new sessions counts it: the address of the connection
+ * itself. X-Forwarded-For is not read: any client can write anything there. Behind a reverse proxy
+ * every client therefore counts as the proxy.
+ */
+export function clientAddress(request: IncomingMessage): string {
+  return addressGroup(request.socket.remoteAddress ?? "");
+}
+
+/**
+ * An address as one client: IPv4 as it is (also when mapped into IPv6), IPv6 by its first 64 bits,
+ * since one machine is usually given a whole /64 and may take any address in it.
+ * `addressGroup("2001:db8::1")` → `"2001:db8:0:0::/64"`.
+ */
+export function addressGroup(address: string): string {
+  const plain = address.replace(/%.*$/, "");
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(plain)?.[1];
+  if (mapped) return mapped;
+  if (isIPv4(plain)) return plain;
+  if (!isIPv6(plain)) return plain || "unknown";
+  const [head = "", tail] = plain.split("::", 2);
+  const groups = (part: string) => (part === "" ? [] : part.split(":"));
+  // A dotted IPv4 tail ("::1.2.3.4") stands for two groups.
+  const width = (parts: string[]) => parts.reduce((sum, part) => sum + (part.includes(".") ? 2 : 1), 0);
+  const first = groups(head);
+  const last = tail === undefined ? [] : groups(tail);
+  const zeros = tail === undefined ? 0 : 8 - width(first) - width(last);
+  const all = [...first, ...Array<string>(zeros).fill("0"), ...last];
+  return `${all
+    .slice(0, 4)
+    .map((group) => Number.parseInt(group, 16).toString(16))
+    .join(":")}::/64`;
 }
 
 /**

@@ -3,12 +3,14 @@
  * (uploads and results) by id. Messages and file records live in the bot's storage (the `web`
  * namespace, so they survive a restart with SQLite or Redis); file bytes live on disk under
  * DATA_DIR/web/files, named by id. Every change is also announced to the session's listeners (its
- * open event streams).
+ * open event streams). Files are kept while their session is in use: the store notes each session's
+ * last use, and its sweep removes the files of sessions unused for longer than the retention.
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type Keyv from "keyv";
+import type { Clock } from "../../src/core/clock.js";
 import type { ThreadSummary, WebEvent, WebFile, WebMessage } from "./protocol.js";
 
 /** How long a session's threads are kept after its last change. */
@@ -17,13 +19,24 @@ export const SESSION_TTL_MS = 30 * 24 * 3_600_000;
 const MAX_THREADS = 50;
 /** Messages kept per thread (the oldest go first). */
 const MAX_MESSAGES = 400;
+/** A session's last use is written at most this often: a page that polls costs no write per request. */
+const USE_RECORD_INTERVAL_MS = 60_000;
 
 interface StoredThread extends ThreadSummary {
   messages: WebMessage[];
 }
 
-/** What the `web` namespace holds under `session:<id>`, `file:<id>` and `secret` (signs session cookies). */
-export type WebRecord = { threads: StoredThread[] } | FileRecord | { secret: string };
+/**
+ * What the `web` namespace holds: `session:<id>` (threads), `file:<id>` (a file's owner and type),
+ * `used:<id>` (a session's last use), `newsessions:<address>` (when sessions were issued to a client
+ * address: the times of the last hour) and `secret` (signs session cookies).
+ */
+export type WebRecord = { threads: StoredThread[] } | FileRecord | SessionUse | number[] | { secret: string };
+
+/** When a session was last used (by the store's clock), recorded at most once a minute. */
+export interface SessionUse {
+  usedAt: number;
+}
 
 export interface FileRecord {
   session: string;
@@ -66,12 +79,35 @@ export interface WebStore {
   /** The file's record and path when it belongs to the session. */
   file(session: string, id: string): Promise<(FileRecord & { path: string }) | undefined>;
   pathOf(id: string): string;
+  /** Removes a file's bytes and its record (a refused message's uploads). */
+  removeFile(id: string): Promise<void>;
   /** Listens to the session's changes; returns the unsubscribe function. */
   subscribe(session: string, listener: (event: WebEvent) => void): () => void;
+  /** Notes that the session is in use (written at most once a minute per session). */
+  recordUse(session: string): Promise<void>;
+  /**
+   * Removes the files whose session was last used more than the retention ago: a file stays while
+   * its session is in use, however old the file. The last use counted is the later of the session's
+   * recorded use and the file's own write, so a file being written now (an upload not yet registered)
+   * is never taken, and a file without a record (its session long gone) goes a retention after it
+   * was written.
+   */
+  sweep(): Promise<{ removed: number; kept: number }>;
 }
 
-export function createWebStore(options: { kv: Keyv<WebRecord>; filesDir: string }): WebStore {
-  const { kv, filesDir } = options;
+export interface WebStoreOptions {
+  kv: Keyv<WebRecord>;
+  filesDir: string;
+  /** Times of last use and of the sweep. */
+  clock: Clock;
+  /** How long a session's files are kept after its last use. */
+  retentionMs: number;
+}
+
+export function createWebStore(options: WebStoreOptions): WebStore {
+  const { kv, filesDir, clock, retentionMs } = options;
+  /** When each session's use was last written, so that a busy session costs one write a minute. */
+  const useWritten = new Map<string, number>();
   const listeners = new Map<string, Set<(event: WebEvent) => void>>();
   /** One chain of writes per session, so that concurrent updates never lose one another. */
   const queues = new Map<string, Promise<unknown>>();
@@ -111,8 +147,14 @@ export function createWebStore(options: { kv: Keyv<WebRecord>; filesDir: string 
     id: string,
     meta: { name: string; mime: string; size: number },
   ): Promise<WebFile> {
-    await kv.set(`file:${id}`, { session, ...meta }, SESSION_TTL_MS);
+    // No expiry: the record goes with the bytes, when the sweep finds the session unused.
+    await kv.set(`file:${id}`, { session, ...meta }, 0);
     return webFile(id, meta);
+  }
+
+  async function lastUse(session: string): Promise<number | undefined> {
+    const record = await kv.get(`used:${session}`);
+    return record && "usedAt" in record ? record.usedAt : undefined;
   }
 
   return {
@@ -183,6 +225,51 @@ export function createWebStore(options: { kv: Keyv<WebRecord>; filesDir: string 
 
     pathOf,
 
+    async removeFile(id) {
+      await removeStoredFile(pathOf(id));
+      await kv.delete(`file:${id}`);
+    },
+
+    async recordUse(session) {
+      const now = clock.now();
+      const written = useWritten.get(session);
+      if (written !== undefined && now - written < USE_RECORD_INTERVAL_MS) return;
+      useWritten.set(session, now);
+      // Expires when it no longer matters: a session unused this long has no files left.
+      const use: SessionUse = { usedAt: now };
+      await kv.set(`used:${session}`, use, retentionMs);
+    },
+
+    async sweep() {
+      const now = clock.now();
+      const names = await readdir(filesDir).catch(() => [] as string[]);
+      const uses = new Map<string, number | undefined>();
+      let removed = 0;
+      let kept = 0;
+      for (const name of names) {
+        const path = pathOf(name);
+        const info = await stat(path).catch(() => undefined);
+        if (!info?.isFile()) continue;
+        const record = /^[\w-]{8,64}$/.test(name) ? await kv.get(`file:${name}`) : undefined;
+        let usedAt = info.mtimeMs;
+        if (record && "session" in record) {
+          if (!uses.has(record.session)) uses.set(record.session, await lastUse(record.session));
+          usedAt = Math.max(usedAt, uses.get(record.session) ?? 0);
+        }
+        if (now - usedAt <= retentionMs) {
+          kept++;
+          continue;
+        }
+        await rm(path, { force: true });
+        if (record) await kv.delete(`file:${name}`);
+        removed++;
+      }
+      for (const [session, written] of useWritten) {
+        if (now - written >= USE_RECORD_INTERVAL_MS) useWritten.delete(session);
+      }
+      return { removed, kept };
+    },
+
     subscribe(session, listener) {
       let set = listeners.get(session);
       if (!set) {
@@ -206,21 +293,6 @@ export function readStoredFile(path: string): Promise<Buffer> {
 /** Removes a stored file (a refused upload). */
 export async function removeStoredFile(path: string): Promise<void> {
   await rm(path, { force: true });
-}
-
-/** Removes the files of `dir` not changed for `maxAgeMs` (their sessions have expired); returns how many. */
-export async function sweepOldFiles(dir: string, maxAgeMs: number, now = Date.now()): Promise<number> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  let removed = 0;
-  for (const name of names) {
-    const path = join(dir, name);
-    const info = await stat(path).catch(() => undefined);
-    if (info?.isFile() && now - info.mtimeMs > maxAgeMs) {
-      await rm(path, { force: true });
-      removed++;
-    }
-  }
-  return removed;
 }
 
 /** The secret that signs session cookies: made once and kept, so that sessions survive a restart. */

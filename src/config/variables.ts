@@ -373,6 +373,14 @@ export const VARIABLES = {
     secret: false,
     schema: z.string().trim().min(1),
   }),
+  WEB_NEW_SESSIONS_PER_HOUR: variable({
+    name: "WEB_NEW_SESSIONS_PER_HOUR",
+    description:
+      "New browser sessions (cookies) the web playground gives one client address per hour (0: no limit); the rate limit counts per session, so this keeps a fresh cookie per request from dodging it.",
+    default: "10",
+    secret: false,
+    schema: wholeNumber(100_000),
+  }),
   PORT: variable({
     name: "PORT",
     description:

@@ -4,21 +4,25 @@
  * session). The real server on 127.0.0.1, the pipeline on the fake OpenAI and Hugging Face servers.
  */
 
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, utimes } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { WebAdapter } from "../../adapters/web/index.js";
-import type { ThreadSummary, WebEvent, WebMessage } from "../../adapters/web/protocol.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createWebAdapter, type WebAdapter } from "../../adapters/web/index.js";
+import type { ThreadSummary, WebEvent, WebFile, WebMessage } from "../../adapters/web/protocol.js";
+import type { WebRecord } from "../../adapters/web/store.js";
 import { loadConfig } from "../../src/config/index.js";
+import { createLogger } from "../../src/log.js";
 import { type App, createApp, createWebPlayground } from "../../src/main.js";
 import { createStorage } from "../../src/storage/index.js";
 import { type ChatCompletionBody, stageOf } from "../fakes/openai-server.js";
 import { type PipelineHarness, startPipelineHarness } from "../support/pipeline-app.js";
+import { createManualClock } from "../support/test-adapter.js";
 
 const DETR = "facebook/detr-resnet-50";
+const HOUR = 3_600_000;
 
 let dir: string;
 let harness: PipelineHarness;
@@ -45,16 +49,16 @@ async function png(color: string): Promise<Buffer> {
 }
 
 /** A browser session: the cookie the page gives, and requests as the page makes them. */
-async function openSession() {
-  const page = await fetch(`${base}/`);
+async function openSession(server = base) {
+  const page = await fetch(`${server}/`);
   const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-  const headers = { cookie, origin: base };
+  const headers = { cookie, origin: server };
   return {
     cookie,
     page,
-    get: (path: string) => fetch(`${base}${path}`, { headers }),
+    get: (path: string) => fetch(`${server}${path}`, { headers }),
     post: (path: string, body?: FormData) =>
-      fetch(`${base}${path}`, { method: "POST", headers, ...(body ? { body } : {}) }),
+      fetch(`${server}${path}`, { method: "POST", headers, ...(body ? { body } : {}) }),
     async thread(): Promise<ThreadSummary> {
       const response = await this.post("/api/threads");
       expect(response.status).toBe(201);
@@ -111,12 +115,26 @@ function rawResponse(
   path: string,
   headers: Record<string, string>,
   method = "GET",
-): Promise<{ status: number; setCookie: string[] | undefined }> {
-  const url = new URL(base);
+  /** Another server than the suite's, and the loopback address to connect from (another client). */
+  from: { server?: string; localAddress?: string } = {},
+): Promise<{ status: number; setCookie: string[] | undefined; retryAfter: string | undefined }> {
+  const url = new URL(from.server ?? base);
   return new Promise((resolve, reject) => {
-    const request = httpRequest({ host: url.hostname, port: url.port, path, method, headers }, (response) => {
+    const options = {
+      host: url.hostname,
+      port: url.port,
+      path,
+      method,
+      headers,
+      localAddress: from.localAddress,
+    };
+    const request = httpRequest(options, (response) => {
       response.resume();
-      resolve({ status: response.statusCode ?? 0, setCookie: response.headers["set-cookie"] });
+      resolve({
+        status: response.statusCode ?? 0,
+        setCookie: response.headers["set-cookie"],
+        retryAfter: response.headers["retry-after"],
+      });
     });
     request.on("error", reject);
     request.end();
@@ -134,6 +152,8 @@ beforeAll(async () => {
     DATA_DIR: join(dir, "data"),
     MAX_FILE_MB: "1",
     RATE_LIMIT_REQUESTS: "5",
+    // These tests open a session each; the limit itself is tested below.
+    WEB_NEW_SESSIONS_PER_HOUR: "100",
   });
   app = createApp(loadConfig(env), { env, storage: createStorage() });
   web = createWebPlayground(app, { port: 0 });
@@ -447,5 +467,170 @@ describe("the web playground's API", () => {
       "accepted",
     );
     await app.bot.idle();
+  });
+});
+
+describe("the web playground's limits", () => {
+  it("gives one client address a few new sessions an hour, so that a fresh cookie before each request does not dodge the rate limit", async () => {
+    const limited = harness.app({
+      DATA_DIR: join(dir, "limited"),
+      RATE_LIMIT_REQUESTS: "2",
+      WEB_NEW_SESSIONS_PER_HOUR: "3",
+    });
+    let playground = createWebPlayground(limited, { port: 0 });
+    await playground.start(limited.bot);
+    try {
+      const server = playground.url ?? "";
+      const say = async (session: Awaited<ReturnType<typeof openSession>>, thread: ThreadSummary) => {
+        const form = new FormData();
+        form.set("text", "say hi");
+        const response = await session.post(`/api/threads/${thread.id}/messages`, form);
+        expect(response.status).toBe(202);
+        return ((await response.json()) as { disposition: { status: string } }).disposition.status;
+      };
+      const pages: number[] = [];
+      const opened: Array<{ session: Awaited<ReturnType<typeof openSession>>; thread: ThreadSummary }> = [];
+      let accepted = 0;
+      // A client that drops its cookie before every request: a fresh session each time, while they last.
+      for (let attempt = 0; attempt < 8; attempt++) {
+        const session = await openSession(server);
+        pages.push(session.page.status);
+        if (session.cookie !== "") {
+          const thread = await session.thread();
+          opened.push({ session, thread });
+          if ((await say(session, thread)) === "accepted") accepted++;
+          continue;
+        }
+        // Refused a session, it sends without a cookie, or with one it made up: refused as well.
+        const [id] = (opened[0]?.session.cookie.split("=")[1] ?? "").split(".");
+        for (const cookie of [
+          undefined,
+          `hgb_session=${id}.forged`,
+          "hgb_session=aaaaaaaaaaaaaaaaaaaa.bbbb",
+        ]) {
+          const response = await fetch(`${server}/api/threads`, {
+            method: "POST",
+            headers: { origin: server, ...(cookie ? { cookie } : {}) },
+          });
+          expect(response.status).toBe(429);
+        }
+      }
+      expect(pages).toEqual([200, 200, 200, 429, 429, 429, 429, 429]);
+      expect(accepted).toBe(3);
+      // The sessions it got keep their own allowance, and no more: an address's hour is bounded by
+      // WEB_NEW_SESSIONS_PER_HOUR × RATE_LIMIT_REQUESTS.
+      for (const { session, thread } of opened) {
+        expect(await say(session, thread)).toBe("accepted");
+        expect(await say(session, thread)).toBe("rate-limited");
+      }
+
+      // The refusal: the page still loads, says 429 and when to come back, gives no cookie; its first
+      // call to the API explains.
+      const page = await fetch(`${server}/`);
+      expect(page.status).toBe(429);
+      expect(page.headers.get("set-cookie")).toBeNull();
+      const retryAfter = Number(page.headers.get("retry-after"));
+      expect(retryAfter).toBeGreaterThan(3000);
+      expect(retryAfter).toBeLessThanOrEqual(3600);
+      expect(await page.text()).toContain("/assets/app.js");
+      const explained = await fetch(`${server}/api/session`);
+      expect(explained.status).toBe(429);
+      expect(Number(explained.headers.get("retry-after"))).toBeGreaterThan(3000);
+      expect(((await explained.json()) as { error: string }).error).toMatch(
+        /^Too many new sessions were started from your address\. Please try again in (1 hour|\d+ minutes)/,
+      );
+      // A browser that kept its cookie is not affected.
+      expect((await opened[0]!.session.get("/api/threads")).status).toBe(200);
+      // Another client address has its own allowance (Linux answers all of 127.0.0.0/8).
+      const host = new URL(server).host;
+      const other = await rawResponse("/", { host }, "GET", { server, localAddress: "127.0.0.2" });
+      expect(other.status).toBe(200);
+      expect(other.setCookie?.[0]).toMatch(/^hgb_session=/);
+      // X-Forwarded-For is not believed: writing another address there changes nothing.
+      const forwarded = await rawResponse("/", { host, "x-forwarded-for": "203.0.113.9" }, "GET", { server });
+      expect(forwarded.status).toBe(429);
+
+      // The count is kept in the bot's storage: a restarted playground remembers it.
+      await playground.stop();
+      playground = createWebPlayground(limited, { port: 0 });
+      await playground.start(limited.bot);
+      const restarted = await fetch(`${playground.url}/`);
+      expect(restarted.status).toBe(429);
+      expect(restarted.headers.get("set-cookie")).toBeNull();
+      await limited.bot.idle();
+    } finally {
+      await playground.stop();
+    }
+  });
+
+  it("sweeps, while it runs, the files of sessions unused for longer than the retention, and keeps those of a session in use however old they are", async () => {
+    const swept = harness.app({ DATA_DIR: join(dir, "swept") });
+    const kv = swept.storage.namespace<WebRecord>("web", 30 * 24 * HOUR);
+    const clock = createManualClock(Date.now());
+    const lines: Array<{ msg: string; removed?: number; kept?: number }> = [];
+    const dataDir = join(dir, "swept", "web");
+    const playground = createWebAdapter({
+      port: 0,
+      dataDir,
+      kv,
+      maxFileBytes: 1024 * 1024,
+      llm: true,
+      commands: [],
+      clock,
+      fileRetentionMs: 3 * HOUR,
+      sweepIntervalMs: HOUR,
+      logger: createLogger({ level: "debug", write: (line) => lines.push(JSON.parse(line)) }),
+    });
+    await playground.start(swept.bot);
+    try {
+      const server = playground.url ?? "";
+      const sweeps = () => lines.filter((line) => line.msg === "web files swept");
+      /** An hour on the playground's clock, and the sweep it brings. */
+      const hourLater = async () => {
+        const before = sweeps().length;
+        await clock.advance(HOUR);
+        await vi.waitFor(() => expect(sweeps()).toHaveLength(before + 1), { timeout: 10_000 });
+        return sweeps().at(-1);
+      };
+      const upload = async (session: Awaited<ReturnType<typeof openSession>>): Promise<WebFile> => {
+        const thread = await session.thread();
+        const form = new FormData();
+        form.set("text", "keep this");
+        form.append("files", new Blob([await png("#246")], { type: "image/png" }), "kept.png");
+        const response = await session.post(`/api/threads/${thread.id}/messages`, form);
+        const file = ((await response.json()) as { message: WebMessage }).message;
+        if (file.kind !== "user" || !file.files[0]) throw new Error("no file stored");
+        return file.files[0];
+      };
+      const idle = await openSession(server);
+      const busy = await openSession(server);
+      const idleFile = await upload(idle);
+      const busyFile = await upload(busy);
+      await swept.bot.idle();
+      const files = join(dataDir, "files");
+      expect((await readdir(files)).sort()).toEqual([idleFile.id, busyFile.id].sort());
+      // The busy session's file is old already: written long before the retention.
+      const old = new Date(clock.now() - 10 * HOUR);
+      await utimes(join(files, busyFile.id), old, old);
+
+      expect(await hourLater()).toMatchObject({ removed: 0, kept: 2 });
+      expect(await hourLater()).toMatchObject({ removed: 0, kept: 2 });
+      // Two hours on, the busy session is used again; the idle one is not.
+      expect((await busy.get("/api/threads")).status).toBe(200);
+      expect(await hourLater()).toMatchObject({ removed: 0, kept: 2 });
+      // Four hours after its last use the idle session's file goes; the busy one's stays.
+      expect(await hourLater()).toMatchObject({ removed: 1, kept: 1 });
+      expect(await readdir(files)).toEqual([busyFile.id]);
+      expect(await kv.get(`file:${idleFile.id}`)).toBeUndefined();
+      expect((await idle.get(idleFile.url)).status).toBe(404);
+      const kept = await busy.get(busyFile.url);
+      expect(kept.status).toBe(200);
+      expect(kept.headers.get("content-type")).toBe("image/png");
+      expect(lines.some((line) => line.msg === "old web files removed")).toBe(true);
+    } finally {
+      await playground.stop();
+    }
+    // Stopped with the server: no sweep left waiting.
+    expect(clock.pending()).toBe(0);
   });
 });
