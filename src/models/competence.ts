@@ -18,6 +18,10 @@ export interface Competence {
   labelSpace?: { aspect: LabelAspect; labels: readonly string[] };
   /** Longest text it takes, in characters. */
   maxChars?: number;
+  /**
+   * Media types it reads ("audio/wav"), or whole families ("audio/"). Absent: whatever its task takes.
+   */
+  media?: readonly string[];
 }
 
 /**
@@ -41,6 +45,8 @@ export interface TaskNeed {
   labels?: string;
   /** Length of the text argument, in characters. */
   chars?: number;
+  /** Media type of the image or recording the task works on ("audio/mp4"). */
+  media?: string;
 }
 
 /** How many languages are named in a reason before it only says which one is missing. */
@@ -60,7 +66,7 @@ export function judgeCompetence(
   need: TaskNeed,
 ): string | undefined {
   if (!competence) return undefined;
-  const { languages, labelSpace, maxChars } = competence;
+  const { languages, labelSpace, maxChars, media } = competence;
   if (need.language && languages && !languages.some((code) => sameLanguage(code, need.language ?? ""))) {
     return languages.length <= LISTED_LANGUAGES
       ? `${languageList(languages)} only`
@@ -77,7 +83,14 @@ export function judgeCompetence(
   if (need.chars !== undefined && maxChars !== undefined && need.chars > maxChars) {
     return `at most ${maxChars.toLocaleString("en-US")} characters`;
   }
+  if (need.media && media && !readsMedia(media, need.media)) return `cannot read ${need.media}`;
   return undefined;
+}
+
+/** Whether a media type is among those listed: exactly, or by its family ("audio/"). */
+function readsMedia(listed: readonly string[], type: string): boolean {
+  const bare = type.split(";")[0]?.trim().toLowerCase() ?? "";
+  return listed.some((entry) => (entry.endsWith("/") ? bare.startsWith(entry) : bare === entry));
 }
 
 /** Dataset and topic tags of the Hub that say what a classifier's labels are. */
@@ -122,7 +135,7 @@ export function competenceFromTags(task: TaskName, tags: readonly string[]): Com
 export function describeCompetence(competence: Competence | undefined): string {
   if (!competence) return "";
   const parts: string[] = [];
-  const { languages, labelSpace, maxChars } = competence;
+  const { languages, labelSpace, maxChars, media } = competence;
   if (languages) {
     parts.push(
       languages.length <= LISTED_LANGUAGES
@@ -138,5 +151,16 @@ export function describeCompetence(competence: Competence | undefined): string {
     );
   }
   if (maxChars !== undefined) parts.push(`at most ${maxChars.toLocaleString("en-US")} characters`);
+  if (media) {
+    const families = media.filter((entry) => entry.endsWith("/"));
+    parts.push(
+      families.length === media.length
+        ? `reads any ${families.map((family) => family.slice(0, -1)).join(" or ")} format`
+        : `reads ${media
+            .map((type) => type.replace(/^\w+\/(?:x-)?/, "").toUpperCase())
+            .filter((name, index, all) => all.indexOf(name) === index)
+            .join(", ")}`,
+    );
+  }
   return parts.join("; ");
 }

@@ -14,6 +14,8 @@ export interface PocketsphinxOptions {
   pocketsphinx?: string;
   /** `sox` by name on PATH or by absolute path. */
   sox?: string;
+  /** `ffmpeg` by name on PATH or by absolute path; "" never uses it. */
+  ffmpeg?: string;
   /** The directory of Debian's pocketsphinx-en-us: `en-us/` (acoustic model), `en-us.lm.bin`, `cmudict-en-us.dict`. */
   modelDirectory?: string;
   /** Where the converted audio is written (and removed afterwards); defaults to os.tmpdir(). */
@@ -24,10 +26,27 @@ export interface PocketsphinxOptions {
 
 const TASK = "automatic-speech-recognition";
 const DEFAULT_MODEL_DIRECTORY = "/usr/share/pocketsphinx/model/en-us";
-const HOW_TO_ADD = "sudo apt-get install pocketsphinx pocketsphinx-en-us sox";
+const HOW_TO_ADD =
+  "sudo apt-get install pocketsphinx pocketsphinx-en-us sox (and ffmpeg for OGG Opus voice messages, M4A, WebM and video)";
 const DEFAULT_TIMEOUT_MS = 120_000;
 /** Extensions sox knows; with one of them, sox is told the type instead of guessing it. */
 const SOX_EXTENSIONS = new Set(["wav", "flac", "ogg", "mp3"]);
+/**
+ * What sox reads here: WAV, FLAC, OGG Vorbis, MP3 (with libsox-fmt-mp3). Discord's voice messages
+ * (OGG Opus), phone memos (M4A), WebM and MP4 clips need ffmpeg.
+ */
+const SOX_MEDIA = [
+  "audio/wav",
+  "audio/x-wav",
+  "audio/wave",
+  "audio/vnd.wave",
+  "audio/flac",
+  "audio/x-flac",
+  "audio/ogg",
+  "audio/vorbis",
+  "audio/mpeg",
+  "audio/mp3",
+];
 
 interface ModelFiles {
   acousticModel: string;
@@ -43,59 +62,62 @@ function modelFiles(directory: string): ModelFiles {
   };
 }
 
+interface Programs {
+  pocketsphinx?: string;
+  sox?: string;
+  ffmpeg?: string;
+  missing: string[];
+}
+
 /**
- * Speech recognition with CMU PocketSphinx (US English) run as programs: sox turns any audio it can
- * read into the 16 kHz mono 16-bit samples the acoustic model was trained on, then
- * pocketsphinx_continuous decodes them. Small and offline; far less accurate than Whisper.
+ * Speech recognition with CMU PocketSphinx (US English) run as programs: ffmpeg (or, without it,
+ * sox) turns the recording into the 16 kHz mono 16-bit samples the acoustic model was trained on,
+ * then pocketsphinx_continuous decodes them. Small and offline; far less accurate than Whisper.
  */
 export function createPocketsphinxRunner(options: PocketsphinxOptions = {}): LocalRunner {
   const pocketsphinxName = options.pocketsphinx ?? "pocketsphinx_continuous";
   const soxName = options.sox ?? "sox";
+  const ffmpegName = options.ffmpeg ?? "ffmpeg";
   const files = modelFiles(options.modelDirectory ?? DEFAULT_MODEL_DIRECTORY);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
-  async function programs(): Promise<{ pocketsphinx?: string; sox?: string; missing: string[] }> {
-    const [pocketsphinx, sox] = await Promise.all([findProgram(pocketsphinxName), findProgram(soxName)]);
+  async function programs(): Promise<Programs> {
+    const [pocketsphinx, sox, ffmpeg] = await Promise.all([
+      findProgram(pocketsphinxName),
+      findProgram(soxName),
+      findProgram(ffmpegName),
+    ]);
     const missing = [
       ...(pocketsphinx ? [] : [pocketsphinxName]),
-      ...(sox ? [] : [soxName]),
+      // One decoder is enough: ffmpeg reads everything sox does.
+      ...(sox || ffmpeg ? [] : [soxName]),
       ...Object.values(files).filter((path) => !existsSync(path)),
     ];
-    return { ...(pocketsphinx ? { pocketsphinx } : {}), ...(sox ? { sox } : {}), missing };
+    return {
+      ...(pocketsphinx ? { pocketsphinx } : {}),
+      ...(sox ? { sox } : {}),
+      ...(ffmpeg ? { ffmpeg } : {}),
+      missing,
+    };
   }
 
-  return {
-    task: TASK,
-    model: "local/pocketsphinx-en-us",
-    description: "CMU PocketSphinx US English speech recognizer (pocketsphinx and sox programs)",
-    competence: { languages: ["en"] },
-    // Far behind Whisper on anything but clear read speech; starts per request (~0.7 s).
-    rank: { tier: 1, cost: "free", typicalMs: 1_000 },
-
-    async probe(): Promise<LocalAvailability> {
-      const { pocketsphinx, missing } = await programs();
-      if (missing.length > 0) {
-        return { available: false, reason: `missing ${missing.join(", ")}`, howToAdd: HOW_TO_ADD };
-      }
-      return { available: true, ...(pocketsphinx ? { detail: pocketsphinx } : {}) };
-    },
-
-    async run(args, { signal }): Promise<TextResource> {
-      const audio = requireMedia(TASK, args, "audio", "audio");
-      const { pocketsphinx, sox, missing } = await programs();
-      if (!pocketsphinx || !sox || missing.length > 0) {
-        throw new ExpertError("failed", `pocketsphinx cannot run: missing ${missing.join(", ")}`);
-      }
-      const directory = await mkdtemp(join(options.temporaryDirectory ?? tmpdir(), "hugginggpt-asr-"));
-      try {
-        const extension = extensionOf(audio.mime);
-        const input = join(directory, SOX_EXTENSIONS.has(extension) ? `input.${extension}` : "input");
-        const samples = join(directory, "samples.raw");
-        await writeFile(input, audio.bytes);
-
-        // Headerless samples: pocketsphinx_continuous checks a .wav header for an exact 44-byte layout.
-        const conversion = await runProgram(
-          sox,
+  /** The recording as headerless 16 kHz mono samples in `samples`, or a bad_input error saying why not. */
+  async function decode(
+    found: Programs,
+    audio: { mime: string },
+    input: string,
+    samples: string,
+    signal: AbortSignal,
+  ): Promise<void> {
+    // Headerless samples: pocketsphinx_continuous checks a .wav header for an exact 44-byte layout.
+    const conversion = found.ffmpeg
+      ? await runProgram(
+          found.ffmpeg,
+          ["-nostdin", "-v", "error", "-i", input, "-vn", "-ac", "1", "-ar", "16000", "-f", "s16le", samples],
+          { signal, timeoutMs },
+        )
+      : await runProgram(
+          found.sox ?? soxName,
           [
             "-V1",
             input,
@@ -114,16 +136,56 @@ export function createPocketsphinxRunner(options: PocketsphinxOptions = {}): Loc
           ],
           { signal, timeoutMs },
         );
-        if (conversion.code !== 0) {
-          const why = stderrTail(
-            conversion.stderr.replaceAll(input, basename(input)).replace(/^\S*sox FAIL \w+: /gm, ""),
-          );
-          // The user reads this: the kind of file and what to install, not sox's own words (in the log).
-          const hint = audio.mime === "audio/mpeg" ? " (MP3 needs the libsox-fmt-mp3 package here)" : "";
-          throw new ExpertError("bad_input", `the recording (${audio.mime}) could not be read${hint}`, {
-            cause: new Error(why),
-          });
-        }
+    if (conversion.code === 0) return;
+    const why = stderrTail(
+      conversion.stderr.replaceAll(input, basename(input)).replace(/^\S*sox FAIL \w+: /gm, ""),
+    );
+    // The user reads this: the kind of file and what to install, not the decoder's own words (in the log).
+    const hint = found.ffmpeg
+      ? ""
+      : audio.mime === "audio/mpeg"
+        ? " (MP3 needs the libsox-fmt-mp3 package here)"
+        : " (ffmpeg reads more formats: sudo apt-get install ffmpeg)";
+    throw new ExpertError("bad_input", `the recording (${audio.mime}) could not be read${hint}`, {
+      cause: new Error(why),
+    });
+  }
+
+  return {
+    task: TASK,
+    model: "local/pocketsphinx-en-us",
+    description: "CMU PocketSphinx US English speech recognizer (pocketsphinx with ffmpeg or sox)",
+    competence: { languages: ["en"], media: SOX_MEDIA },
+    // Far behind Whisper on anything but clear read speech; starts per request (~0.7 s).
+    rank: { tier: 1, cost: "free", typicalMs: 1_000 },
+
+    async probe(): Promise<LocalAvailability> {
+      const { pocketsphinx, ffmpeg, missing } = await programs();
+      if (missing.length > 0) {
+        return { available: false, reason: `missing ${missing.join(", ")}`, howToAdd: HOW_TO_ADD };
+      }
+      return {
+        available: true,
+        detail: `${pocketsphinx ?? pocketsphinxName}, decoding with ${ffmpeg ? "ffmpeg" : "sox"}`,
+        // With ffmpeg every audio and video container; with sox alone, its formats.
+        competence: { languages: ["en"], media: ffmpeg ? ["audio/", "video/"] : SOX_MEDIA },
+      };
+    },
+
+    async run(args, { signal }): Promise<TextResource> {
+      const audio = requireMedia(TASK, args, "audio", "audio");
+      const found = await programs();
+      const { pocketsphinx, missing } = found;
+      if (!pocketsphinx || missing.length > 0) {
+        throw new ExpertError("failed", `pocketsphinx cannot run: missing ${missing.join(", ")}`);
+      }
+      const directory = await mkdtemp(join(options.temporaryDirectory ?? tmpdir(), "hugginggpt-asr-"));
+      try {
+        const extension = extensionOf(audio.mime);
+        const input = join(directory, SOX_EXTENSIONS.has(extension) ? `input.${extension}` : "input");
+        const samples = join(directory, "samples.raw");
+        await writeFile(input, audio.bytes);
+        await decode(found, audio, input, samples, signal);
 
         const recognition = await runProgram(
           pocketsphinx,

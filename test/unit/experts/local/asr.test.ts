@@ -92,12 +92,14 @@ describe("pocketsphinx speech recognition", () => {
   it("says what is missing and how to add it", async () => {
     const runner = createPocketsphinxRunner({
       sox: "/nonexistent/sox",
+      ffmpeg: "/nonexistent/ffmpeg",
       modelDirectory: "/nonexistent/en-us",
     });
     const availability = await runner.probe();
     expect(availability).toMatchObject({
       available: false,
-      howToAdd: "sudo apt-get install pocketsphinx pocketsphinx-en-us sox",
+      howToAdd:
+        "sudo apt-get install pocketsphinx pocketsphinx-en-us sox (and ffmpeg for OGG Opus voice messages, M4A, WebM and video)",
     });
     expect(availability.available === false && availability.reason).toMatch(/^missing \/nonexistent\/sox, /);
   });
@@ -128,6 +130,70 @@ describe("pocketsphinx speech recognition", () => {
       );
       expect(wordErrorRate(GO_FORWARD, text), `${mime}: ${text}`).toBeLessThan(0.2);
     }
+    expect(await readdir(temporaryDirectory)).toEqual([]);
+  });
+
+  it("reads Discord's OGG Opus voice messages, phone memos (M4A) and video clips with ffmpeg, and says so in its competence", {
+    timeout: 60_000,
+  }, async () => {
+    const wav = wavOfRaw(await readFile(join(DATA, "goforward.raw")));
+    const runner = createPocketsphinxRunner({ temporaryDirectory });
+    expect(await runner.probe()).toMatchObject({
+      available: true,
+      detail: expect.stringContaining("decoding with ffmpeg"),
+      competence: { languages: ["en"], media: ["audio/", "video/"] },
+    });
+    const encode = async (name: string, args: string[]): Promise<Uint8Array> => {
+      const ffmpeg = await findProgram("ffmpeg");
+      if (!ffmpeg) throw new Error("ffmpeg is not installed");
+      const source = join(workDirectory, "source.wav");
+      await writeFile(source, wav);
+      const target = join(workDirectory, name);
+      const result = await runProgram(
+        ffmpeg,
+        ["-nostdin", "-v", "error", "-y", "-i", source, ...args, target],
+        {
+          signal: never,
+        },
+      );
+      expect(result).toMatchObject({ code: 0 });
+      return new Uint8Array(await readFile(target));
+    };
+    const opus = await encode("voice-message.ogg", ["-c:a", "libopus", "-ar", "48000"]);
+    const m4a = await encode("memo.m4a", ["-c:a", "aac"]);
+    // A clip with a picture track too, as Slack and phones record them.
+    const mp4 = await encode("clip.mp4", [
+      "-f",
+      "lavfi",
+      "-i",
+      "color=c=black:s=64x48:d=3",
+      "-shortest",
+      "-c:v",
+      "mpeg4",
+      "-c:a",
+      "aac",
+    ]);
+    for (const [bytes, mime] of [
+      [opus, "audio/ogg"],
+      [m4a, "audio/mp4"],
+      [mp4, "video/mp4"],
+    ] as const) {
+      const text = textOf(await runner.run(audioArgs(bytes, mime, "x"), { signal: never }));
+      expect(wordErrorRate(GO_FORWARD, text), `${mime}: ${text}`).toBeLessThan(0.2);
+    }
+    // Without ffmpeg: sox's formats only, and a clear word on what to install for the rest.
+    const soxOnly = createPocketsphinxRunner({ temporaryDirectory, ffmpeg: "" });
+    expect(await soxOnly.probe()).toMatchObject({
+      available: true,
+      competence: { media: expect.arrayContaining(["audio/wav", "audio/ogg", "audio/mpeg"]) },
+    });
+    await expect(
+      soxOnly.run(audioArgs(opus, "audio/ogg", "voice-message.ogg"), { signal: never }),
+    ).rejects.toMatchObject({
+      reason: "bad_input",
+      message:
+        "the recording (audio/ogg) could not be read (ffmpeg reads more formats: sudo apt-get install ffmpeg)",
+    });
     expect(await readdir(temporaryDirectory)).toEqual([]);
   });
 
