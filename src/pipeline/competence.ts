@@ -18,6 +18,8 @@ export interface NeedTexts {
   labels?: string;
   /** The `text` argument (the text to speak, classify or summarize). */
   text?: string;
+  /** Media type of the image or recording the task works on. */
+  media?: string;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function taskNeed(task: TaskName, texts: NeedTexts, detect: boolean
   const labels = texts.labels?.trim();
   if (labels) need.labels = labels;
   if (texts.text !== undefined && spec.args.text) need.chars = texts.text.length;
+  if (texts.media) need.media = texts.media;
   return need;
 }
 
@@ -68,9 +71,11 @@ export function describeNeed(task: TaskName, need: TaskNeed): string {
   const what =
     need.language && spec.languageOf
       ? `${languageName(need.language)} ${LANGUAGE_OF[spec.languageOf]}`
-      : need.chars !== undefined
-        ? `a text of ${need.chars.toLocaleString("en-US")} characters`
-        : "this input";
+      : need.media
+        ? `${need.media} ${spec.args.audio ? "recordings" : "files"}`
+        : need.chars !== undefined
+          ? `a text of ${need.chars.toLocaleString("en-US")} characters`
+          : "this input";
   return need.labels ? `${what} with the labels “${need.labels}”` : what;
 }
 

@@ -142,7 +142,7 @@ function cacheKey(task: PlannedTask, candidate: Candidate, args: ExpertArgs): st
   return hash.digest("hex");
 }
 
-/** The texts of the arguments a need is read from. */
+/** The texts of the arguments a need is read from, and the media type of its image or recording. */
 function argTexts(args: ExpertArgs): NeedTexts {
   const texts: NeedTexts = {};
   for (const name of ["language", "labels", "text"] as const) {
@@ -150,6 +150,8 @@ function argTexts(args: ExpertArgs): NeedTexts {
     const text = resource ? resourceToText(resource) : undefined;
     if (text !== undefined) texts[name] = text;
   }
+  const media = args.audio ?? args.image;
+  if (media && isMedia(media)) texts.media = media.mime;
   return texts;
 }
 

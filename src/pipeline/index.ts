@@ -4,13 +4,8 @@ import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
 import type { ModelCatalog } from "../models/types.js";
 import { createLimiters, executePlan, type ImageValidator, type UrlResolver } from "./execute.js";
-import {
-  answerOffline,
-  OFFLINE_PLANNER_NAME,
-  type OfflinePlanOutcome,
-  planOffline,
-} from "./offline/index.js";
-import { plan as planWithLlm } from "./plan.js";
+import { answerOffline, createOfflinePlanner } from "./offline/index.js";
+import { createLlmPlanner, type Planner } from "./planner.js";
 import { buildSummary, writeAnswer } from "./respond.js";
 import { type ImageScreen, withholdFlaggedImages } from "./screen.js";
 import { type Backends, selectModels, servableTask, unservableHint } from "./select.js";
@@ -35,6 +30,19 @@ export interface PipelineDependencies {
   logger?: Logger;
 }
 
+/**
+ * The planner of this setup, chosen here and nowhere else: the LLM when one is configured, else the
+ * offline rules over what can run here.
+ */
+export function choosePlanner(deps: Pick<PipelineDependencies, "llm" | "backends" | "settings">): Planner {
+  if (deps.llm) return createLlmPlanner(deps.llm, { maxTasks: deps.settings.maxTasks });
+  return createOfflinePlanner({
+    servable: (task, need) => servableTask(task, deps.backends, deps.settings, need),
+    unservableHint: unservableHint(deps.backends, deps.settings),
+    maxTasks: deps.settings.maxTasks,
+  });
+}
+
 export interface Pipeline {
   run(request: PipelineRequest): Promise<PipelineResult>;
 }
@@ -49,6 +57,7 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
   const logger = deps.logger ?? silentLogger;
   // One set of limits for the whole process, so concurrent requests share each backend's cap.
   const limiters = createLimiters(deps.settings.maxParallel);
+  const planner = choosePlanner(deps);
 
   return {
     async run(request) {
@@ -60,33 +69,15 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
       await Promise.all(Object.values(deps.backends).map((backend) => backend?.ready?.()));
 
       const planStarted = mark();
-      const planned: OfflinePlanOutcome & { note?: string } = llm
-        ? {
-            ok: true as const,
-            ...(await planWithLlm(
-              {
-                text: request.text,
-                inputs: request.inputs,
-                ...(request.history ? { history: request.history } : {}),
-              },
-              { llm, signal, usage, maxTasks: deps.settings.maxTasks },
-            )),
-          }
-        : planOffline(
-            {
-              text: request.text,
-              inputs: request.inputs,
-              ...(request.history ? { history: request.history } : {}),
-            },
-            {
-              servable: (task, fully, labels) =>
-                servableTask(task, deps.backends, deps.settings, fully, labels),
-              unservableHint: unservableHint(deps.backends, deps.settings),
-              maxTasks: deps.settings.maxTasks,
-            },
-          );
-      const planner = llm ? `llm (${llm.model})` : OFFLINE_PLANNER_NAME;
-      const plan: Plan = planned.ok ? planned.plan : { tasks: [] };
+      const planned = await planner.plan(
+        {
+          text: request.text,
+          inputs: request.inputs,
+          ...(request.history ? { history: request.history } : {}),
+        },
+        { signal, usage },
+      );
+      const plan: Plan = planned.kind === "plan" ? planned.plan : { tasks: [] };
       const planMs = mark() - planStarted;
       request.onEvent?.({ type: "plan", plan });
 
@@ -128,16 +119,17 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
         : [];
 
       const respondStarted = mark();
-      const written: { answer: string; note?: string } = !planned.ok
-        ? { answer: planned.message }
-        : llm
-          ? await writeAnswer(request.text, results, {
-              llm,
-              signal,
-              usage,
-              ...(request.history ? { history: request.history } : {}),
-            })
-          : { answer: answerOffline(results, request.text) };
+      const written: { answer: string; note?: string } =
+        planned.kind === "reply"
+          ? { answer: planned.message }
+          : llm
+            ? await writeAnswer(request.text, results, {
+                llm,
+                signal,
+                usage,
+                ...(request.history ? { history: request.history } : {}),
+              })
+            : { answer: answerOffline(results, request.text) };
       const respondMs = mark() - respondStarted;
       request.onEvent?.({ type: "answer" });
       if (written.note) logger.warn("answer composed without the LLM", { reason: written.note });
@@ -147,12 +139,12 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
         origins.size === 0 ? "none" : origins.size > 1 ? "mixed" : origins.has("hub") ? "hub" : "builtin";
       const totalMs = mark() - started;
       const summary = buildSummary({
-        planner,
+        planner: planner.name,
         catalog,
         results,
         totalMs: Math.round(totalMs),
         notes: [
-          ...(planned.note ? [planned.note] : []),
+          ...(planned.kind === "plan" ? planned.notes : []),
           ...selected.notes,
           ...screenNotes,
           ...(written.note ? [written.note] : []),

@@ -358,22 +358,24 @@ function hasChoices(value: unknown): boolean {
  * Whether some backend could run the task in this mode, before any model is chosen (the offline
  * planner plans only such tasks); with `fully`, not counting local runners that serve only a part of
  * it; with `labels`, only local runners that can tell them apart (without, those that answer the
- * task's usual question). Call after the backends are ready.
+ * task's usual question); with `media`, only those that read that type. Call after the backends are ready.
  */
 export function servableTask(
   task: TaskName,
   backends: Backends,
   settings: Pick<PipelineSettings, "mode">,
-  fully = false,
-  labels?: string,
+  need: { fully?: boolean; labels?: string; media?: string } = {},
 ): boolean {
   const local = backends.local;
   const runners =
     local?.supports(task) === true
-      ? [...(local.models?.(task) ?? []), ...(fully ? [] : (local.fallbackModels?.(task) ?? []))]
+      ? [...(local.models?.(task) ?? []), ...(need.fully ? [] : (local.fallbackModels?.(task) ?? []))]
       : [];
-  const need = labels ? { labels } : {};
-  const here = runners.some((model) => judgeCompetence(task, model.competence, need) === undefined);
+  const asked = {
+    ...(need.labels ? { labels: need.labels } : {}),
+    ...(need.media ? { media: need.media } : {}),
+  };
+  const here = runners.some((model) => judgeCompetence(task, model.competence, asked) === undefined);
   const nearby = settings.mode !== "hosted" && (here || backends.endpoint?.supports(task) === true);
   const far = settings.mode !== "local" && backends.hosted?.supports(task) === true;
   return nearby || far;

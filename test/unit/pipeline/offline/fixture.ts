@@ -67,7 +67,7 @@ export const everything: Servable = () => true;
 /** The local setup without a document reader: questions about a receipt fall back to reading it. */
 export const noDocuments: Servable = (name) => name !== "document-question-answering" && local(name);
 /** OCR serves image-to-text in part; captioning needs an expert for the whole task. */
-export const ocrOnly: Servable = (name, fully) => local(name) && !(fully && name === "image-to-text");
+export const ocrOnly: Servable = (name, need) => local(name) && !(need?.fully && name === "image-to-text");
 
 /** A thread whose last turn read a sign: its photo and its text are named inputs of origin "history". */
 export const SIGN_TURN: ConversationTurn = {
@@ -423,7 +423,8 @@ export const PLANNER_CASES: PlannerCase[] = [
     tasks: [
       task(1, "automatic-speech-recognition", { audio: input("memo.ogg") }, "transcribe"),
       task(2, "translation", { text: ref(1), language: literal("fr") }, "translate"),
-      task(3, "text-to-speech", { text: ref(2) }, "speak"),
+      // The translation is French: read with espeak-ng's French voice.
+      task(3, "text-to-speech", { text: ref(2), language: literal("fr") }, "speak"),
     ],
   },
   {
@@ -850,7 +851,7 @@ export const PLANNER_CASES: PlannerCase[] = [
     tasks: [
       task(1, "automatic-speech-recognition", { audio: input("message.ogg") }, "transcribe"),
       task(2, "translation", { text: ref(1), language: literal("de") }, "translate"),
-      task(3, "text-to-speech", { text: ref(2) }, "speak"),
+      task(3, "text-to-speech", { text: ref(2), language: literal("de") }, "speak"),
     ],
   },
   {
@@ -899,7 +900,7 @@ export const PLANNER_CASES: PlannerCase[] = [
     servable: everything,
     tasks: [
       task(1, "translation", { text: literal("good night"), language: literal("it") }, "translate"),
-      task(2, "text-to-speech", { text: ref(1) }, "speak"),
+      task(2, "text-to-speech", { text: ref(1), language: literal("it") }, "speak"),
     ],
   },
   {
@@ -1004,7 +1005,6 @@ export const PLANNER_CASES: PlannerCase[] = [
       task(1, "object-detection", { image: input("street.jpg") }, "detect-objects"),
       task(2, "image-to-text", { image: input("sign.jpg") }, "read-text"),
     ],
-    gap: "both tasks run on both photos (four tasks): the planner does not tell which photo is the sign",
   },
   // ── More follow-ups on the thread ──
   {

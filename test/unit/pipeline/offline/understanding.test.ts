@@ -1,0 +1,302 @@
+/**
+ * The offline planner understands before it composes: clause order, negation, quoted text, several
+ * attachments, follow-ups and clarifying questions, each shown on requests phrased as people write
+ * them (the issue's own examples among them).
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  loadWords,
+  type OfflinePlanOutcome,
+  planOffline,
+  type Servable,
+} from "../../../../src/pipeline/offline/index.js";
+import type { ConversationTurn, NamedInput } from "../../../../src/pipeline/types.js";
+import { audio, image, local, textFile, video } from "./fixture.js";
+
+beforeAll(() => loadWords());
+
+/** The default setup, with the safety classifier for "is it safe to share". */
+const offline: Servable = (task, need) =>
+  (local(task, need) && !(need?.fully && task === "image-to-text")) ||
+  (task === "image-classification" && need?.labels !== undefined);
+
+function plan(text: string, inputs: NamedInput[] = [], history?: ConversationTurn[]): OfflinePlanOutcome {
+  return planOffline({ text, inputs, ...(history ? { history } : {}) }, { servable: offline });
+}
+
+/** The plan as "task(args)" strings: "object-detection(image=dog.jpg)", "text-to-speech(text=#1)". */
+function tasksOf(outcome: OfflinePlanOutcome): string[] {
+  if (!outcome.ok) throw new Error(`expected a plan, got: ${outcome.message}`);
+  return outcome.plan.tasks.map((task) => {
+    const args = Object.entries(task.args)
+      .filter(([name]) => name !== "labels")
+      .map(([name, value]) =>
+        value?.type === "ref"
+          ? `${name}=#${value.task}`
+          : value?.type === "input"
+            ? `${name}=${value.name}`
+            : `${name}="${value?.type === "literal" ? value.text : ""}"`,
+      );
+    return `${task.task}(${args.join(", ")})`;
+  });
+}
+
+function replyOf(outcome: OfflinePlanOutcome): { message: string; question: boolean } {
+  if (outcome.ok) throw new Error(`expected a reply, got: ${JSON.stringify(outcome.plan.tasks)}`);
+  return { message: outcome.message, question: outcome.question === true };
+}
+
+describe("the issue's examples", () => {
+  it('"what\'s in dog.jpg and say it out loud": detection, then speech of its result', () => {
+    expect(tasksOf(plan("what's in dog.jpg and say it out loud", [image("dog.jpg")]))).toEqual([
+      "object-detection(image=dog.jpg)",
+      "text-to-speech(text=#1)",
+    ]);
+  });
+
+  it('"is this review good or bad: the pizza was cold and the driver was rude": sentiment of the text after the colon', () => {
+    expect(tasksOf(plan("is this review good or bad: the pizza was cold and the driver was rude"))).toEqual([
+      'text-classification(text="the pizza was cold and the driver was rude")',
+    ]);
+  });
+
+  it('"write down what is said in goforward.wav": a transcript, not text generation', () => {
+    expect(tasksOf(plan("write down what is said in goforward.wav", [audio("goforward.wav")]))).toEqual([
+      "automatic-speech-recognition(audio=goforward.wav)",
+    ]);
+  });
+
+  it("resolves by attachments: safety per photo, how a recording sounds, reading a photo to me", () => {
+    expect(tasksOf(plan("which of these is ok to post?", [image("a.jpg"), image("b.jpg")]))).toEqual([
+      "image-classification(image=a.jpg)",
+      "image-classification(image=b.jpg)",
+    ]);
+    expect(tasksOf(plan("how does he sound?", [audio("call.ogg")]))).toEqual([
+      "automatic-speech-recognition(audio=call.ogg)",
+      "text-classification(text=#1)",
+    ]);
+    expect(tasksOf(plan("read it to me", [image("letter.jpg")]))).toEqual([
+      "image-to-text(image=letter.jpg)",
+      "text-to-speech(text=#1)",
+    ]);
+  });
+});
+
+describe("clauses and their order", () => {
+  it("runs asks in the order the words say, not the order they are written", () => {
+    const memo = [audio("memo.ogg")];
+    const transcribeThenSpeak = ["automatic-speech-recognition(audio=memo.ogg)", "text-to-speech(text=#1)"];
+    expect(tasksOf(plan("transcribe this, then read it back", memo))).toEqual(transcribeThenSpeak);
+    expect(tasksOf(plan("read it back to me after you transcribe it", memo))).toEqual(transcribeThenSpeak);
+    expect(tasksOf(plan("read it out loud. transcribe it first", memo))).toEqual(transcribeThenSpeak);
+  });
+
+  it("keeps words that only continue an ask with it ('count the cars and the bikes' is one ask)", () => {
+    expect(tasksOf(plan("count the cars and the bikes", [image("street.jpg")]))).toEqual([
+      "object-detection(image=street.jpg)",
+    ]);
+  });
+
+  it("makes independent asks parallel and chained ones dependent, by what each one reads", () => {
+    expect(
+      tasksOf(
+        plan("transcribe the voice note and tell me whats in the pic", [audio("v.ogg"), image("p.jpg")]),
+      ),
+    ).toEqual(["automatic-speech-recognition(audio=v.ogg)", "object-detection(image=p.jpg)"]);
+    expect(
+      tasksOf(plan("transcribe this and tell me if she sounds annoyed, then read it back", [audio("v.ogg")])),
+    ).toEqual([
+      "automatic-speech-recognition(audio=v.ogg)",
+      "text-classification(text=#1)",
+      "text-to-speech(text=#1)",
+    ]);
+  });
+});
+
+describe("negation", () => {
+  it("drops what the request says not to do", () => {
+    expect(tasksOf(plan("don't read it aloud, just transcribe", [audio("v.ogg")]))).toEqual([
+      "automatic-speech-recognition(audio=v.ogg)",
+    ]);
+    expect(tasksOf(plan("dont read it out, just give me the text", [image("slide.png")]))).toEqual([
+      "image-to-text(image=slide.png)",
+    ]);
+    expect(
+      tasksOf(plan("pull the text out of the sign? not translate, just the text", [image("sign.jpg")])),
+    ).toEqual(["image-to-text(image=sign.jpg)"]);
+  });
+});
+
+describe("quoted text", () => {
+  it("is a literal argument, never an instruction", () => {
+    expect(tasksOf(plan('say "transcribe this and draw a cat" out loud', [audio("v.ogg")]))).toEqual([
+      'text-to-speech(text="transcribe this and draw a cat")',
+    ]);
+    expect(tasksOf(plan("is 'please translate this into French' positive?"))).toEqual([
+      'text-classification(text="please translate this into French")',
+    ]);
+  });
+
+  it("serves a clause that points at it from another clause", () => {
+    expect(
+      tasksOf(
+        plan('read this out AND tell me if its positive: "thanks for carrying me, you guys are the best"'),
+      ),
+    ).toEqual([
+      'text-to-speech(text="thanks for carrying me, you guys are the best")',
+      'text-classification(text="thanks for carrying me, you guys are the best")',
+    ]);
+  });
+});
+
+describe("several attachments", () => {
+  it("runs a task once per attachment, and gives each its own reading step", () => {
+    expect(
+      tasksOf(plan("transcribe both and tell me how each one sounds", [audio("a.ogg"), audio("b.ogg")])),
+    ).toEqual([
+      "automatic-speech-recognition(audio=a.ogg)",
+      "automatic-speech-recognition(audio=b.ogg)",
+      "text-classification(text=#1)",
+      "text-classification(text=#2)",
+    ]);
+  });
+
+  it("gives a clause the attachment it names, and the others the rest", () => {
+    expect(
+      tasksOf(
+        plan("what is in this photo? what does the sign say?", [image("street.jpg"), image("sign.jpg")]),
+      ),
+    ).toEqual(["object-detection(image=street.jpg)", "image-to-text(image=sign.jpg)"]);
+  });
+
+  it("does not read a recording the request names when only a photo is attached", () => {
+    const refused = replyOf(plan("does she sound mad in this voice note", [image("IMG_1234.jpg")]));
+    expect(refused.question).toBe(false);
+    expect(refused.message).toMatch(/needs a text|needs a recording/);
+  });
+
+  it("takes a video as a recording only where an expert here reads video", () => {
+    const clip = [video("clip.mp4")];
+    const readsVideo: Servable = (task, need) => offline(task, need);
+    const noVideo: Servable = (task, need) => !need?.media?.startsWith("video/") && offline(task, need);
+    expect(
+      tasksOf(planOffline({ text: "transcribe this clip", inputs: clip }, { servable: readsVideo })),
+    ).toEqual(["automatic-speech-recognition(audio=clip.mp4)"]);
+    const refused = planOffline({ text: "transcribe this clip", inputs: clip }, { servable: noVideo });
+    expect(refused.ok).toBe(false);
+  });
+});
+
+describe("follow-ups", () => {
+  const transcriptTurn: ConversationTurn = {
+    user: "what does he say",
+    answer: "Transcript: “you guys never listen to me”.",
+    resources: ["turn1-call.ogg", "turn1-1-automatic-speech-recognition.txt"],
+  };
+  const transcriptInputs = [
+    audio("turn1-call.ogg", "history"),
+    textFile("turn1-1-automatic-speech-recognition.txt", "you guys never listen to me", "history"),
+  ];
+  const photoTurn: ConversationTurn = {
+    user: "what's in this",
+    answer: "I found a person and a dog.",
+    resources: ["turn1-beach.jpg", "turn1-1-object-detection-annotated.jpg"],
+  };
+
+  it("'does he sound angry?' after a transcript is the sentiment of that transcript", () => {
+    expect(tasksOf(plan("does he sound angry?", transcriptInputs, [transcriptTurn]))).toEqual([
+      "text-classification(text=turn1-1-automatic-speech-recognition.txt)",
+    ]);
+  });
+
+  it("'is that same picture fine to share at work?' is the safety of the earlier photo", () => {
+    expect(
+      tasksOf(
+        plan(
+          "is that same picture fine to share at work?",
+          [image("turn1-beach.jpg", "history")],
+          [photoTurn],
+        ),
+      ),
+    ).toEqual(["image-classification(image=turn1-beach.jpg)"]);
+  });
+
+  it("asks which one when the last turn left two and the follow-up says 'that'", () => {
+    const twoSigns: ConversationTurn = {
+      user: "read both signs",
+      answer: "The first says STOP, the second EXIT.",
+      resources: ["turn1-1-image-to-text.txt", "turn1-2-image-to-text.txt"],
+    };
+    const inputs = [
+      textFile("turn1-1-image-to-text.txt", "STOP", "history"),
+      textFile("turn1-2-image-to-text.txt", "EXIT", "history"),
+    ];
+    const asked = replyOf(plan("now read that out", inputs, [twoSigns]));
+    expect(asked).toEqual({ question: true, message: "Which one do you mean: “STOP” or “EXIT”?" });
+    const history = [twoSigns, { user: "now read that out", answer: asked.message, resources: [] }];
+    expect(tasksOf(plan("the second one", inputs, history))).toEqual([
+      "text-to-speech(text=turn1-2-image-to-text.txt)",
+    ]);
+    expect(tasksOf(plan("read both of them out", inputs, [twoSigns]))).toEqual([
+      "text-to-speech(text=turn1-1-image-to-text.txt)",
+      "text-to-speech(text=turn1-2-image-to-text.txt)",
+    ]);
+  });
+});
+
+describe("asking when unsure", () => {
+  it("asks one short question that offers both readings, and plans the one the next message picks", () => {
+    const screenshot = image("Screenshot 2026-03-03.png");
+    const asked = replyOf(plan("read this", [screenshot]));
+    expect(asked).toEqual({ question: true, message: "Do you want the text in it, or it read aloud?" });
+    // The next message answers: the earlier photo is now the thread's.
+    const history: ConversationTurn[] = [
+      { user: "read this", answer: asked.message, resources: ["turn1-Screenshot 2026-03-03.png"] },
+    ];
+    const earlier = [image("turn1-Screenshot 2026-03-03.png", "history")];
+    expect(tasksOf(plan("read it aloud pls", earlier, history))).toEqual([
+      "image-to-text(image=turn1-Screenshot 2026-03-03.png)",
+      "text-to-speech(text=#1)",
+    ]);
+    expect(tasksOf(plan("just the text", earlier, history))).toEqual([
+      "image-to-text(image=turn1-Screenshot 2026-03-03.png)",
+    ]);
+    // A message that answers neither is planned as a request of its own.
+    expect(tasksOf(plan("what is in it?", earlier, history))).toEqual([
+      "object-detection(image=turn1-Screenshot 2026-03-03.png)",
+    ]);
+  });
+
+  it("asks between a recording and a photo when both could be what 'what does it say' means", () => {
+    expect(replyOf(plan("what does it say", [audio("note.ogg"), image("sign.jpg")])).question).toBe(true);
+  });
+
+  it("never asks about something that cannot run here: it takes what can", () => {
+    expect(tasksOf(plan("who's this invoice from?", [image("invoice_march.png")]))).toEqual([
+      'document-question-answering(image=invoice_march.png, text="who\'s this invoice from?")',
+    ]);
+  });
+});
+
+describe("out of scope", () => {
+  it("refuses with what runs offline instead of running a plan it was not asked for", () => {
+    for (const [text, inputs] of [
+      ["solve this integral pls 🙏 exam in 2h", [image("IMG_8820.jpg")]],
+      ["who won worlds last year?", []],
+      ["write a funny caption for this for my insta", [image("IMG_5541.jpg")]],
+      ["remove the background from this pls", [image("selfie.png")]],
+      ["summarize what he said in the voice note", [audio("voice.ogg")]],
+      ["translate this menu to english pls", [image("menu.jpg")]],
+    ] as const) {
+      const reply = replyOf(plan(text, [...inputs]));
+      expect(reply.question, text).toBe(false);
+      expect(reply.message, text).toContain("Without a language model I can:");
+    }
+  });
+
+  it("runs the asks that can run and says which cannot", () => {
+    const outcome = plan("transcribe this and translate it into spanish", [audio("v.ogg")]);
+    expect(tasksOf(outcome)).toEqual(["automatic-speech-recognition(audio=v.ogg)"]);
+    expect(outcome.ok && outcome.notes).toEqual(["Translating a text cannot run here."]);
+  });
+});
