@@ -54,6 +54,52 @@ function roomOf(file: string): string {
   return parts.length > 2 ? `${parts[0]}/${parts[1]}` : file;
 }
 
+/** The rooms that import each other in a circle (strongly connected components of more than one room). */
+function roomCycles(files: string[]): string[][] {
+  const edges = new Map<string, Set<string>>();
+  for (const file of files) {
+    const from = roomOf(file);
+    const targets = edges.get(from) ?? new Set<string>();
+    edges.set(from, targets);
+    for (const { target } of resolvedImportsOf(file)) {
+      if (target === undefined) continue;
+      const to = roomOf(target);
+      if (to !== from) targets.add(to);
+      if (!edges.has(to)) edges.set(to, new Set());
+    }
+  }
+  // Tarjan's algorithm: each component found with more than one room is a cycle.
+  let counter = 0;
+  const index = new Map<string, number>();
+  const lowest = new Map<string, number>();
+  const stack: string[] = [];
+  const cycles: string[][] = [];
+  const visit = (room: string): void => {
+    index.set(room, counter);
+    lowest.set(room, counter);
+    counter += 1;
+    stack.push(room);
+    for (const next of edges.get(room) ?? []) {
+      if (!index.has(next)) {
+        visit(next);
+        lowest.set(room, Math.min(lowest.get(room)!, lowest.get(next)!));
+      } else if (stack.includes(next)) {
+        lowest.set(room, Math.min(lowest.get(room)!, index.get(next)!));
+      }
+    }
+    if (lowest.get(room) !== index.get(room)) return;
+    const component: string[] = [];
+    for (;;) {
+      const member = stack.pop()!;
+      component.push(member);
+      if (member === room) break;
+    }
+    if (component.length > 1) cycles.push(component.sort());
+  };
+  for (const room of edges.keys()) if (!index.has(room)) visit(room);
+  return cycles;
+}
+
 describe("the layering of DESIGN.md", () => {
   it("keeps adapters out of src/, except the composition root", () => {
     const offenders = sourceFiles("src")
@@ -120,5 +166,17 @@ describe("the layering of DESIGN.md", () => {
     );
     const tasks = offendingImports(sourceFiles("src/tasks"), (target) => target.startsWith("src/tasks/"));
     expect([...groundFloor, ...tasks]).toEqual([]);
+  });
+
+  it("imports the composition root from the command line only", () => {
+    const offenders = [...sourceFiles("src"), ...sourceFiles("adapters"), ...sourceFiles("commands")]
+      .filter((file) => file !== "src/cli.ts")
+      .filter((file) => resolvedImportsOf(file).some(({ target }) => target === "src/main.ts"));
+    expect(offenders).toEqual([]);
+  });
+
+  it("has no circle of imports between rooms (src/ folders and modules, adapters, commands)", () => {
+    const files = [...sourceFiles("src"), ...sourceFiles("adapters"), ...sourceFiles("commands")];
+    expect(roomCycles(files)).toEqual([]);
   });
 });
