@@ -179,4 +179,13 @@ describe("the layering of DESIGN.md", () => {
     const files = [...sourceFiles("src"), ...sourceFiles("adapters"), ...sourceFiles("commands")];
     expect(roomCycles(files)).toEqual([]);
   });
+
+  it("is described in docs/architecture.md, rule by rule", () => {
+    const own = readFileSync(fileURLToPath(import.meta.url), "utf8");
+    const rules = [...own.matchAll(/\bit\("([^"]+)"/g)]
+      .map((match) => match[1] ?? "")
+      .filter((title) => !title.startsWith("is described in"));
+    const architecture = readFileSync(join(ROOT, "docs/architecture.md"), "utf8");
+    expect(rules.filter((title) => !architecture.includes(`| ${title} |`))).toEqual([]);
+  });
 });
