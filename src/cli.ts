@@ -2,7 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { type Config, loadConfig, secretValues } from "./config/index.js";
+import { type Config, llmConfigured, loadConfig, secretValues } from "./config/index.js";
 import type { Adapter } from "./core/types.js";
 import { runDoctor } from "./doctor.js";
 import { BotError, errorSummary, isBotError, userMessageOf } from "./errors.js";
@@ -13,13 +13,12 @@ import {
   createTerminalChat,
   createWebPlayground,
   deployDiscordCommands,
-  llmConfigured,
   PLATFORM_ADAPTERS,
 } from "./main.js";
-import { listModels } from "./models-report.js";
 import { argValueText } from "./pipeline/arg-value.js";
 import { formatSummary, type PipelineResult } from "./pipeline/index.js";
 import { inputFromFile } from "./pipeline/inputs.js";
+import { listModels } from "./pipeline/models-report.js";
 import type { NamedInput } from "./pipeline/types.js";
 import { inspectImage } from "./render/index.js";
 import { describeResource, resourceFiles } from "./tasks/index.js";

@@ -1,5 +1,5 @@
 import type { Config } from "./config/index.js";
-import { VARIABLES } from "./config/index.js";
+import { llmConfigured, VARIABLES } from "./config/index.js";
 import { discordChecks } from "./doctor-discord.js";
 import { slackChecks } from "./doctor-slack.js";
 import { errorSummary } from "./errors.js";
@@ -9,7 +9,6 @@ import {
   defaultLocalRunners,
 } from "./experts/local/index.js";
 import { createOpenAiLlm } from "./llm/client.js";
-import { llmConfigured } from "./main.js";
 import { describeCompetence } from "./models/competence.js";
 
 interface Check {

@@ -11,11 +11,10 @@ import { createLazySlackAdapter } from "../adapters/slack/lazy.js";
 import { createWebAdapter, type WebAdapter } from "../adapters/web/index.js";
 import { COMMANDS } from "../commands/index.js";
 import type { Config } from "./config/index.js";
-import { secretValues } from "./config/index.js";
+import { configuredEndpointHosts, hostedConfigured, llmConfigured, secretValues } from "./config/index.js";
 import { type Bot, type BotOptions, createBot } from "./core/bot.js";
 import { botSettingsFrom } from "./core/settings.js";
 import type { Adapter, Platform } from "./core/types.js";
-import { BotError } from "./errors.js";
 import { createHostedBackend } from "./experts/hosted/index.js";
 import { createLlmBackend } from "./experts/llm.js";
 import {
@@ -30,21 +29,15 @@ import type { LlmClient } from "./llm/types.js";
 import { createLogger, type Logger } from "./log.js";
 import { createModelCatalog } from "./models/index.js";
 import type { ModelCatalog } from "./models/types.js";
-import { listModels } from "./models-report.js";
 import { createGuardedFetch } from "./net/index.js";
-import {
-  createPipeline,
-  DEFAULT_SETTINGS,
-  type ImageScreen,
-  type Pipeline,
-  type PipelineSettings,
-} from "./pipeline/index.js";
-import { inputFromFile } from "./pipeline/inputs.js";
+import { createPipeline, type Pipeline, type PipelineSettings } from "./pipeline/index.js";
+import { createLinkResolver } from "./pipeline/links.js";
+import { listModels } from "./pipeline/models-report.js";
+import { classifierScreen } from "./pipeline/screen.js";
 import type { Backends } from "./pipeline/select.js";
+import { pipelineSettingsFrom } from "./pipeline/settings.js";
 import { fitImage, inspectImage } from "./render/index.js";
 import { createStorageFromConfig, type Storage } from "./storage/index.js";
-import type { InputKind, Resource } from "./tasks/index.js";
-import { resourceAs } from "./tasks/index.js";
 
 export interface App {
   config: Config;
@@ -79,28 +72,6 @@ export interface AppOptions {
 }
 
 const HOUR = 3_600_000;
-
-/** Whether Hugging Face's hosted inference is usable: a token, or a self-hosted endpoint that needs none. */
-export function hostedConfigured(config: Config): boolean {
-  return config.HF_TOKEN !== undefined || config.HF_INFERENCE_ENDPOINT !== undefined;
-}
-
-/** Whether an LLM is configured: a key, or a base URL of a server that needs none (Ollama, vLLM). */
-export function llmConfigured(config: Config): boolean {
-  return config.OPENAI_API_KEY !== undefined || config.OPENAI_BASE_URL !== "https://api.openai.com/v1";
-}
-
-function settingsFrom(config: Config): PipelineSettings {
-  return {
-    ...DEFAULT_SETTINGS,
-    mode: config.INFERENCE_MODE,
-    selection: config.MODEL_SELECTION,
-    candidates: config.MODEL_CANDIDATES,
-    llmTextTasks: config.LLM_TEXT_TASKS,
-    taskTimeoutMs: config.TASK_TIMEOUT_SECONDS * 1000,
-    maxParallel: config.MAX_PARALLEL_TASKS,
-  };
-}
 
 /** The composition root: config → storage → catalog → experts → pipeline. */
 export function createApp(config: Config, options: AppOptions = {}): App {
@@ -161,53 +132,17 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...(llm ? { llm: createLlmBackend(llm) } : {}),
   };
   const safety = config.SAFETY_CHECK ? safetyClassifier : undefined;
-  const safetyAvailable = safety?.probe().then((availability) => {
-    if (!availability.available) {
-      logger.warn("the image safety check cannot run here; images will be withheld", {
-        reason: availability.reason,
-        howToAdd: availability.howToAdd,
-      });
-    }
-    return availability;
-  });
   // Fails closed: an image that cannot be checked is withheld, and the note says how to enable the check.
-  const screenImage: ImageScreen | undefined =
-    safety && safetyAvailable
-      ? async (bytes, signal) => {
-          const availability = await safetyAvailable;
-          if (!availability.available) {
-            return {
-              flagged: true,
-              reason: `the check cannot run here (${availability.reason}; to enable it: ${availability.howToAdd}; SAFETY_CHECK=false posts images unchecked)`,
-            };
-          }
-          return safety.check(bytes, { signal });
-        }
-      : undefined;
+  const screenImage = safety ? classifierScreen(safety, logger) : undefined;
 
   // Links in requests and plans may point at the endpoints the operator configured, never elsewhere private.
-  const configuredEndpoints = [
-    config.HF_INFERENCE_ENDPOINT,
-    config.LOCAL_INFERENCE_ENDPOINT,
-    config.HF_ENDPOINT,
-  ]
-    .filter((endpoint): endpoint is string => endpoint !== undefined)
-    .map((endpoint) => {
-      const url = new URL(endpoint);
-      return `${url.hostname}:${url.port || (url.protocol === "https:" ? "443" : "80")}`;
-    });
   const guardedFetch = createGuardedFetch({
     maxBytes,
     timeoutMs: 30_000,
-    allowPrivateHosts: configuredEndpoints,
+    allowPrivateHosts: configuredEndpointHosts(config),
   });
-  const acceptedTypes: Record<InputKind, string[]> = {
-    image: ["image/", "application/octet-stream"],
-    audio: ["audio/", "video/", "application/octet-stream"],
-    text: ["text/", "application/json"],
-  };
 
-  const settings = settingsFrom(config);
+  const settings = pipelineSettingsFrom(config);
   const pipeline = createPipeline({
     ...(llm ? { llm } : {}),
     catalog,
@@ -215,17 +150,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     settings,
     cache: storage.namespace<string>("results", 24 * HOUR),
     logger,
-    async resolveUrl(url, kind, signal): Promise<Resource> {
-      const file = await guardedFetch(url, { signal, allowedContentTypes: acceptedTypes[kind] });
-      const input = inputFromFile(file.name, file.bytes, { maxBytes });
-      const resource = resourceAs(input.resource, kind);
-      if (!resource) {
-        throw new BotError("input_invalid", `${url} is not ${kind}`, {
-          userMessage: `The link ${url} does not point to ${kind === "image" ? "an image" : `a ${kind} file`}.`,
-        });
-      }
-      return resource;
-    },
+    resolveUrl: createLinkResolver({ fetch: guardedFetch, maxBytes }),
     async validateImage(bytes, name) {
       await inspectImage(bytes, { name });
     },

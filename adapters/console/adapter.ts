@@ -17,7 +17,7 @@ import type {
 } from "../../src/core/types.js";
 import { userMessageOf } from "../../src/errors.js";
 import type { Logger } from "../../src/log.js";
-import { formatSummary } from "../../src/pipeline/index.js";
+import { formatSummary } from "../../src/summary.js";
 import { formatSize, localAttachment, writeReplyFiles } from "./files.js";
 import { type ChatLine, parseChatLine } from "./parse.js";
 import { createPlainScreen, createSparseProgress, createTtyScreen, oneLine, type Screen } from "./screen.js";

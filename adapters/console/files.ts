@@ -1,9 +1,9 @@
 import { mkdir, open, stat, writeFile } from "node:fs/promises";
 import { basename, extname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { sanitizeFileName } from "../../src/core/files.js";
 import type { Attachment, ReplyFile } from "../../src/core/types.js";
 import { BotError } from "../../src/errors.js";
-import { sanitizeFileName } from "../../src/net/filename.js";
 
 const MIME_BY_EXTENSION: Record<string, string> = {
   ".jpg": "image/jpeg",

@@ -3,9 +3,8 @@
  * characters (never a broken code fence), the summary as embeds within Discord's embed limits, and
  * the result files fitted to the channel's upload limit (what cannot fit is left out, with a note).
  */
-import type { ReplyFile } from "../../src/core/types.js";
-import { catalogLabel } from "../../src/pipeline/respond.js";
-import type { Summary, SummaryRow } from "../../src/pipeline/types.js";
+import type { ReplyFile, Summary, SummaryRow } from "../../src/core/types.js";
+import { catalogLabel } from "../../src/summary.js";
 import { describeSize, shorten } from "../../src/text.js";
 import { splitMarkdown } from "../shared/split-markdown.js";
 import { secondsWords, statusWords, whereWords } from "../shared/summary-words.js";

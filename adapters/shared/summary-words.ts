@@ -1,4 +1,4 @@
-import type { SummaryRow } from "../../src/pipeline/types.js";
+import type { SummaryRow } from "../../src/core/types.js";
 
 /**
  * The words a chat platform shows for one summary row: where a task ran, its status, its time.

@@ -3,8 +3,8 @@
  * download, and whether what came back is the file at all (without the token, or without the
  * files:read scope, Slack answers 200 with its sign-in page) and of the kind its name promises.
  */
+import { kindFromName, type MediaType, sniffMediaType } from "../../src/core/files.js";
 import { BotError } from "../../src/errors.js";
-import { kindFromName, type MediaType, sniffMediaType } from "../../src/tasks/media-type.js";
 
 /** Slack's host for `url_private` and `url_private_download`. */
 export const SLACK_FILE_HOST = "https://files.slack.com";

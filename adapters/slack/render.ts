@@ -4,8 +4,9 @@
  * summary as context blocks (at most 10 elements each), and all of it packed into messages of at
  * most 50 blocks, each with its `text` fallback for notifications.
  */
-import { catalogLabel } from "../../src/pipeline/respond.js";
-import type { Summary, SummaryRow } from "../../src/pipeline/types.js";
+
+import type { Summary, SummaryRow } from "../../src/core/types.js";
+import { catalogLabel } from "../../src/summary.js";
 import { shorten } from "../../src/text.js";
 import { splitMarkdown } from "../shared/split-markdown.js";
 import { secondsWords, statusWords, whereWords } from "../shared/summary-words.js";

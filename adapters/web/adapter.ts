@@ -19,7 +19,8 @@ import type {
 } from "../../src/core/types.js";
 import { BotError, errorSummary } from "../../src/errors.js";
 import { type Logger, silentLogger } from "../../src/log.js";
-import type { ApiError, SessionInfo, WebEvent, WebMessage } from "./protocol.js";
+import { createPostsOnce, idempotencyKeyOf } from "./idempotency.js";
+import type { ApiError, SessionInfo, WebEvent, WebFile, WebMessage } from "./protocol.js";
 import {
   allowedHosts,
   clientAddress,
@@ -38,7 +39,7 @@ import {
   type WebRecord,
   type WebStore,
 } from "./store.js";
-import { HttpError, readUpload, type UploadedFile } from "./uploads.js";
+import { HttpError, readUpload, type Upload, type UploadedFile } from "./uploads.js";
 
 export interface WebAdapterOptions {
   /** WEB_PORT (0: any free port). */
@@ -118,6 +119,12 @@ function sendError(
   sendJson(response, status, body, headers);
 }
 
+/** The note under an answer whose result files could not be stored (the disk is full, the folder unwritable). */
+function unstoredNote(names: readonly string[]): string {
+  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+  return `Not attached: ${list}. The server could not store ${names.length === 1 ? "it" : "them"} (see its log).`;
+}
+
 /** What a client over the limit on new sessions is told, on the page and by the API. */
 function tooManySessions(retryAfterMs: number): { message: string; headers: Record<string, string> } {
   return {
@@ -172,6 +179,8 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
   let sessions: Sessions | undefined;
   /** Progress messages of requests this process is running: any other unfinished one was interrupted. */
   const inProgress = new Set<string>();
+  /** The responses to posts made with an Idempotency-Key, for their repeats. */
+  const posts = createPostsOnce<{ message: WebMessage; disposition: Disposition }>();
 
   function targetFor(session: string, threadId: string, log: Logger): ReplyTarget {
     const put = (message: WebMessage) => store.put(session, threadId, message);
@@ -199,17 +208,26 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
         };
       },
       async send(reply) {
-        const files = [];
-        for (const file of reply.files) files.push(await store.saveFile(session, file));
+        const files: WebFile[] = [];
+        const unstored: string[] = [];
+        for (const file of reply.files) {
+          // A file that cannot be stored must not take the answer's text with it.
+          try {
+            files.push(await store.saveFile(session, file));
+          } catch (error) {
+            log.warn("a result file could not be stored", { file: file.name, error: errorSummary(error) });
+            unstored.push(file.name);
+          }
+        }
         await put({
           kind: "answer",
           id: newId(),
           at: Date.now(),
-          text: reply.text,
+          text: unstored.length > 0 ? `${reply.text}\n\n${unstoredNote(unstored)}` : reply.text,
           files,
           ...(reply.summary ? { summary: reply.summary } : {}),
         });
-        log.debug("answer shown", { files: files.length });
+        log.debug("answer shown", { files: files.length, unstored: unstored.length });
       },
       async notice(text) {
         await put({ kind: "notice", id: newId(), at: Date.now(), text });
@@ -232,12 +250,18 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
     };
   }
 
-  function requestOf(session: string, threadId: string, text: string, attachments: Attachment[]): Request {
+  function requestOf(
+    session: string,
+    threadId: string,
+    text: string,
+    attachments: Attachment[],
+    eventId?: string,
+  ): Request {
     const id = newId();
     return {
       id,
       platform: "web",
-      eventId: id,
+      eventId: eventId ?? id,
       author: { id: session, name: "you", isBot: false },
       channel: `web:${session}`,
       thread: `web:${threadId}`,
@@ -255,6 +279,10 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
     bot: BotHandle,
   ) {
     if (!(await store.thread(session, threadId))) return sendError(response, 404, "No such conversation.");
+    const key = idempotencyKeyOf(request.headers["idempotency-key"]);
+    if (key === null) {
+      return sendError(response, 400, "The Idempotency-Key header must be 8 to 128 letters, digits, - or _.");
+    }
     const upload = await readUpload(
       request,
       filesDir,
@@ -265,6 +293,24 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
     if (text === "" && upload.files.length === 0) {
       return sendError(response, 400, "Write a request or attach a file.");
     }
+    const scoped = key === undefined ? undefined : `${session}:${threadId}:${key}`;
+    const { result, repeated } = await posts.once(scoped, () =>
+      takeMessage(session, threadId, upload, text, bot, scoped),
+    );
+    // A repeat's files were read again; the first post's are the ones in use.
+    if (repeated) await Promise.all(upload.files.map((file) => store.removeFile(file.id)));
+    sendJson(response, 202, result);
+  }
+
+  /** Stores a posted message in its thread and hands it to the bot: the body of the 202. */
+  async function takeMessage(
+    session: string,
+    threadId: string,
+    upload: Upload,
+    text: string,
+    bot: BotHandle,
+    eventId: string | undefined,
+  ): Promise<{ message: WebMessage; disposition: Disposition }> {
     const files = await Promise.all(
       upload.files.map((file) =>
         store.registerFile(session, file.id, { name: file.name, mime: file.mime, size: file.size }),
@@ -274,7 +320,7 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
     await store.put(session, threadId, message);
     const log = logger.child({ session: session.slice(0, 6), thread: threadId });
     const disposition: Disposition = await bot.receive(
-      requestOf(session, threadId, text, upload.files.map(attachmentOf)),
+      requestOf(session, threadId, text, upload.files.map(attachmentOf), eventId),
       targetFor(session, threadId, log),
     );
     if (disposition.status !== "accepted" && disposition.status !== "command" && files.length > 0) {
@@ -282,9 +328,9 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
       await Promise.all(upload.files.map((file) => store.removeFile(file.id)));
       const kept: WebMessage = { ...message, files: [] };
       await store.put(session, threadId, kept);
-      return sendJson(response, 202, { message: kept, disposition });
+      return { message: kept, disposition };
     }
-    sendJson(response, 202, { message, disposition });
+    return { message, disposition };
   }
 
   async function runCommand(

@@ -24,8 +24,7 @@
  *   type); 404 otherwise.
  * Errors are `ApiError` with a status: 400, 403 (another origin or host), 404, 413, 429.
  */
-import type { ProgressSnapshot } from "../../src/core/types.js";
-import type { Summary } from "../../src/pipeline/types.js";
+import type { ProgressSnapshot, Summary } from "../../src/core/types.js";
 
 export interface SessionInfo {
   /** Largest file accepted, in bytes (MAX_FILE_MB). */

@@ -40,3 +40,27 @@ export function secretValues(env: Record<string, string | undefined> = process.e
     .map((variable) => env[variable.name]?.trim())
     .filter((value): value is string => value !== undefined && value.length >= 6);
 }
+
+/** Whether Hugging Face's hosted inference is usable: a token, or a self-hosted endpoint that needs none. */
+export function hostedConfigured(config: Config): boolean {
+  return config.HF_TOKEN !== undefined || config.HF_INFERENCE_ENDPOINT !== undefined;
+}
+
+/** Whether an LLM is configured: a key, or a base URL of a server that needs none (Ollama, vLLM). */
+export function llmConfigured(config: Config): boolean {
+  return config.OPENAI_API_KEY !== undefined || config.OPENAI_BASE_URL !== "https://api.openai.com/v1";
+}
+
+/**
+ * The model servers the operator configured, as `host:port`: links in requests and plans may point at
+ * them although they are private addresses (the guarded fetch's `allowPrivateHosts`), never elsewhere
+ * private.
+ */
+export function configuredEndpointHosts(config: Config): string[] {
+  return [config.HF_INFERENCE_ENDPOINT, config.LOCAL_INFERENCE_ENDPOINT, config.HF_ENDPOINT]
+    .filter((endpoint): endpoint is string => endpoint !== undefined)
+    .map((endpoint) => {
+      const url = new URL(endpoint);
+      return `${url.hostname}:${url.port || (url.protocol === "https:" ? "443" : "80")}`;
+    });
+}

@@ -35,7 +35,7 @@ export interface BotOptions {
   logger?: Logger;
   /** The commands a message or an adapter can run (`commands/`'s COMMANDS). None: every message is a request. */
   commands?: readonly CommandDefinition[];
-  /** The `models TASK` text (src/models-report.ts in the app). */
+  /** The `models TASK` text (src/pipeline/models-report.ts in the app). */
   listModels?: (task: string) => Promise<string>;
   clock?: Clock;
   /** Called once per accepted request when it is over, for benchmarks and metrics. */

@@ -1,5 +1,11 @@
-import type { Summary, TaskStatus } from "../pipeline/types.js";
+import type { Summary, TaskStatus } from "../summary.js";
 import type { TaskName } from "../tasks/index.js";
+
+/**
+ * The summary's vocabulary, as the `Reply` carries it (defined on the ground floor, src/summary.ts, where
+ * the pipeline that writes it can reach it too): adapters name it from here.
+ */
+export type { ExpertSource, Summary, SummaryRow, TaskStatus } from "../summary.js";
 
 /** The chat platforms (and local front ends) the bot answers on. */
 export type Platform = "discord" | "slack" | "console" | "web" | "test";

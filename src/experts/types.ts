@@ -1,12 +1,10 @@
 import type { ModelInfo } from "../models/types.js";
+import type { ExpertSource } from "../summary.js";
 import type { ArgName, Resource, TaskName } from "../tasks/index.js";
 import { extensionOf } from "../tasks/media-type.js";
 
-/**
- * Where a task ran, as the summary reports it: on this machine (`local`), on the operator's own model
- * server (`endpoint`, LOCAL_INFERENCE_ENDPOINT), on Hugging Face (`hosted`), or by the chat LLM.
- */
-export type ExpertSource = "local" | "endpoint" | "hosted" | "llm";
+/** Where a task ran: a word of the summary's vocabulary (src/summary.ts), which experts report. */
+export type { ExpertSource } from "../summary.js";
 
 /** An expert's arguments, already resolved to resources of the kinds the task declares. */
 export type ExpertArgs = Partial<Record<ArgName, Resource>>;

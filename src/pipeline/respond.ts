@@ -5,6 +5,9 @@ import { shorten } from "../text.js";
 import { CHAT_SYSTEM_PROMPT, historyMessages, RESPOND_SYSTEM_PROMPT } from "./prompts/respond.js";
 import type { ConversationTurn, Summary, SummaryRow, TaskResult } from "./types.js";
 
+// The summary's plain-text form lives with its vocabulary on the ground floor; the pipeline keeps offering it.
+export { catalogLabel, formatSummary } from "../summary.js";
+
 const TEXT_LIMIT = 1500;
 const LIST_LIMIT = 15;
 
@@ -144,30 +147,4 @@ function passedOverNotes(results: readonly TaskResult[]): string[] {
     const who = passed.map((attempt) => `${attempt.model}: ${attempt.error ?? "cannot"}`).join("; ");
     return [`Task ${result.id} (${result.task}) passed over ${who}.`];
   });
-}
-
-/** The summary as plain text for terminals and logs. */
-export function formatSummary(summary: Summary): string {
-  const lines = summary.tasks.map((row) => {
-    const where = row.model ? `${row.model} [${row.source}]` : "no model";
-    const status = row.status === "ok" ? "ok" : `${row.status}: ${row.error ?? ""}`;
-    return `  ${row.id}. ${row.task} — ${where} — ${(row.ms / 1000).toFixed(1)} s — ${status}`;
-  });
-  const header = `Tasks (planner: ${summary.planner}; models: ${catalogLabel(summary.catalog)}; total ${(summary.totalMs / 1000).toFixed(1)} s)`;
-  const notes = summary.notes.map((note) => `  note: ${note}`);
-  return [header, ...(lines.length > 0 ? lines : ["  (no task was needed)"]), ...notes].join("\n");
-}
-
-/** Where the candidate models came from, in words for summaries. */
-export function catalogLabel(catalog: Summary["catalog"]): string {
-  switch (catalog) {
-    case "hub":
-      return "live Hub listing";
-    case "builtin":
-      return "built-in list";
-    case "mixed":
-      return "Hub listing and built-in list";
-    case "none":
-      return "no listing needed";
-  }
 }

@@ -5,6 +5,7 @@
  * picture the user will not see.
  */
 import { errorSummary } from "../errors.js";
+import type { ImageSafetyClassifier } from "../experts/local/index.js";
 import type { Logger } from "../log.js";
 import type { ImageResource, Resource } from "../tasks/index.js";
 import type { TaskResult } from "./types.js";
@@ -71,4 +72,35 @@ export async function withholdFlaggedImages(
     }),
   );
   return notes.sort();
+}
+
+/**
+ * The screen on the image safety classifier, failing closed: where the classifier cannot run, every
+ * image is withheld with a note that says why and how to enable the check (SAFETY_CHECK=false being
+ * the only way to post unchecked). The classifier is probed at once, so that the warning is logged at
+ * start rather than at the first image.
+ */
+export function classifierScreen(
+  classifier: Pick<ImageSafetyClassifier, "probe" | "check">,
+  logger: Logger,
+): ImageScreen {
+  const availability = classifier.probe().then((found) => {
+    if (!found.available) {
+      logger.warn("the image safety check cannot run here; images will be withheld", {
+        reason: found.reason,
+        howToAdd: found.howToAdd,
+      });
+    }
+    return found;
+  });
+  return async (bytes, signal) => {
+    const found = await availability;
+    if (!found.available) {
+      return {
+        flagged: true,
+        reason: `the check cannot run here (${found.reason}; to enable it: ${found.howToAdd}; SAFETY_CHECK=false posts images unchecked)`,
+      };
+    }
+    return classifier.check(bytes, { signal });
+  };
 }

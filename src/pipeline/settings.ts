@@ -1,3 +1,5 @@
+import type { Config } from "../config/index.js";
+
 /** The knobs of one pipeline, taken from the configuration by the composition root. */
 export interface PipelineSettings {
   /**
@@ -31,3 +33,16 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
   maxLoadingWaitMs: 60_000,
   maxTasks: 20,
 };
+
+/** The pipeline's settings as the configuration sets them; the rest keep their defaults. */
+export function pipelineSettingsFrom(config: Config): PipelineSettings {
+  return {
+    ...DEFAULT_SETTINGS,
+    mode: config.INFERENCE_MODE,
+    selection: config.MODEL_SELECTION,
+    candidates: config.MODEL_CANDIDATES,
+    llmTextTasks: config.LLM_TEXT_TASKS,
+    taskTimeoutMs: config.TASK_TIMEOUT_SECONDS * 1000,
+    maxParallel: config.MAX_PARALLEL_TASKS,
+  };
+}

@@ -1,6 +1,10 @@
 import type { ExpertSource } from "../experts/types.js";
 import type { ModelInfo } from "../models/types.js";
+import type { Summary, TaskStatus } from "../summary.js";
 import type { ArgName, Resource, TaskName } from "../tasks/index.js";
+
+// The summary's vocabulary is shared with core (and through it, the adapters): see src/summary.ts.
+export type { Summary, SummaryRow, TaskStatus } from "../summary.js";
 
 /**
  * A task argument after parsing: a literal text, the output of another task, one of this turn's
@@ -71,8 +75,6 @@ export interface Selection {
   passedOver?: Array<{ model: string; source: ExpertSource; reason: string }>;
 }
 
-export type TaskStatus = "ok" | "failed" | "skipped";
-
 export interface Attempt {
   model: string;
   source: ExpertSource;
@@ -94,24 +96,6 @@ export interface TaskResult {
   /** Every model tried, in order, with the reason each failed. */
   attempts: Attempt[];
   cached?: boolean;
-}
-
-export interface SummaryRow {
-  id: number;
-  task: TaskName;
-  model: string | null;
-  source: ExpertSource | null;
-  ms: number;
-  status: TaskStatus;
-  error?: string;
-}
-
-export interface Summary {
-  planner: string;
-  catalog: "hub" | "builtin" | "mixed" | "none";
-  tasks: SummaryRow[];
-  totalMs: number;
-  notes: string[];
 }
 
 export interface StageTimes {

@@ -1,4 +1,4 @@
-import type { Summary, SummaryRow } from "../../src/pipeline/types.js";
+import type { Summary, SummaryRow } from "../../src/core/types.js";
 
 /** A summary row of a task that ran fine on a hosted detector, with what a test overrides. */
 export function summaryRow(id: number, overrides: Partial<SummaryRow> = {}): SummaryRow {

@@ -44,6 +44,12 @@ const state = {
   loading: undefined,
   /** Files chosen for the next message. */
   pending: [],
+  /**
+   * The Idempotency-Key of the message being written: the same for each try of sending it (a post that
+   * failed may still have arrived, and the server then answers the retry without running it again), a
+   * new one once it is sent or changed.
+   */
+  draftKey: undefined,
   sending: false,
   localNotices: 0,
 };
@@ -916,7 +922,16 @@ function addFiles(list) {
   renderChips();
 }
 
+/** A fresh Idempotency-Key (crypto.randomUUID needs a secure context; a LAN address over http is not). */
+function newDraftKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) =>
+    byte.toString(16).padStart(2, "0"),
+  ).join("");
+}
+
 function renderChips() {
+  // The files changed: a new message.
+  state.draftKey = undefined;
   const chips = state.pending.map((file, index) => {
     const remove = h(
       "button",
@@ -969,7 +984,12 @@ async function send() {
     const form = new FormData();
     form.append("text", text);
     for (const file of files) form.append("files", file, file.name);
-    const { message } = await api(`${threadPath(threadId)}/messages`, { method: "POST", body: form });
+    state.draftKey ??= newDraftKey();
+    const { message } = await api(`${threadPath(threadId)}/messages`, {
+      method: "POST",
+      body: form,
+      headers: { "idempotency-key": state.draftKey },
+    });
     elements.input.value = "";
     autosize();
     state.pending = [];
@@ -1112,7 +1132,11 @@ elements.input.addEventListener("keydown", (event) => {
     void send();
   }
 });
-elements.input.addEventListener("input", autosize);
+elements.input.addEventListener("input", () => {
+  // The text changed: a new message.
+  state.draftKey = undefined;
+  autosize();
+});
 elements.fileInput.addEventListener("change", () => {
   addFiles([...(elements.fileInput.files ?? [])]);
   elements.fileInput.value = "";

@@ -1,6 +1,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { loadConfig, secretValues, VARIABLES } from "../../../src/config/index.js";
+import {
+  configuredEndpointHosts,
+  hostedConfigured,
+  llmConfigured,
+  loadConfig,
+  secretValues,
+  VARIABLES,
+} from "../../../src/config/index.js";
 import { BotError } from "../../../src/errors.js";
 
 describe("configuration", () => {
@@ -64,5 +71,31 @@ describe("configuration", () => {
     expect(
       secretValues({ OPENAI_API_KEY: "sk-abcdef123", HF_TOKEN: "hf_secret_token", LLM_MODEL: "x" }),
     ).toEqual(["sk-abcdef123", "hf_secret_token"]);
+  });
+});
+
+describe("what the configuration enables", () => {
+  it("counts an LLM as configured with a key, or with a base URL of a server that needs none", () => {
+    expect(llmConfigured(loadConfig({}))).toBe(false);
+    expect(llmConfigured(loadConfig({ OPENAI_API_KEY: "sk-test-123456" }))).toBe(true);
+    expect(llmConfigured(loadConfig({ OPENAI_BASE_URL: "http://127.0.0.1:11434/v1" }))).toBe(true);
+  });
+
+  it("counts hosted inference as configured with a token or a self-hosted endpoint", () => {
+    expect(hostedConfigured(loadConfig({}))).toBe(false);
+    expect(hostedConfigured(loadConfig({ HF_TOKEN: "hf_test_123456" }))).toBe(true);
+    expect(hostedConfigured(loadConfig({ HF_INFERENCE_ENDPOINT: "http://127.0.0.1:8080" }))).toBe(true);
+  });
+
+  it("names the operator's model servers as host:port, with the scheme's port when none is given", () => {
+    const config = loadConfig({
+      HF_INFERENCE_ENDPOINT: "http://10.0.0.5:8080/models",
+      LOCAL_INFERENCE_ENDPOINT: "http://inference.lan",
+    });
+    expect(configuredEndpointHosts(config)).toEqual([
+      "10.0.0.5:8080",
+      "inference.lan:80",
+      "huggingface.co:443",
+    ]);
   });
 });

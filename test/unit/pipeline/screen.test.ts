@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../../src/log.js";
-import { type ImageScreen, withholdFlaggedImages } from "../../../src/pipeline/screen.js";
+import { classifierScreen, type ImageScreen, withholdFlaggedImages } from "../../../src/pipeline/screen.js";
 import type { TaskResult } from "../../../src/pipeline/types.js";
 
 const image = (name: string, marker: number) => ({
@@ -75,5 +75,45 @@ describe("withholding flagged images", () => {
     );
     expect(checked[0]?.output?.kind).toBe("text");
     expect(notes[0]).toContain("it could not be checked");
+  });
+});
+
+describe("the screen on the image safety classifier", () => {
+  const signal = new AbortController().signal;
+
+  it("withholds every image while the classifier cannot run here, saying why and how to enable it", async () => {
+    let checks = 0;
+    const screen = classifierScreen(
+      {
+        probe: async () => ({
+          available: false,
+          reason: "nsfwjs is not installed",
+          howToAdd: "npm install nsfwjs",
+        }),
+        check: async () => {
+          checks += 1;
+          return { flagged: false, labels: [] };
+        },
+      },
+      silentLogger,
+    );
+    const verdict = await screen(new Uint8Array([1]), signal);
+    expect(verdict.flagged).toBe(true);
+    expect(verdict.reason).toBe(
+      "the check cannot run here (nsfwjs is not installed; to enable it: npm install nsfwjs; SAFETY_CHECK=false posts images unchecked)",
+    );
+    expect(checks).toBe(0);
+  });
+
+  it("asks the classifier when it can run", async () => {
+    const screen = classifierScreen(
+      {
+        probe: async () => ({ available: true }),
+        check: async (bytes) => ({ flagged: bytes[0] === 9, labels: [] }),
+      },
+      silentLogger,
+    );
+    expect((await screen(new Uint8Array([9]), signal)).flagged).toBe(true);
+    expect((await screen(new Uint8Array([1]), signal)).flagged).toBe(false);
   });
 });
