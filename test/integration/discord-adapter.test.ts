@@ -178,6 +178,53 @@ describe("the Discord adapter against a fake Discord", () => {
     expect(harness.hf.inferenceCalls(BLIP).length - captions).toBe(1);
   });
 
+  it("keeps Discord's OpenAPI contract in every request of a slash-command run", async () => {
+    const from = discord.requests.length;
+    const photo = discord.createAttachment(await png("#3a6"), { filename: "photo.png" });
+    const sent = discord.dispatchInteraction({
+      command: "ask",
+      options: { prompt: "detect the animals", file: photo },
+    });
+    const answer = await discord.waitFor(
+      () => {
+        const id = sent.record.originalMessageId;
+        const message = id ? discord.message(id) : undefined;
+        return message && message.attachments.length > 0 ? message : undefined;
+      },
+      { timeoutMs: 15_000, what: "the answer with the annotated image" },
+    );
+    const thread = await discord.waitFor(
+      () => discord.threads(sent.channelId).find((item) => item.id === answer.id),
+      { what: "the thread on the answer" },
+    );
+    // The conversation goes on in the thread, through the channel API.
+    discord.dispatchMessage({ channelId: thread.id, content: "caption the earlier result" });
+    await discord.waitFor(() => answers(thread.id)[0], {
+      timeoutMs: 15_000,
+      what: "the answer in the thread",
+    });
+    await app.bot.idle();
+    const run = discord.requests.slice(from).filter((request) => request.route !== "cdn");
+    const checked = run.filter((request) => request.operation !== undefined);
+    expect(checked.map((request) => request.operation)).toEqual(
+      expect.arrayContaining([
+        "POST /interactions/{interaction_id}/{interaction_token}/callback",
+        "PATCH /webhooks/{webhook_id}/{webhook_token}/messages/@original",
+        "POST /channels/{channel_id}/messages/{message_id}/threads",
+        "POST /channels/{channel_id}/messages",
+        "PATCH /channels/{channel_id}/messages/{message_id}",
+      ]),
+    );
+    const broken = checked
+      .filter((request) => (request.contractIssues ?? []).length > 0)
+      .map((request) => ({ operation: request.operation, issues: request.contractIssues }));
+    expect(broken).toEqual([]);
+    expect(run.filter((request) => request.code === 50035)).toEqual([]);
+    console.log(
+      `Slash-command run: ${run.length} REST requests, ${checked.length} bodies checked against Discord's OpenAPI spec, ${broken.length} broke it`,
+    );
+  });
+
   it("answers /help and /models in the deferred reply", async () => {
     const help = discord.dispatchInteraction({ command: "help" });
     await discord.waitFor(
