@@ -351,6 +351,23 @@ describe("answers of an HTTP interactions endpoint (validateInteractionResponse)
       },
     ],
     [
+      "an embed colour out of range",
+      { type: 4, data: { embeds: [{ color: 0x1000000 }] } },
+      {
+        data: {
+          embeds: {
+            "0": {
+              color: {
+                _errors: [
+                  { code: "NUMBER_TYPE_MAX", message: "int value should be less than or equal to 16777215." },
+                ],
+              },
+            },
+          },
+        },
+      },
+    ],
+    [
       "an unknown type",
       { type: 99 },
       {

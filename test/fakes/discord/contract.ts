@@ -262,18 +262,15 @@ function issueOf(
       return { path, code: "BASE_TYPE_CHOICES", message: `Value must be one of ${choices([schema.const])}.` };
     case "maximum":
     case "exclusiveMaximum":
-      return {
-        path,
-        code: "NUMBER_TYPE_MAX",
-        message: `${numberKind} value should be less than or equal to ${String(params.limit)}.`,
-      };
     case "minimum":
-    case "exclusiveMinimum":
+    case "exclusiveMinimum": {
+      const max = error.keyword.toLowerCase().endsWith("maximum");
       return {
         path,
-        code: "NUMBER_TYPE_MIN",
-        message: `${numberKind} value should be greater than or equal to ${String(params.limit)}.`,
+        code: max ? "NUMBER_TYPE_MAX" : "NUMBER_TYPE_MIN",
+        message: `${numberKind} value should be ${max ? "less" : "greater"} than or equal to ${String(params.limit)}.`,
       };
+    }
     case "uniqueItems":
       return {
         path,
