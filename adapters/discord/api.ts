@@ -32,9 +32,11 @@ export function messageBody(message: OutgoingMessage, options: { edit?: boolean 
     embeds: message.embeds,
     // Nothing the model writes may ping @everyone, a role or a user.
     allowed_mentions: { parse: [] as string[] },
-    // On an edit this also replaces earlier attachments (none: the progress text had none).
+    // On an edit this also replaces earlier attachments (none: the progress text had none). The id
+    // names the upload `files[index]`; Discord's spec types it as a snowflake, a string (discord.js
+    // sends `index.toString()` too).
     ...(message.files.length > 0 || options.edit
-      ? { attachments: message.files.map((file, index) => ({ id: index, filename: file.name })) }
+      ? { attachments: message.files.map((file, index) => ({ id: String(index), filename: file.name })) }
       : {}),
   };
   return { body, files };

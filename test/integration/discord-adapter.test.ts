@@ -9,7 +9,12 @@ import { loadConfig } from "../../src/config/index.js";
 import type { Adapter } from "../../src/core/types.js";
 import { type App, createApp, PLATFORM_ADAPTERS } from "../../src/main.js";
 import { createStorage } from "../../src/storage/index.js";
-import { type FakeDiscord, type FakeMessage, startFakeDiscord } from "../fakes/discord/index.js";
+import {
+  type DispatchedInteraction,
+  type FakeDiscord,
+  type FakeMessage,
+  startFakeDiscord,
+} from "../fakes/discord/index.js";
 import { type ChatCompletionBody, stageOf } from "../fakes/openai-server.js";
 import { type PipelineHarness, startPipelineHarness } from "../support/pipeline-app.js";
 
@@ -81,6 +86,22 @@ function answers(channelId: string): FakeMessage[] {
   return discord.botMessages(channelId).filter((message) => message.embeds.length > 0);
 }
 
+/** The interaction's original reply, once `done` says it holds what the test waits for. */
+function originalReply(
+  sent: DispatchedInteraction,
+  done: (message: FakeMessage) => boolean,
+  what: string,
+): Promise<FakeMessage> {
+  return discord.waitFor(
+    () => {
+      const id = sent.record.originalMessageId;
+      const message = id ? discord.message(id) : undefined;
+      return message && done(message) ? message : undefined;
+    },
+    { timeoutMs: 15_000, what },
+  );
+}
+
 beforeAll(async () => {
   discord = await startFakeDiscord();
   harness = await startPipelineHarness({
@@ -141,19 +162,17 @@ function recordTiming(test: string, token: string, dispatchedAt: number, deferMs
 }
 
 describe("the Discord adapter against a fake Discord", () => {
-  it("answers /ask with a PNG: deferred within 3 s, the answer with an embed and the annotated image, then a thread", async () => {
+  it("answers /ask with a PNG: deferred within 3 s, the answer with an embed and the annotated image, then a thread; every request keeps Discord's OpenAPI contract", async () => {
+    const from = discord.requests.length;
     const photo = discord.createAttachment(await png("#3a6"), { filename: "photo.png" });
     const sent = discord.dispatchInteraction({
       command: "ask",
       options: { prompt: "detect the animals", file: photo },
     });
-    const answer = await discord.waitFor(
-      () => {
-        const id = sent.record.originalMessageId;
-        const message = id ? discord.message(id) : undefined;
-        return message && message.embeds.length > 0 ? message : undefined;
-      },
-      { timeoutMs: 15_000, what: "the answer in the original reply" },
+    const answer = await originalReply(
+      sent,
+      (message) => message.embeds.length > 0,
+      "the answer in the original reply",
     );
     expect(sent.record.callbackType).toBe(5);
     recordTiming("/ask with a PNG", sent.token, sent.dispatchedAt, sent.record.acknowledgedAfterMs);
@@ -176,6 +195,28 @@ describe("the Discord adapter against a fake Discord", () => {
       what: "the follow-up in the thread",
     });
     expect(harness.hf.inferenceCalls(BLIP).length - captions).toBe(1);
+
+    // The whole run, slash command to thread, held to Discord's published contract (contract.ts).
+    await app.bot.idle();
+    const run = discord.requests.slice(from).filter((request) => request.route !== "cdn");
+    const checked = run.filter((request) => request.operation !== undefined);
+    expect(checked.map((request) => request.operation)).toEqual(
+      expect.arrayContaining([
+        "POST /interactions/{interaction_id}/{interaction_token}/callback",
+        "PATCH /webhooks/{webhook_id}/{webhook_token}/messages/@original",
+        "POST /channels/{channel_id}/messages/{message_id}/threads",
+        "POST /channels/{channel_id}/messages",
+        "PATCH /channels/{channel_id}/messages/{message_id}",
+      ]),
+    );
+    const broken = checked
+      .filter((request) => (request.contractIssues ?? []).length > 0)
+      .map((request) => ({ operation: request.operation, issues: request.contractIssues }));
+    expect(broken).toEqual([]);
+    expect(run.filter((request) => request.code === 50035)).toEqual([]);
+    console.log(
+      `Slash-command run: ${run.length} REST requests, ${checked.length} bodies checked against Discord's OpenAPI spec, ${broken.length} broke it`,
+    );
   });
 
   it("answers /help and /models in the deferred reply", async () => {
@@ -209,13 +250,10 @@ describe("the Discord adapter against a fake Discord", () => {
 
   it("answers /ask without an attachment", async () => {
     const sent = discord.dispatchInteraction({ command: "ask", options: { prompt: "say hello" } });
-    const answer = await discord.waitFor(
-      () => {
-        const id = sent.record.originalMessageId;
-        const message = id ? discord.message(id) : undefined;
-        return message?.content.includes("Hello from the bot.") ? message : undefined;
-      },
-      { timeoutMs: 15_000, what: "the chat answer" },
+    const answer = await originalReply(
+      sent,
+      (message) => message.content.includes("Hello from the bot."),
+      "the chat answer",
     );
     recordTiming("/ask without a file", sent.token, sent.dispatchedAt, sent.record.acknowledgedAfterMs);
     expect(answer.attachments).toEqual([]);
@@ -260,14 +298,7 @@ describe("the Discord adapter against a fake Discord", () => {
       channelId: channel.id,
       options: { prompt: "detect the animals", file: photo },
     });
-    const answer = await discord.waitFor(
-      () => {
-        const id = sent.record.originalMessageId;
-        const message = id ? discord.message(id) : undefined;
-        return message && message.embeds.length > 0 ? message : undefined;
-      },
-      { timeoutMs: 15_000, what: "the answer" },
-    );
+    const answer = await originalReply(sent, (message) => message.embeds.length > 0, "the answer");
     expect(answer.attachments).toEqual([]);
     expect(answer.content).toContain("I found a giraffe and a zebra.");
     expect(answer.content).toMatch(/was left out: even downscaled it is over this channel's upload limit/);
@@ -350,13 +381,10 @@ describe("the Discord adapter against a fake Discord", () => {
       channelId: general.id,
       content: `<@${discord.botUser.id}> say hi`,
     });
-    const answer = await discord.waitFor(
-      () => {
-        const id = sent.record.originalMessageId;
-        const message = id ? discord.message(id) : undefined;
-        return message && message.embeds.length > 0 ? message : undefined;
-      },
-      { timeoutMs: 15_000, what: "the answer after the resume" },
+    const answer = await originalReply(
+      sent,
+      (message) => message.embeds.length > 0,
+      "the answer after the resume",
     );
     expect(answer.content).toContain("I found a giraffe and a zebra.");
     await discord.waitFor(() => discord.gatewayConnections.length > connections, {

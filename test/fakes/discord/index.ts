@@ -27,6 +27,11 @@
  *   message's id and a type-21 starter message; 160004 if one exists), `POST /channels/{id}/threads`
  *   (public ones leave a type-18 notice in the parent). `GET /guilds/{id}`, `/guilds/{id}/channels`,
  *   `/guilds/{id}/members/{user}`, `/guilds/{id}/threads/active`.
+ * - Contract (contract.ts): every JSON body and multipart `payload_json` is checked against the request
+ *   schema of its operation in Discord's OpenAPI description (openapi/openapi.json, vendored): what
+ *   breaks it gets 400 50035 "Invalid Form Body" with the field errors, before the handler runs; each
+ *   request records its `operation` and `contractIssues`. `validateInteractionResponse(body)` holds
+ *   what an HTTP interactions endpoint answers to the same contract.
  * - Limits (limits.ts): content 2000, embeds (10; title 256, description 4096, 25 fields of 256/1024,
  *   footer 2048, 6000 in total) → 400 50035 with Discord's `errors` tree; empty → 50006; each file over
  *   the channel's upload limit (10 MiB; tier 2: 50, tier 3: 100; `setUploadLimit`) → 413 40005.
@@ -75,6 +80,7 @@
  */
 import type { ListenOptions } from "../http-server.js";
 import { startHttpServer } from "../http-server.js";
+import type { ContractMode } from "./contract.js";
 import type { AttachmentInit, DispatchedInteraction, InteractionInit, MessageInit } from "./events.js";
 import { EventFactory } from "./events.js";
 import type { DropOptions, GatewayConnectionRecord, GatewaySession } from "./gateway.js";
@@ -99,6 +105,8 @@ import {
   PRIVILEGED_INTENTS,
 } from "./state.js";
 
+export type { ContractIssue, ContractMode, ContractVerdict } from "./contract.js";
+export { DiscordContract, validateInteractionResponse } from "./contract.js";
 export { DiscordErrors, DiscordLimits } from "./limits.js";
 export type { DiscordState } from "./state.js";
 export { ChannelType, Intents, MessageFlags, MessageType, MiB, PermissionBits } from "./state.js";
@@ -170,6 +178,11 @@ export interface FakeDiscordOptions {
   privilegedIntents?: number;
   /** Echo the bot's own messages/threads over the gateway (default true, as Discord does). */
   echoBotEvents?: boolean;
+  /**
+   * Request bodies are held to Discord's OpenAPI description (contract.ts): "enforce" (default) refuses
+   * one that breaks it with 400 50035 as Discord does, "record" only notes it in `requests`, "off" skips.
+   */
+  contract?: ContractMode;
   listen?: ListenOptions;
 }
 
@@ -205,6 +218,8 @@ export interface FakeDiscord {
   readonly commandWrites: FakeCommandWrite[];
   /** Every REST and CDN request. */
   readonly requests: FakeDiscordRequest[];
+  /** The REST routes the fake implements, `{method: "POST", path: "/channels/:channel/messages"}`. */
+  readonly routes: ReadonlyArray<{ method: string; path: string }>;
   readonly gatewayConnections: GatewayConnectionRecord[];
   gatewaySessions(): GatewaySession[];
   /** Current signed CDN URL of an attachment. */
@@ -298,6 +313,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const rest = new FakeDiscordRest(state, gateway, {
     echoBotEvents: options.echoBotEvents ?? true,
     maxRequestBytes: 128 * MiB,
+    contract: options.contract ?? "enforce",
   });
   const events = new EventFactory(state, gateway);
   const server = await startHttpServer((request, response) => rest.handle(request, response), options.listen);
@@ -373,6 +389,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
         .map((command) => state.commandToApi(command)),
     commandWrites: state.commandWrites,
     requests: rest.requests,
+    routes: rest.routes,
     gatewayConnections: gateway.connections,
     gatewaySessions: () => [...gateway.sessions.values()],
     attachmentUrl: (attachment) => state.attachmentUrl(attachment),

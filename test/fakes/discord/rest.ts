@@ -6,10 +6,13 @@
  * `requests`, checked for the bot token (`Authorization: Bot <token>`) except on the interaction
  * callback and webhook routes, which Discord authenticates by the interaction token in the path
  * (path segments are URL-decoded: discord.js encodes tokens). Then scripted faults (`failNext`) and
- * optional real per-route buckets (`limitRoute`) apply, then the handler.
+ * optional real per-route buckets (`limitRoute`) apply, then Discord's OpenAPI contract (contract.ts:
+ * a body that breaks its operation's request schema gets Discord's 400 50035 "Invalid Form Body"), then
+ * the handler.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { delay, sendBytes, sendJson } from "../http-server.js";
+import { type ContractIssue, type ContractMode, DiscordContract } from "./contract.js";
 import type { FakeGateway } from "./gateway.js";
 import {
   type ApiFailure,
@@ -124,6 +127,10 @@ export interface FakeDiscordRequest {
   at: number;
   /** Channel the request is about, when known. */
   channelId?: string;
+  /** The spec operation whose request schema checked the body, e.g. `POST /channels/{channel_id}/messages`. */
+  operation?: string;
+  /** Where the body broke Discord's OpenAPI contract (empty when it kept it; absent when not checked). */
+  contractIssues?: ContractIssue[];
 }
 
 interface UploadedFile {
@@ -188,6 +195,8 @@ export interface RestOptions {
   echoBotEvents: boolean;
   /** Bodies above this are refused with 413 (after being read). */
   maxRequestBytes: number;
+  /** Bodies that break Discord's OpenAPI contract: refused with 50035, only recorded, or not checked. */
+  contract: ContractMode;
 }
 
 async function readCapped(request: IncomingMessage, cap: number): Promise<{ bytes: Buffer; size: number }> {
@@ -221,6 +230,11 @@ export class FakeDiscordRest {
     private readonly options: RestOptions,
   ) {
     this.#routes = this.#defineRoutes();
+  }
+
+  /** The routes this fake implements: `{method: "POST", path: "/channels/:channel/messages"}`. */
+  get routes(): Array<{ method: string; path: string }> {
+    return this.#routes.map((route) => ({ method: route.method, path: `/${route.segments.join("/")}` }));
   }
 
   // ---- scripting --------------------------------------------------------------------------
@@ -354,6 +368,23 @@ export class FakeDiscordRest {
       const retryAfter = Number(bucketHeaders.message);
       send(this.#rateLimited(record.route, retryAfter, false, "user"));
       return;
+    }
+
+    if (this.options.contract !== "off") {
+      const verdict = DiscordContract.shared().checkRequest({
+        method,
+        path: url.pathname.slice("/api/v10".length),
+        contentType: request.headers["content-type"],
+        body: json,
+      });
+      if (verdict) {
+        record.operation = verdict.operation;
+        record.contractIssues = verdict.issues;
+        if (verdict.failure && this.options.contract === "enforce") {
+          send(this.#failureReply(verdict.failure));
+          return;
+        }
+      }
     }
 
     let reply: Reply;
