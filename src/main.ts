@@ -41,7 +41,7 @@ import {
 } from "./pipeline/index.js";
 import { inputFromFile } from "./pipeline/inputs.js";
 import type { Backends } from "./pipeline/select.js";
-import { fitImage, inspectImage } from "./render/index.js";
+import { closeRenderPool, fitImage, inspectImage } from "./render/index.js";
 import { createStorageFromConfig, type Storage } from "./storage/index.js";
 import type { InputKind, Resource } from "./tasks/index.js";
 import { resourceAs } from "./tasks/index.js";
@@ -238,7 +238,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     },
     async close() {
       await bot?.close();
-      await Promise.all([storage.close(), local?.close(), safety?.close()]);
+      await Promise.all([storage.close(), local?.close(), safety?.close(), closeRenderPool()]);
     },
   };
   return app;
