@@ -71,20 +71,20 @@ async function decodeMask(
 /**
  * Which segment each pixel shows. Where masks overlap the smaller segment wins, so a cup on a
  * table stays visible instead of being painted over by "table". The next mask is decoded (on
- * libuv's pool) while this one is merged (on the main thread).
+ * libuv's pool) while this one is merged (on this thread).
  */
 async function regionMap(
-  canvas: Canvas,
+  size: { width: number; height: number },
   segments: readonly Segment[],
   options: ImageOptions,
 ): Promise<Uint8Array> {
-  const pixels = canvas.width * canvas.height;
+  const pixels = size.width * size.height;
   const map = new Uint8Array(pixels);
   const areas = [Number.POSITIVE_INFINITY];
   const decode = (index: number): Promise<Uint8Array> | undefined => {
     const segment = segments[index];
     if (!segment) return undefined;
-    const pending = decodeMask(segment, canvas.width, canvas.height, options);
+    const pending = decodeMask(segment, size.width, size.height, options);
     // Awaited on the next turn; until then a rejection must not count as unhandled.
     pending.catch(() => undefined);
     return pending;
@@ -187,9 +187,19 @@ export async function drawMasks(
   segments: Array<{ label: string; score: number; mask: Uint8Array }>,
   options: ImageOptions = {},
 ): Promise<EncodedImage> {
-  const { canvas, info } = await decodeCanvas(image, options);
+  // The header gives the size the masks are stretched to, so that they decode (on libuv's pool)
+  // while the photo does.
+  const { info: header } = await readHeader(image, options);
   const kept = segments.slice(0, MAX_SEGMENTS);
-  const map = await regionMap(canvas, kept, options);
+  const [{ canvas, info }, map] = await Promise.all([
+    decodeCanvas(image, options),
+    regionMap(header, kept, options),
+  ]);
+  if (canvas.width !== header.width || canvas.height !== header.height) {
+    throw new Error(
+      `decoded ${canvas.width}×${canvas.height}, the header said ${header.width}×${header.height}`,
+    );
+  }
   const byLabel = labelColours(kept.map((s) => s.label));
   const colours: Rgb[] = [{ r: 0, g: 0, b: 0 }, ...kept.map((s) => byLabel.get(s.label)!)];
   const { unit, line } = scaleFor(canvas.width, canvas.height);
