@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import Keyv from "keyv";
+import sharp from "sharp";
 import type { Expert, ExpertBackend } from "../src/experts/types.js";
 import type { LlmClient } from "../src/llm/types.js";
 import { createModelCatalog } from "../src/models/index.js";
@@ -7,6 +8,7 @@ import {
   createPipeline,
   DEFAULT_SETTINGS,
   type NamedInput,
+  type PipelineDependencies,
   type PipelineSettings,
 } from "../src/pipeline/index.js";
 import { type Resource, TASKS, type TaskName } from "../src/tasks/index.js";
@@ -20,19 +22,39 @@ export interface BenchFigure {
   detail?: string;
 }
 
-/** Inputs named as the bench plans use them; the bytes only need the right magic numbers. */
+/**
+ * A 640×480 JPEG with a photo's entropy (gradients under noise) that decodes: what the pipeline's
+ * image validation reads. Made once; every bench image input shares it.
+ */
+const BENCH_PHOTO = new Uint8Array(
+  await sharp({
+    create: {
+      width: 640,
+      height: 480,
+      channels: 3,
+      background: "#4a7",
+      noise: { type: "gaussian", mean: 128, sigma: 20 },
+    },
+  })
+    .jpeg({ quality: 80 })
+    .toBuffer(),
+);
+
+/** A 512×512 PNG, as a text-to-image model returns: what an instant image output carries. */
+const INSTANT_IMAGE = new Uint8Array(
+  await sharp({ create: { width: 512, height: 512, channels: 3, background: "#6a8caf" } })
+    .png()
+    .toBuffer(),
+);
+
+/** Inputs named as the bench plans use them: a real photo for images; audio only needs its magic number. */
 export function benchInputs(plan: BenchPlan): NamedInput[] {
   return plan.attachments.map(({ name, kind }) => ({
     name,
     origin: "attachment",
     resource:
       kind === "image"
-        ? {
-            kind: "image",
-            mime: "image/jpeg",
-            bytes: new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]),
-            name,
-          }
+        ? { kind: "image", mime: "image/jpeg", bytes: BENCH_PHOTO, name }
         : {
             kind: "audio",
             mime: "audio/wav",
@@ -42,8 +64,13 @@ export function benchInputs(plan: BenchPlan): NamedInput[] {
   }));
 }
 
-/** A plausible output of each kind, returned at once: the overhead bench measures everything else. */
+/**
+ * A plausible output of each kind, returned at once: the overhead bench measures everything else.
+ * Images are real (the safety screen decodes them), and detections carry their annotated picture as
+ * the hosted and local detection experts do.
+ */
 function instantOutput(task: TaskName): Resource {
+  const image = { kind: "image", mime: "image/png", bytes: INSTANT_IMAGE, name: "out.png" } as const;
   switch (TASKS.get(task)?.output) {
     case "labels":
       return { kind: "labels", labels: [{ label: "positive", score: 0.9 }] };
@@ -51,9 +78,10 @@ function instantOutput(task: TaskName): Resource {
       return {
         kind: "detections",
         detections: [{ label: "dog", score: 0.9, box: { xmin: 1, ymin: 1, xmax: 9, ymax: 9 } }],
+        image,
       };
     case "image":
-      return { kind: "image", mime: "image/png", bytes: new Uint8Array(64), name: "out.png" };
+      return image;
     case "audio":
       return { kind: "audio", mime: "audio/wav", bytes: new Uint8Array(64), name: "out.wav" };
     case "video":
@@ -77,6 +105,7 @@ export function benchPipeline(
   llm: LlmClient,
   backend: ExpertBackend,
   settings: Partial<PipelineSettings> = {},
+  checks: Pick<PipelineDependencies, "validateImage" | "screenImage"> = {},
 ) {
   const catalog = createModelCatalog({
     hubEndpoint: "http://127.0.0.1:9",
@@ -90,6 +119,7 @@ export function benchPipeline(
     catalog,
     backends: { hosted: backend },
     settings: { ...DEFAULT_SETTINGS, ...settings },
+    ...checks,
   });
 }
 
