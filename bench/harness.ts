@@ -138,9 +138,10 @@ export async function benchInChild(
   modulePath: string,
   childEnv: string,
   name: string,
+  extraEnv: Record<string, string> = {},
 ): Promise<BenchFigure[]> {
   const child = spawn(process.execPath, ["--import", "tsx", modulePath], {
-    env: { ...process.env, [childEnv]: "1" },
+    env: { ...process.env, ...extraEnv, [childEnv]: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
