@@ -122,7 +122,7 @@ function paintRegions(
   const { width, height, channels, data } = canvas;
   const count = colours.length;
   const palette = new Uint8Array(count * 3);
-  colours.forEach((colour, id) => palette.set([colour.r, colour.g, colour.b], id * 3));
+  for (const [id, colour] of colours.entries()) palette.set([colour.r, colour.g, colour.b], id * 3);
   const sumX = new Float64Array(count);
   const sumY = new Float64Array(count);
   const area = new Float64Array(count);
