@@ -122,7 +122,14 @@ function formatOf(meta: Metadata): string | undefined {
 export async function readHeader(
   bytes: Uint8Array,
   options: ImageOptions = {},
-): Promise<{ info: ImageInfo; maxPixels: number; hasAlpha: boolean; channels: number }> {
+): Promise<{
+  info: ImageInfo;
+  maxPixels: number;
+  hasAlpha: boolean;
+  channels: number;
+  /** Bits per sample as libvips names them: "uchar" for 8, "ushort" for 16. */
+  depth: string;
+}> {
   const maxPixels = maxPixelsOf(options);
   if (bytes.byteLength === 0) {
     throw new BotError("input_invalid", `${subject(options.name)}: empty file`, {
@@ -151,6 +158,7 @@ export async function readHeader(
     maxPixels,
     hasAlpha: meta.hasAlpha,
     channels: meta.channels,
+    depth: meta.depth,
   };
 }
 
