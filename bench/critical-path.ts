@@ -278,7 +278,7 @@ export interface CriticalPathMeasurement {
  * maps) shares neither the event loop nor the measured time; `tsx bench/critical-path.ts here` runs it
  * in this process instead, for comparison, and prints the per-task breakdown either way.
  */
-export async function benchCriticalPath(rounds = 5): Promise<BenchFigure[]> {
+export async function benchCriticalPath(rounds = 7): Promise<BenchFigure[]> {
   return (await measureCriticalPath({ rounds })).figures;
 }
 
@@ -287,7 +287,7 @@ export async function measureCriticalPath(options: {
   rounds?: number;
   fakeIn?: "own process" | "this process";
 }): Promise<CriticalPathMeasurement> {
-  const rounds = options.rounds ?? 5;
+  const rounds = options.rounds ?? 7;
   const fakeIn = options.fakeIn ?? "own process";
   const fake = await startFake(fakeIn);
   try {
