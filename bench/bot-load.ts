@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import sharp from "sharp";
 import { loadConfig } from "../src/config/index.js";
@@ -17,7 +16,7 @@ import {
 } from "../test/fakes/openai-server.js";
 import { createTestAdapter, type TestMessage, testAttachment } from "../test/support/test-adapter.js";
 import { serveFakesToParent, startFakesInChild } from "./fake-process.js";
-import { type BenchFigure, benchInChild } from "./harness.js";
+import { type BenchFigure, benchInChild, peakRss } from "./harness.js";
 import { BENCH_PLANS, type BenchPlan } from "./plans.js";
 import { scriptedAnswer } from "./scripted-llm.js";
 
@@ -168,14 +167,6 @@ async function startFakes() {
   llm.route(llmRouter);
   const hf = await startFakeHuggingFace({ latencyMs: LATENCY_MS, models: fakeModels(), token: HF_TOKEN });
   return { llm, hf };
-}
-
-/** The kernel's high-water mark of this process's resident set (VmHWM), in bytes. */
-async function peakRss(): Promise<number> {
-  const status = await readFile("/proc/self/status", "utf8");
-  const kilobytes = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
-  if (kilobytes === undefined) throw new Error("no VmHWM in /proc/self/status");
-  return Number(kilobytes) * 1024;
 }
 
 export async function measureBotLoad(): Promise<BotLoadMeasurement> {

@@ -1,6 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import sharp from "sharp";
 import { createHostedBackend } from "../src/experts/hosted/index.js";
 import type { Expert, ExpertArgs, ExpertBackend } from "../src/experts/types.js";
 import type { LlmClient } from "../src/llm/types.js";
@@ -10,7 +9,7 @@ import { DEFAULT_SETTINGS } from "../src/pipeline/index.js";
 import { type ArgName, isTaskName, type Resource, TASKS, type TaskName } from "../src/tasks/index.js";
 import { type FakeHubModel, startFakeHuggingFace, toneWav } from "../test/fakes/hf-server.js";
 import { serveFakesToParent, startFakesInChild } from "./fake-process.js";
-import { type BenchFigure, benchPipeline, median } from "./harness.js";
+import { BENCH_PHOTO, type BenchFigure, benchPipeline, median } from "./harness.js";
 import { BENCH_PLANS, type BenchPlan, criticalPathLength } from "./plans.js";
 import { scriptedAnswer } from "./scripted-llm.js";
 
@@ -18,22 +17,6 @@ import { scriptedAnswer } from "./scripted-llm.js";
 const LATENCY_MS = 200;
 const TOKEN = "hf_bench";
 const TARGET = "≤ 1.10";
-
-/** A small photo that decodes: the hosted detection, segmentation and depth experts draw on it with sharp. */
-async function benchPhoto(): Promise<Uint8Array> {
-  const jpeg = await sharp({
-    create: {
-      width: 640,
-      height: 480,
-      channels: 3,
-      background: "#4a7",
-      noise: { type: "gaussian", mean: 128, sigma: 20 },
-    },
-  })
-    .jpeg({ quality: 80 })
-    .toBuffer();
-  return new Uint8Array(jpeg);
-}
 
 interface Media {
   photo: Uint8Array;
@@ -306,7 +289,7 @@ export async function measureCriticalPath(options: {
     // The default MAX_PARALLEL_TASKS: a plan wider than it waits on the limiter, as it would in use.
     const maxParallel = DEFAULT_SETTINGS.maxParallel;
     const pipeline = benchPipeline(llm, backend, { selection: "top", mode: "hosted" });
-    const media: Media = { photo: await benchPhoto(), clip: new Uint8Array(toneWav(1)) };
+    const media: Media = { photo: BENCH_PHOTO, clip: new Uint8Array(toneWav(1)) };
 
     // One unmeasured pass warms the JIT (here and in the render workers), sharp, the HTTP keep-alive
     // pool and the catalog.

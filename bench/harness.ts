@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import Keyv from "keyv";
 import sharp from "sharp";
 import type { Expert, ExpertBackend } from "../src/experts/types.js";
@@ -23,10 +24,10 @@ export interface BenchFigure {
 }
 
 /**
- * A 640×480 JPEG with a photo's entropy (gradients under noise) that decodes: what the pipeline's
- * image validation reads. Made once; every bench image input shares it.
+ * A 640×480 JPEG with a photo's entropy (a flat colour under noise) that decodes: what the image
+ * validation reads and the detection, segmentation and depth experts draw on. Made once.
  */
-const BENCH_PHOTO = new Uint8Array(
+export const BENCH_PHOTO = new Uint8Array(
   await sharp({
     create: {
       width: 640,
@@ -47,7 +48,7 @@ const INSTANT_IMAGE = new Uint8Array(
     .toBuffer(),
 );
 
-/** Inputs named as the bench plans use them: a real photo for images; audio only needs its magic number. */
+/** Inputs named as the bench plans use them: BENCH_PHOTO for images; audio only needs its magic number. */
 export function benchInputs(plan: BenchPlan): NamedInput[] {
   return plan.attachments.map(({ name, kind }) => ({
     name,
@@ -127,6 +128,14 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The kernel's high-water mark of this process's resident set (VmHWM), in bytes: no sample can miss it. */
+export async function peakRss(): Promise<number> {
+  const status = await readFile("/proc/self/status", "utf8");
+  const kilobytes = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+  if (kilobytes === undefined) throw new Error("no VmHWM in /proc/self/status");
+  return Number(kilobytes) * 1024;
 }
 
 /**

@@ -12,7 +12,7 @@ import { createStorage } from "../src/storage/index.js";
 import type { TaskName } from "../src/tasks/index.js";
 import { wavFromSamples } from "../test/fakes/hf-server.js";
 import { textImage } from "../test/support/images.js";
-import { type BenchFigure, benchInChild, median } from "./harness.js";
+import { type BenchFigure, benchInChild, median, peakRss } from "./harness.js";
 
 /** Where Debian's darknet package puts its sample photos (`dpkg -L darknet`). */
 const PHOTOS_DIR = "/usr/share/darknet/data";
@@ -34,14 +34,6 @@ async function darknetPhotos(): Promise<Map<string, Uint8Array>> {
   const photos = new Map<string, Uint8Array>();
   for (const name of names) photos.set(name, new Uint8Array(await readFile(join(PHOTOS_DIR, name))));
   return photos;
-}
-
-/** The kernel's high-water mark of this process's resident set (VmHWM), in bytes: no sample can miss it. */
-async function peakRss(): Promise<number> {
-  const status = await readFile("/proc/self/status", "utf8");
-  const kilobytes = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
-  if (kilobytes === undefined) throw new Error("no VmHWM in /proc/self/status");
-  return Number(kilobytes) * 1024;
 }
 
 /** A WAV around headerless 16 kHz mono 16-bit little-endian samples, as pocketsphinx's .raw files are. */
