@@ -15,7 +15,8 @@ import {
   startFakeOpenAi,
 } from "../test/fakes/openai-server.js";
 import { createTestAdapter, type TestMessage, testAttachment } from "../test/support/test-adapter.js";
-import { type BenchFigure, benchInChild } from "./harness.js";
+import { serveFakesToParent, startFakesInChild } from "./fake-process.js";
+import { type BenchFigure, benchInChild, peakRss } from "./harness.js";
 import { BENCH_PLANS, type BenchPlan } from "./plans.js";
 import { scriptedAnswer } from "./scripted-llm.js";
 
@@ -26,7 +27,8 @@ const USERS = 50;
 const THREADS = 20;
 /** The burst must be over by then, or the bench fails. */
 const DEADLINE_MS = 5 * 60_000;
-const RSS_SAMPLE_MS = 50;
+/** How often the running and queued counts are sampled. */
+const STATUS_SAMPLE_MS = 50;
 const OPENAI_KEY = "sk-bench-bot-load";
 const HF_TOKEN = "hf_bench_bot_load";
 /** One HF call each: with text, and with a photo the bot downloads from the (test) platform first. */
@@ -123,6 +125,8 @@ export interface BotLoadMeasurement {
 
 /** Set in the child process that runs the load for `benchBotLoad`. */
 const CHILD_ENV = "BENCH_BOT_LOAD_CHILD";
+/** Set beside CHILD_ENV for the comparison run without the image safety check. */
+const NO_SAFETY_ENV = "BENCH_BOT_LOAD_NO_SAFETY";
 
 /**
  * The whole bot under a burst: 200 requests from 50 users in 20 threads, all submitted at once through
@@ -132,31 +136,62 @@ const CHILD_ENV = "BENCH_BOT_LOAD_CHILD";
  * wrongly or out of its thread's order. Figures: the time the bot adds around the pipeline
  * (`workMs − pipelineMs` of each request's report), the queue wait, and the peak RSS.
  *
- * It runs in a fresh process of its own (this file, under tsx's loader), bot and both fakes together:
- * in `npm run bench` the benches before it leave this process's RSS at several hundred MB, which
- * would say nothing about the bot.
+ * The bot runs in a fresh process of its own (this file, under tsx's loader): in `npm run bench` the
+ * benches before it leave this process's RSS at several hundred MB, which would say nothing about the
+ * bot. The fakes run in another (this file again, with FAKES_ENV), so that the peak RSS is the bot's.
  */
-export function benchBotLoad(): Promise<BenchFigure[]> {
-  return benchInChild(fileURLToPath(import.meta.url), CHILD_ENV, "bot-load");
+export async function benchBotLoad(): Promise<BenchFigure[]> {
+  const module = fileURLToPath(import.meta.url);
+  const figures = await benchInChild(module, CHILD_ENV, "bot-load");
+  // The same burst in another fresh process with SAFETY_CHECK=false: what the classifier adds.
+  const bare = await benchInChild(module, CHILD_ENV, "bot-load without the safety check", {
+    [NO_SAFETY_ENV]: "1",
+  });
+  const rss = bare.find((figure) => figure.name.startsWith("Bot load: peak RSS"));
+  if (rss) {
+    figures.push({
+      ...rss,
+      name: "  the same burst with SAFETY_CHECK=false (no nsfwjs classifier)",
+      target: "",
+    });
+  }
+  return figures;
 }
 
-export async function measureBotLoad(): Promise<BotLoadMeasurement> {
+/** Set in the grandchild process that serves the fakes to the bot. */
+const FAKES_ENV = "BENCH_BOT_LOAD_FAKES";
+
+/** Both fakes, started in this (the fakes') process. */
+async function startFakes() {
   const llm = await startFakeOpenAi({ apiKey: OPENAI_KEY });
   llm.route(llmRouter);
   const hf = await startFakeHuggingFace({ latencyMs: LATENCY_MS, models: fakeModels(), token: HF_TOKEN });
+  return { llm, hf };
+}
+
+export async function measureBotLoad(): Promise<BotLoadMeasurement> {
+  // The fakes answer from a process of their own, so this process holds the bot alone.
+  const fakes = await startFakesInChild<{ llm: string; hf: string }>(
+    fileURLToPath(import.meta.url),
+    FAKES_ENV,
+  );
+  const llmRequests = () => fakes.ask("llm-requests");
+  const hfCalls = () => fakes.ask("hf-calls");
   const env: Record<string, string> = {
     OPENAI_API_KEY: OPENAI_KEY,
-    OPENAI_BASE_URL: `${llm.url}/v1`,
+    OPENAI_BASE_URL: `${fakes.info.llm}/v1`,
     LLM_MODEL: "bench",
     HF_TOKEN,
-    HF_INFERENCE_ENDPOINT: hf.url,
-    HF_ENDPOINT: hf.url,
+    HF_INFERENCE_ENDPOINT: fakes.info.hf,
+    HF_ENDPOINT: fakes.info.hf,
     INFERENCE_MODE: "hosted",
     // The LLM picks among the candidates: plan, select and respond calls, 3 × 100 ms per request.
     MODEL_SELECTION: "llm",
     // The built-in model list: no Hub listing call in the measured requests.
     HUB_CATALOG: "false",
     LOG_LEVEL: "silent",
+    // The comparison run of benchBotLoad: the same burst without the image safety check.
+    ...(process.env[NO_SAFETY_ENV] === "1" ? { SAFETY_CHECK: "false" } : {}),
     // Default RATE_LIMIT_REQUESTS (10 per 60 s) and MAX_CONCURRENT_REQUESTS (4) stay: each user sends 4.
     // The burst puts 196 requests in the queue at once; the default bound (50) would refuse 146 of them.
     MAX_QUEUED_REQUESTS: String(REQUESTS),
@@ -200,16 +235,14 @@ export async function measureBotLoad(): Promise<BotLoadMeasurement> {
   const seqOf = new Map(messages.map((message, seq) => [message.id, seq]));
 
   const baselineRss = process.memoryUsage().rss;
-  let peakRss = baselineRss;
   let maxRunning = 0;
   let maxQueued = 0;
   const sample = () => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
     const status = bot.status();
     maxRunning = Math.max(maxRunning, status.running);
     maxQueued = Math.max(maxQueued, status.queued);
   };
-  const sampler = setInterval(sample, RSS_SAMPLE_MS);
+  const sampler = setInterval(sample, STATUS_SAMPLE_MS);
   let deadline: NodeJS.Timeout | undefined;
   const started = performance.now();
   try {
@@ -275,8 +308,8 @@ export async function measureBotLoad(): Promise<BotLoadMeasurement> {
       .filter((text) => !text.startsWith("You're number "));
     const notAnswered = reports.filter((report) => report.outcome !== "answered");
     // One HF call per request: none answered from the result cache, none retried.
-    if (hf.inferenceCalls().length !== REQUESTS)
-      problems.push(`${hf.inferenceCalls().length} HF calls for ${REQUESTS} one-task requests`);
+    const hfCallCount = await hfCalls();
+    if (hfCallCount !== REQUESTS) problems.push(`${hfCallCount} HF calls for ${REQUESTS} one-task requests`);
     if (
       lost.length + duplicated.length + outOfOrder + problems.length + notices.length + notAnswered.length >
         0 ||
@@ -295,9 +328,9 @@ export async function measureBotLoad(): Promise<BotLoadMeasurement> {
     const added = reports.map((report) => report.workMs - report.pipelineMs);
     const queued = reports.map((report) => report.queuedMs);
     const pipeline = reports.map((report) => report.pipelineMs);
-    const llmCalls = llm.requests.length;
-    const hfCalls = hf.inferenceCalls().length;
-    const maxRss = process.resourceUsage().maxRSS * 1024;
+    const llmCalls = await llmRequests();
+    const highWater = await peakRss();
+    const memory = process.memoryUsage();
     const setup = `${REQUESTS} requests, ${USERS} users, ${THREADS} threads, one burst; MAX_CONCURRENT_REQUESTS ${config.MAX_CONCURRENT_REQUESTS}, MAX_QUEUED_REQUESTS ${config.MAX_QUEUED_REQUESTS}, RATE_LIMIT_REQUESTS ${config.RATE_LIMIT_REQUESTS}`;
     const figures: BenchFigure[] = [
       {
@@ -307,7 +340,7 @@ export async function measureBotLoad(): Promise<BotLoadMeasurement> {
         target: "≤ 0",
         detail:
           `${REQUESTS}/${REQUESTS} answered exactly once, each thread in submission order; ${setup}; ` +
-          `${llmCalls} LLM + ${hfCalls} HF calls at ${LATENCY_MS} ms each; all done in ${fixed(wallMs / 1000)} s ` +
+          `${llmCalls} LLM + ${hfCallCount} HF calls at ${LATENCY_MS} ms each; all done in ${fixed(wallMs / 1000)} s ` +
           `(${fixed(REQUESTS / (wallMs / 1000))} requests/s), all ${REQUESTS} admitted in ${fixed(admittedMs, 0)} ms; at most ${maxRunning} running and ${maxQueued} queued`,
       },
       {
@@ -332,15 +365,11 @@ export async function measureBotLoad(): Promise<BotLoadMeasurement> {
         detail: `p50 ${fixed(percentile(queued, 50), 0)} ms, max ${fixed(Math.max(...queued), 0)} ms: ${REQUESTS} requests through ${config.MAX_CONCURRENT_REQUESTS} slots`,
       },
       {
-        name: "Bot load: peak RSS (bot and both fakes, own process)",
-        value: peakRss / MB,
-        unit: "MB",
+        name: "Bot load: peak RSS of the bot's process (the fakes in a process of their own)",
+        value: highWater / MB,
+        unit: "MB (VmHWM)",
         target: "< 300 MB",
-        detail: `sampled every ${RSS_SAMPLE_MS} ms; ${fixed(baselineRss / MB)} MB before the burst; process maxRSS ${fixed(maxRss / MB)} MB${
-          process.env[CHILD_ENV] === "1"
-            ? " (counts the parent's pages copied at fork, so the samples are the figure)"
-            : ""
-        }`,
+        detail: `the kernel's high-water mark (/proc/self/status VmHWM) of the process that runs the bot, SAFETY_CHECK ${config.SAFETY_CHECK ? `on (the nsfwjs classifier ${(await app.safety?.probe())?.available ? "loaded for the generated images" : "cannot run here"})` : "off"}; ${fixed(baselineRss / MB)} MB before the burst; at the end V8 heap ${fixed(memory.heapUsed / MB)} MB used of ${fixed(memory.heapTotal / MB)}, external ${fixed(memory.external / MB)} MB (WASM memories and buffers)`,
       },
     ];
     return { figures, reports, wallMs, admittedMs };
@@ -349,11 +378,24 @@ export async function measureBotLoad(): Promise<BotLoadMeasurement> {
     if (deadline) clearTimeout(deadline);
     await bot.close();
     await app.close();
-    await Promise.all([llm.close(), hf.close()]);
+    await fakes.close();
   }
 }
 
-if (process.env[CHILD_ENV] === "1") {
+if (process.env[FAKES_ENV] === "1") {
+  const { llm, hf } = await startFakes();
+  serveFakesToParent({
+    info: { llm: llm.url, hf: hf.url },
+    answer(command) {
+      if (command === "llm-requests") return llm.requests.length;
+      if (command === "hf-calls") return hf.inferenceCalls().length;
+      throw new Error(`unknown command ${command}`);
+    },
+    close: async () => {
+      await Promise.all([llm.close(), hf.close()]);
+    },
+  });
+} else if (process.env[CHILD_ENV] === "1") {
   // The figures as one JSON line for the parent; a failed check exits non-zero with its message.
   const { figures } = await measureBotLoad();
   process.stdout.write(`${JSON.stringify(figures)}\n`);

@@ -1,44 +1,23 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
+import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import sharp from "sharp";
 import { createHostedBackend } from "../src/experts/hosted/index.js";
 import type { Expert, ExpertArgs, ExpertBackend } from "../src/experts/types.js";
 import type { LlmClient } from "../src/llm/types.js";
 import { builtinModels } from "../src/models/index.js";
 import type { NamedInput, TaskResult } from "../src/pipeline/index.js";
+import { DEFAULT_SETTINGS } from "../src/pipeline/index.js";
 import { type ArgName, isTaskName, type Resource, TASKS, type TaskName } from "../src/tasks/index.js";
-import {
-  type FakeHubModel,
-  type FakeHuggingFace,
-  startFakeHuggingFace,
-  toneWav,
-} from "../test/fakes/hf-server.js";
-import { type BenchFigure, benchPipeline, median } from "./harness.js";
-import { BENCH_PLANS, type BenchPlan, criticalPathLength } from "./plans.js";
+import { type FakeHubModel, startFakeHuggingFace, toneWav } from "../test/fakes/hf-server.js";
+import { serveFakesToParent, startFakesInChild } from "./fake-process.js";
+import { BENCH_PHOTO, type BenchFigure, benchPipeline, median } from "./harness.js";
+import { BENCH_PLANS, type BenchPlan, criticalPathLength, longestChain } from "./plans.js";
 import { scriptedAnswer } from "./scripted-llm.js";
 
-/** What the fake HF server waits before answering each inference call. */
+/** How long the fake HF server takes over each inference call, its own work included. */
 const LATENCY_MS = 200;
 const TOKEN = "hf_bench";
 const TARGET = "≤ 1.10";
-
-/** A small photo that decodes: the hosted detection, segmentation and depth experts draw on it with sharp. */
-async function benchPhoto(): Promise<Uint8Array> {
-  const jpeg = await sharp({
-    create: {
-      width: 640,
-      height: 480,
-      channels: 3,
-      background: "#4a7",
-      noise: { type: "gaussian", mean: 128, sigma: 20 },
-    },
-  })
-    .jpeg({ quality: 80 })
-    .toBuffer();
-  return new Uint8Array(jpeg);
-}
 
 interface Media {
   photo: Uint8Array;
@@ -84,6 +63,8 @@ interface RunTiming {
   model: string;
   runMs: number;
   fetchMs: number;
+  /** HTTP requests the run made. */
+  requests: number;
 }
 
 /**
@@ -91,14 +72,15 @@ interface RunTiming {
  * the current run's record, and each expert is wrapped to time its whole run.
  */
 function instrument() {
-  const current = new AsyncLocalStorage<{ fetchMs: number }>();
+  const current = new AsyncLocalStorage<{ fetchMs: number; requests: number }>();
   const timings: RunTiming[] = [];
   const timedFetch: typeof fetch = async (input, init) => {
     const started = performance.now();
+    const record = current.getStore();
+    if (record) record.requests += 1;
     try {
       return await fetch(input, init);
     } finally {
-      const record = current.getStore();
       if (record) record.fetchMs += performance.now() - started;
     }
   };
@@ -113,12 +95,12 @@ function instrument() {
         model: expert.model,
         source: expert.source,
         async run(args, options) {
-          const record = { fetchMs: 0 };
+          const record = { fetchMs: 0, requests: 0 };
           const started = performance.now();
           try {
             return await current.run(record, () => expert.run(args, options));
           } finally {
-            timings.push({ task, model, runMs: performance.now() - started, fetchMs: record.fetchMs });
+            timings.push({ task, model, runMs: performance.now() - started, ...record });
           }
         },
       };
@@ -132,7 +114,7 @@ export interface TaskBreakdown {
   task: TaskName;
   /** The task's wall time (TaskResult.ms) minus 200 ms. */
   extraMs: number;
-  /** Waiting on HTTP beyond the 200 ms: the fake's own work after its wait, and the loopback round trip. */
+  /** Waiting on HTTP beyond the 200 ms: the loopback round trip, and any of the fake's work that outlasts the 200 ms. */
   httpMs: number;
   /** In the hosted expert outside fetch: building the request, reading and parsing the answer, drawing. */
   expertMs: number;
@@ -146,7 +128,12 @@ export interface CriticalPathRow {
   criticalPath: number;
   executeMs: number;
   ratio: number;
-  /** Inference calls the fake received for this request. */
+  /**
+   * Execution wall time over the longest chain of the tasks' own durations in the same run: 1.00
+   * when tasks of a level overlap fully and each starts as its dependencies end, whatever each costs.
+   */
+  overlap: number;
+  /** HTTP requests the hosted experts made for this request (one inference call per task expected). */
   calls: number;
   breakdown: TaskBreakdown[];
 }
@@ -183,8 +170,8 @@ function directArgs(task: TaskName, media: Media): ExpertArgs {
 }
 
 /**
- * Each bench task run once on its own, directly on the expert, with the fake answering at once: the
- * HTTP part is then the fake's own work plus the loopback round trip, the rest the expert's own work.
+ * Each bench task run once on its own, directly on the expert, with the fake answering as soon as it
+ * can: the HTTP part is then the fake's own work plus the loopback round trip, the rest the expert's.
  */
 async function isolatedCosts(
   backend: ExpertBackend,
@@ -218,12 +205,12 @@ const fixed = (value: number, digits = 0) => value.toFixed(digits);
  * this machine timers fire a few ms late and the loopback round trip wakes two sockets, so this,
  * not 200 ms, is the floor of every level of a plan.
  */
-async function bareCallMs(fake: FakeHuggingFace): Promise<number> {
+async function bareCallMs(url: string): Promise<number> {
   const model = builtinModels("text-classification")[0]!.id;
   const times: number[] = [];
   for (let run = 0; run < 6; run += 1) {
     const started = performance.now();
-    const response = await fetch(fake.modelUrl(model), {
+    const response = await fetch(`${url}/models/${model}`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
       body: JSON.stringify({ inputs: "I loved it" }),
@@ -234,77 +221,66 @@ async function bareCallMs(fake: FakeHuggingFace): Promise<number> {
   return median(times);
 }
 
-/** Set in the child process that serves the fake for the out-of-process variant. */
+/** Set in the child process that serves the fake. */
 const SERVE_ENV = "BENCH_CRITICAL_PATH_SERVE_FAKE";
 
-/** The fake as the bench uses it, whether it runs in this process or in a child. */
+/** The fake as the bench uses it, whether it runs in a process of its own or in this one. */
 interface FakeHandle {
   url: string;
-  /** The in-process fake, for call counts and the calibration; undefined for a child. */
-  local: FakeHuggingFace | undefined;
+  setLatency(ms: number): Promise<void>;
   close(): Promise<void>;
 }
 
-function startFakeHere(): Promise<FakeHuggingFace> {
+function startFakeHere() {
   return startFakeHuggingFace({ latencyMs: LATENCY_MS, models: fakeModels(), token: TOKEN });
 }
 
-async function startFake(where: "this process" | "own process"): Promise<FakeHandle> {
+async function startFake(where: "own process" | "this process"): Promise<FakeHandle> {
   if (where === "this process") {
     const fake = await startFakeHere();
-    return { url: fake.url, local: fake, close: () => fake.close() };
+    return { url: fake.url, setLatency: async (ms) => fake.setLatency(ms), close: () => fake.close() };
   }
-  // The same file, run by node with tsx's loader; it prints the URL and serves until stdin closes.
-  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url)], {
-    env: { ...process.env, [SERVE_ENV]: "1" },
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const lines = createInterface({ input: child.stdout });
-  const url = await new Promise<string>((resolve, reject) => {
-    lines.once("line", (line) => resolve(line.trim()));
-    child.once("exit", (code) => reject(new Error(`the fake's process exited with ${code}`)));
-  });
+  const child = await startFakesInChild<{ url: string }>(fileURLToPath(import.meta.url), SERVE_ENV);
   return {
-    url,
-    local: undefined,
-    async close() {
-      lines.close();
-      child.stdin.end();
-      await exited;
-    },
+    url: child.info.url,
+    setLatency: async (ms) => void (await child.ask("latency", ms)),
+    close: () => child.close(),
   };
 }
 
 export interface CriticalPathMeasurement {
   figures: BenchFigure[];
   rows: CriticalPathRow[];
-  /** Each task alone at 0 ms latency (only with the fake in this process). */
+  /** Each task alone, the fake answering as soon as it can. */
   isolated: Array<{ task: TaskName; httpMs: number; expertMs: number }>;
-  perPlan: Array<{ plan: string; ratio: number }>;
+  perPlan: Array<{ plan: string; ratio: number; criticalPath: number; executeMs: number[] }>;
 }
 
 /**
- * Execution wall time over the plan's critical path × 200 ms. The real pipeline (in-process
- * scripted LLM, `MODEL_SELECTION=top`) runs each bench plan against the real hosted backend, which
- * calls a fake Hugging Face that answers every inference call after 200 ms. A scheduler that adds
- * nothing, with a client and a server that cost nothing, would score 1.00.
+ * Execution wall time over the plan's critical path × 200 ms, for every bench plan, the worst plan
+ * as the headline. The real pipeline (in-process scripted LLM, `MODEL_SELECTION=top`, the default
+ * `MAX_PARALLEL_TASKS`) runs each plan against the real hosted backend, which calls a fake Hugging
+ * Face that takes 200 ms over every inference call. A scheduler that adds nothing, with a client that
+ * costs nothing, would score 1.00.
  *
- * The fake runs in this process, as in the tests. `tsx bench/critical-path.ts own` runs it in a
- * process of its own instead (its work on masks, depth maps and image edits then no longer shares
- * the pipeline's event loop) and prints the per-task breakdown either way.
+ * The fake runs in a process of its own, so that its work (decoding the photo, making masks and depth
+ * maps) shares neither the event loop nor the measured time; `tsx bench/critical-path.ts here` runs it
+ * in this process instead, for comparison, and prints the per-task breakdown either way.
  */
-export async function benchCriticalPath(rounds = 3): Promise<BenchFigure[]> {
-  return (await measureCriticalPath({ rounds, fakeIn: "this process" })).figures;
+export async function benchCriticalPath(rounds = 7): Promise<BenchFigure[]> {
+  return (await measureCriticalPath({ rounds })).figures;
 }
 
 /** One run of the critical-path bench, with every measured request behind its figures. */
 export async function measureCriticalPath(options: {
   rounds?: number;
-  fakeIn?: "this process" | "own process";
+  fakeIn?: "own process" | "this process";
 }): Promise<CriticalPathMeasurement> {
-  const rounds = options.rounds ?? 3;
-  const fake = await startFake(options.fakeIn ?? "this process");
+  const rounds = options.rounds ?? 7;
+  const fakeIn = options.fakeIn ?? "own process";
+  const fake = await startFake(fakeIn);
+  // Other work on the machine lengthens every drawing; the load average says how much there was.
+  const loadBefore = loadavg()[0] ?? Number.NaN;
   try {
     // The scripted LLM is handed only the plan being run: given them all, it answers with the first
     // plan whose request the prompt contains, and "transcribe this" is inside a longer request.
@@ -318,18 +294,18 @@ export async function measureCriticalPath(options: {
     };
     const { timings, timedFetch, wrap } = instrument();
     const backend = wrap(createHostedBackend({ token: TOKEN, endpointUrl: fake.url, fetch: timedFetch }));
-    // At least as many slots as any plan has tasks, so that the limiter never makes a task wait.
-    const maxParallel = Math.max(4, ...BENCH_PLANS.map((plan) => plan.tasks.length));
-    const pipeline = benchPipeline(llm, backend, { selection: "top", mode: "hosted", maxParallel });
-    const media: Media = { photo: await benchPhoto(), clip: new Uint8Array(toneWav(1)) };
+    // The default MAX_PARALLEL_TASKS: a plan wider than it waits on the limiter, as it would in use.
+    const maxParallel = DEFAULT_SETTINGS.maxParallel;
+    const pipeline = benchPipeline(llm, backend, { selection: "top", mode: "hosted" });
+    const media: Media = { photo: BENCH_PHOTO, clip: new Uint8Array(toneWav(1)) };
 
-    // One unmeasured pass warms the JIT, sharp, the HTTP keep-alive pool and the catalog.
+    // One unmeasured pass warms the JIT (here and in the render workers), sharp, the HTTP keep-alive
+    // pool and the catalog.
     const rows: CriticalPathRow[] = [];
     const chosen = new Map<TaskName, string>();
     for (let round = 0; round < rounds + 1; round += 1) {
       for (const plan of BENCH_PLANS) {
         current = plan;
-        const callsBefore = fake.local?.inferenceCalls().length ?? 0;
         const timingsBefore = timings.length;
         const result = await pipeline.run({ text: plan.request, inputs: realInputs(plan, media) });
         const failed = result.results.filter((task) => task.status !== "ok");
@@ -340,73 +316,78 @@ export async function measureCriticalPath(options: {
         for (const task of result.results) if (task.model) chosen.set(task.task, task.model);
         if (round === 0) continue;
         const criticalPath = criticalPathLength(plan);
+        const runs = timings.slice(timingsBefore);
         rows.push({
           plan: plan.name,
           tasks: plan.tasks.length,
           criticalPath,
           executeMs: result.stats.ms.execute,
           ratio: result.stats.ms.execute / (criticalPath * LATENCY_MS),
-          calls: fake.local ? fake.local.inferenceCalls().length - callsBefore : plan.tasks.length,
-          breakdown: breakdownOf(result.results, timings.slice(timingsBefore)),
+          overlap:
+            result.stats.ms.execute /
+            longestChain(plan, (id) => result.results.find((task) => task.id === id)?.ms ?? 0),
+          calls: runs.reduce((sum, run) => sum + run.requests, 0),
+          breakdown: breakdownOf(result.results, runs),
         });
       }
     }
 
-    let isolated: CriticalPathMeasurement["isolated"] = [];
-    let floorMs: number | undefined;
-    if (fake.local) {
-      floorMs = await bareCallMs(fake.local);
-      fake.local.setLatency(0);
-      isolated = await isolatedCosts(backend, timings, media, chosen);
-    }
+    const floorMs = await bareCallMs(fake.url);
+    await fake.setLatency(0);
+    const isolated = await isolatedCosts(backend, timings, media, chosen);
 
     // Per plan, the median over the rounds; the figures are then over the plans.
     const perPlan = BENCH_PLANS.map((plan) => {
       const mine = rows.filter((row) => row.plan === plan.name);
-      return { plan: plan.name, ratio: median(mine.map((row) => row.ratio)) };
+      return {
+        plan: plan.name,
+        ratio: median(mine.map((row) => row.ratio)),
+        criticalPath: criticalPathLength(plan),
+        executeMs: mine.map((row) => row.executeMs),
+      };
     });
     const ratios = perPlan.map((entry) => entry.ratio);
+    const overlaps = BENCH_PLANS.map((plan) => ({
+      plan: plan.name,
+      overlap: median(rows.filter((row) => row.plan === plan.name).map((row) => row.overlap)),
+    }));
+    const leastOverlap = overlaps.reduce((a, b) => (b.overlap > a.overlap ? b : a));
     const worst = perPlan.reduce((a, b) => (b.ratio > a.ratio ? b : a));
     const mean = ratios.reduce((sum, ratio) => sum + ratio, 0) / ratios.length;
     const over = perPlan.filter((entry) => entry.ratio > 1.1);
     const parts = rows.flatMap((row) => row.breakdown);
     const part = (pick: (entry: TaskBreakdown) => number) => fixed(median(parts.map(pick)), 1);
     const extraCalls = rows.filter((row) => row.calls !== row.tasks).length;
-    const floor =
-      floorMs === undefined
-        ? ""
-        : `; floor: a bare fetch to the fake takes ${fixed(floorMs, 1)} ms (${fixed(floorMs / LATENCY_MS, 3)})`;
     const costliest = [...isolated]
       .sort((a, b) => b.httpMs + b.expertMs - (a.httpMs + a.expertMs))
       .slice(0, 3);
-    return {
-      figures: [
-        {
-          name: "Execution wall time / critical path (fake HF, 200 ms per call)",
-          value: median(ratios),
-          unit: "× (median over plans)",
-          target: TARGET,
-          detail:
-            `mean ${fixed(mean, 3)}, max ${fixed(worst.ratio, 3)} (${worst.plan}); ${perPlan.length} plans × ${rounds} rounds, maxParallel ${maxParallel}${floor}; ` +
-            `${over.length} plans above 1.10${over.length ? ` (${over.map((entry) => `${entry.plan} ${fixed(entry.ratio, 2)}`).join(", ")})` : ""}; ` +
-            `per task beyond the 200 ms (median): ${part((entry) => entry.extraMs)} ms = HTTP+fake ${part((entry) => entry.httpMs)} + expert ${part((entry) => entry.expertMs)} + executor ${part((entry) => entry.executorMs)}` +
-            (costliest.length
-              ? `; costliest tasks alone at 0 ms latency (HTTP+fake / expert): ${costliest.map((cost) => `${cost.task} ${fixed(cost.httpMs)}/${fixed(cost.expertMs)} ms`).join(", ")}`
-              : "") +
-            (extraCalls ? `; ${extraCalls} requests made other than one inference call per task` : ""),
-        },
-        {
-          name: "Execution wall time / critical path, worst plan",
-          value: worst.ratio,
-          unit: "× (max over plans)",
-          target: TARGET,
-          detail: worst.plan,
-        },
-      ],
-      rows,
-      isolated,
-      perPlan,
-    };
+    const figures: BenchFigure[] = [
+      {
+        name: "Execution wall time / critical path, worst plan (fake HF, 200 ms per call)",
+        value: worst.ratio,
+        unit: "× (max over plans)",
+        target: TARGET,
+        detail:
+          `${worst.plan}; median ${fixed(median(ratios), 3)}, mean ${fixed(mean, 3)} over ${perPlan.length} plans × ${rounds} rounds (median per plan); ` +
+          `MAX_PARALLEL_TASKS ${maxParallel} (the default); load average ${fixed(loadBefore, 1)} → ${fixed(loadavg()[0] ?? Number.NaN, 1)} on ${availableParallelism()} cores; the fake in ${fakeIn === "own process" ? "a process of its own" : "this process"}, its own work inside the 200 ms; ` +
+          `floor: a bare fetch to the fake takes ${fixed(floorMs, 1)} ms (${fixed(floorMs / LATENCY_MS, 3)}); ` +
+          `${over.length} plans above 1.10${over.length ? ` (${over.map((entry) => `${entry.plan} ${fixed(entry.ratio, 2)}`).join(", ")})` : ""}; ` +
+          `wall time over the longest chain of the tasks' own durations in the same run (1.00: parallel tasks overlap fully): at most ${fixed(leastOverlap.overlap, 3)} (${leastOverlap.plan}); ` +
+          `per task beyond the 200 ms (median): ${part((entry) => entry.extraMs)} ms = HTTP ${part((entry) => entry.httpMs)} + expert ${part((entry) => entry.expertMs)} + executor ${part((entry) => entry.executorMs)}` +
+          (costliest.length
+            ? `; costliest tasks alone, the fake answering at once (HTTP+fake / expert): ${costliest.map((cost) => `${cost.task} ${fixed(cost.httpMs)}/${fixed(cost.expertMs)} ms`).join(", ")}`
+            : "") +
+          (extraCalls ? `; ${extraCalls} requests made other than one inference call per task` : ""),
+      },
+      ...perPlan.map((entry) => ({
+        name: `  critical path: ${entry.plan}`,
+        value: entry.ratio,
+        unit: "×",
+        target: TARGET,
+        detail: `${entry.criticalPath} × 200 ms; execute ${entry.executeMs.map((ms) => fixed(ms)).join("/")} ms; over the chain of its tasks' own durations ${fixed(overlaps.find((o) => o.plan === entry.plan)?.overlap ?? Number.NaN, 3)}`,
+      })),
+    ];
+    return { figures, rows, isolated, perPlan };
   } finally {
     await fake.close();
   }
@@ -414,7 +395,7 @@ export async function measureCriticalPath(options: {
 
 function printMeasurement({ figures, rows, isolated }: CriticalPathMeasurement): void {
   console.log(
-    "plan | critical path | execute ms per round | ratio | per task: extra = HTTP+fake + expert + executor (ms)",
+    "plan | critical path | execute ms per round | ratio | per task: extra = HTTP + expert + executor (ms)",
   );
   for (const plan of BENCH_PLANS) {
     const mine = rows.filter((row) => row.plan === plan.name);
@@ -427,21 +408,25 @@ function printMeasurement({ figures, rows, isolated }: CriticalPathMeasurement):
       `${plan.name} | ${mine[0]?.criticalPath} | ${mine.map((row) => row.executeMs).join("/")} | ${fixed(median(mine.map((row) => row.ratio)), 3)} | ${tasks.join("; ")}`,
     );
   }
-  if (isolated.length) {
-    console.log("\ntask alone at 0 ms latency | HTTP+fake ms | expert ms");
-    for (const cost of isolated)
-      console.log(`${cost.task} | ${fixed(cost.httpMs, 1)} | ${fixed(cost.expertMs, 1)}`);
-  }
-  for (const figure of figures) console.log(figure);
+  console.log("\ntask alone, the fake answering at once | HTTP+fake ms | expert ms");
+  for (const cost of isolated)
+    console.log(`${cost.task} | ${fixed(cost.httpMs, 1)} | ${fixed(cost.expertMs, 1)}`);
+  console.log(figures[0]);
 }
 
 if (process.env[SERVE_ENV] === "1") {
   const fake = await startFakeHere();
-  process.stdout.write(`${fake.url}\n`);
-  process.stdin.resume();
-  process.stdin.once("end", () => void fake.close());
+  serveFakesToParent({
+    info: { url: fake.url },
+    answer(command, argument) {
+      if (command === "latency") fake.setLatency(argument ?? LATENCY_MS);
+      else throw new Error(`unknown command ${command}`);
+      return 0;
+    },
+    close: () => fake.close(),
+  });
 } else if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  // `tsx bench/critical-path.ts [own]`: the per-plan, per-task breakdown behind the figures.
-  const fakeIn = process.argv[2] === "own" ? "own process" : "this process";
+  // `tsx bench/critical-path.ts [here]`: the per-plan, per-task breakdown behind the figures.
+  const fakeIn = process.argv[2] === "here" ? "this process" : "own process";
   printMeasurement(await measureCriticalPath({ fakeIn }));
 }

@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import Keyv from "keyv";
+import sharp from "sharp";
 import type { Expert, ExpertBackend } from "../src/experts/types.js";
 import type { LlmClient } from "../src/llm/types.js";
 import { createModelCatalog } from "../src/models/index.js";
@@ -7,6 +9,7 @@ import {
   createPipeline,
   DEFAULT_SETTINGS,
   type NamedInput,
+  type PipelineDependencies,
   type PipelineSettings,
 } from "../src/pipeline/index.js";
 import { type Resource, TASKS, type TaskName } from "../src/tasks/index.js";
@@ -20,19 +23,39 @@ export interface BenchFigure {
   detail?: string;
 }
 
-/** Inputs named as the bench plans use them; the bytes only need the right magic numbers. */
+/**
+ * A 640×480 JPEG with a photo's entropy (a flat colour under noise) that decodes: what the image
+ * validation reads and the detection, segmentation and depth experts draw on. Made once.
+ */
+export const BENCH_PHOTO = new Uint8Array(
+  await sharp({
+    create: {
+      width: 640,
+      height: 480,
+      channels: 3,
+      background: "#4a7",
+      noise: { type: "gaussian", mean: 128, sigma: 20 },
+    },
+  })
+    .jpeg({ quality: 80 })
+    .toBuffer(),
+);
+
+/** A 512×512 PNG, as a text-to-image model returns: what an instant image output carries. */
+const INSTANT_IMAGE = new Uint8Array(
+  await sharp({ create: { width: 512, height: 512, channels: 3, background: "#6a8caf" } })
+    .png()
+    .toBuffer(),
+);
+
+/** Inputs named as the bench plans use them: BENCH_PHOTO for images; audio only needs its magic number. */
 export function benchInputs(plan: BenchPlan): NamedInput[] {
   return plan.attachments.map(({ name, kind }) => ({
     name,
     origin: "attachment",
     resource:
       kind === "image"
-        ? {
-            kind: "image",
-            mime: "image/jpeg",
-            bytes: new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]),
-            name,
-          }
+        ? { kind: "image", mime: "image/jpeg", bytes: BENCH_PHOTO, name }
         : {
             kind: "audio",
             mime: "audio/wav",
@@ -42,8 +65,13 @@ export function benchInputs(plan: BenchPlan): NamedInput[] {
   }));
 }
 
-/** A plausible output of each kind, returned at once: the overhead bench measures everything else. */
+/**
+ * A plausible output of each kind, returned at once: the overhead bench measures everything else.
+ * Images are real (the safety screen decodes them), and detections carry their annotated picture as
+ * the hosted and local detection experts do.
+ */
 function instantOutput(task: TaskName): Resource {
+  const image = { kind: "image", mime: "image/png", bytes: INSTANT_IMAGE, name: "out.png" } as const;
   switch (TASKS.get(task)?.output) {
     case "labels":
       return { kind: "labels", labels: [{ label: "positive", score: 0.9 }] };
@@ -51,9 +79,10 @@ function instantOutput(task: TaskName): Resource {
       return {
         kind: "detections",
         detections: [{ label: "dog", score: 0.9, box: { xmin: 1, ymin: 1, xmax: 9, ymax: 9 } }],
+        image,
       };
     case "image":
-      return { kind: "image", mime: "image/png", bytes: new Uint8Array(64), name: "out.png" };
+      return image;
     case "audio":
       return { kind: "audio", mime: "audio/wav", bytes: new Uint8Array(64), name: "out.wav" };
     case "video":
@@ -77,6 +106,7 @@ export function benchPipeline(
   llm: LlmClient,
   backend: ExpertBackend,
   settings: Partial<PipelineSettings> = {},
+  checks: Pick<PipelineDependencies, "validateImage" | "screenImage"> = {},
 ) {
   const catalog = createModelCatalog({
     hubEndpoint: "http://127.0.0.1:9",
@@ -90,6 +120,7 @@ export function benchPipeline(
     catalog,
     backends: { hosted: backend },
     settings: { ...DEFAULT_SETTINGS, ...settings },
+    ...checks,
   });
 }
 
@@ -97,6 +128,14 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The kernel's high-water mark of this process's resident set (VmHWM), in bytes: no sample can miss it. */
+export async function peakRss(): Promise<number> {
+  const status = await readFile("/proc/self/status", "utf8");
+  const kilobytes = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+  if (kilobytes === undefined) throw new Error("no VmHWM in /proc/self/status");
+  return Number(kilobytes) * 1024;
 }
 
 /**
@@ -108,9 +147,10 @@ export async function benchInChild(
   modulePath: string,
   childEnv: string,
   name: string,
+  extraEnv: Record<string, string> = {},
 ): Promise<BenchFigure[]> {
   const child = spawn(process.execPath, ["--import", "tsx", modulePath], {
-    env: { ...process.env, [childEnv]: "1" },
+    env: { ...process.env, ...extraEnv, [childEnv]: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

@@ -31,8 +31,12 @@ const BENCHES: Array<{ name: string; run: () => Promise<BenchFigure[]> }> = [
   { name: "local-experts", run: () => benchLocalExperts() },
 ];
 
-/** Whether a value meets a target written as "< 30 ms", "≤ 1.10", "≥ 5" (the unit is ignored). */
-function verdict(value: number, target: string): "pass" | "fail" | "?" {
+/**
+ * Whether a value meets a target written as "< 30 ms", "≤ 1.10", "≥ 5" (the unit is ignored); a row
+ * without a target is there to explain another ("info").
+ */
+function verdict(value: number, target: string): "pass" | "fail" | "info" | "?" {
+  if (target.trim() === "") return "info";
   const match = /^\s*(≤|<=|<|≥|>=|>)\s*(-?\d+(?:\.\d+)?)/.exec(target);
   if (!match || !Number.isFinite(value)) return "?";
   const bound = Number(match[2]);

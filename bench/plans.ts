@@ -219,12 +219,17 @@ export const BENCH_PLANS: BenchPlan[] = [
 
 /** The longest chain of a plan in tasks: with equal task latency, wall time ≈ this × latency. */
 export function criticalPathLength(plan: BenchPlan): number {
+  return longestChain(plan, () => 1);
+}
+
+/** The longest chain of a plan, each task weighing `weight(task id)`. */
+export function longestChain(plan: BenchPlan, weight: (id: number) => number): number {
   const depth = new Map<number, number>();
   const visit = (id: number): number => {
     const known = depth.get(id);
     if (known !== undefined) return known;
     const task = plan.tasks.find((candidate) => candidate.id === id)!;
-    const value = 1 + Math.max(0, ...task.dep.map(visit));
+    const value = weight(id) + Math.max(0, ...task.dep.map(visit));
     depth.set(id, value);
     return value;
   };

@@ -79,7 +79,7 @@ export async function benchRender(
       value: Math.round(median(times)),
       unit: "ms (median)",
       target: "< 300 ms",
-      detail: `${runs} runs, min ${Math.round(Math.min(...times))} ms, max ${Math.round(Math.max(...times))} ms; ${mb(input.byteLength)} MB in, ${mb(outputBytes)} MB out; sharp concurrency ${sharp.concurrency()}`,
+      detail: `drawDetections as the experts call it (on a render worker thread); ${runs} runs, min ${Math.round(Math.min(...times))} ms, max ${Math.round(Math.max(...times))} ms; ${mb(input.byteLength)} MB in, ${mb(outputBytes)} MB out; sharp concurrency ${sharp.concurrency()}`,
     },
   ];
 }

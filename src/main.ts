@@ -36,7 +36,7 @@ import { listModels } from "./pipeline/models-report.js";
 import { classifierScreen } from "./pipeline/screen.js";
 import type { Backends } from "./pipeline/select.js";
 import { pipelineSettingsFrom } from "./pipeline/settings.js";
-import { fitImage, inspectImage } from "./render/index.js";
+import { closeRenderPool, fitImage, inspectImage } from "./render/index.js";
 import { createStorageFromConfig, type Storage } from "./storage/index.js";
 
 export interface App {
@@ -175,7 +175,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     },
     async close() {
       await bot?.close();
-      await Promise.all([storage.close(), local?.close(), safety?.close()]);
+      await Promise.all([storage.close(), local?.close(), safety?.close(), closeRenderPool()]);
     },
   };
   return app;

@@ -74,11 +74,23 @@ function gridFromValues(rows: unknown, maxPixels: number): Grid {
   return { width, height, values };
 }
 
-/** A depth PNG as 16-bit samples, so a 16-bit map keeps its precision through the normalisation. */
+/**
+ * A depth PNG as 16-bit samples, so a 16-bit map keeps its precision through the normalisation. The
+ * usual one-channel 8-bit map (hf-inference's) is read as it is: widening it to 16 bits only
+ * multiplies every sample by 257, which the min..max stretch takes out again.
+ */
 async function gridFromPng(png: Uint8Array, options: ImageOptions): Promise<Grid> {
-  const { maxPixels } = await readHeader(png, { maxPixels: options.maxPixels, name: NAME });
+  const { maxPixels, channels, depth } = await readHeader(png, { maxPixels: options.maxPixels, name: NAME });
   try {
-    const { data, info } = await sharp(png, { limitInputPixels: maxPixels, failOn: "truncated" })
+    const decoder = sharp(png, { limitInputPixels: maxPixels, failOn: "truncated" });
+    if (channels === 1 && depth === "uchar") {
+      const { data, info } = await decoder
+        .toColourspace("b-w")
+        .raw({ depth: "uchar" })
+        .toBuffer({ resolveWithObject: true });
+      return { width: info.width, height: info.height, values: data.subarray(0, info.width * info.height) };
+    }
+    const { data, info } = await decoder
       .toColourspace("grey16")
       .extractChannel(0)
       .raw({ depth: "ushort" })
@@ -122,14 +134,27 @@ export async function renderDepth(
   // A flat map (or one with no valid value) has no range to stretch: draw it mid-scale.
   const range = max > min ? max - min : 0;
   const table = turboTable();
+  const colourIndex = (v: number) => (range === 0 ? 128 : Math.round(((v - min) / range) * 255));
   const rgb = new Uint8Array(values.length * 3);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (Number.isNaN(v)) continue;
-    const index = range === 0 ? 128 : Math.round(((v - min) / range) * 255);
-    rgb[i * 3] = table[index * 3]!;
-    rgb[i * 3 + 1] = table[index * 3 + 1]!;
-    rgb[i * 3 + 2] = table[index * 3 + 2]!;
+  if (values instanceof Uint8Array || values instanceof Uint16Array) {
+    // Integer samples: each distinct value's colour worked out once, then looked up per pixel.
+    const lookup = new Uint8Array(max + 1);
+    for (let v = min; v <= max; v++) lookup[v] = colourIndex(v);
+    for (let i = 0, o = 0; i < values.length; i++, o += 3) {
+      const index = lookup[values[i]!]! * 3;
+      rgb[o] = table[index]!;
+      rgb[o + 1] = table[index + 1]!;
+      rgb[o + 2] = table[index + 2]!;
+    }
+  } else {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (Number.isNaN(v)) continue;
+      const index = colourIndex(v);
+      rgb[i * 3] = table[index * 3]!;
+      rgb[i * 3 + 1] = table[index * 3 + 1]!;
+      rgb[i * 3 + 2] = table[index * 3 + 2]!;
+    }
   }
   const bytes = await sharp(rgb, { raw: { width: grid.width, height: grid.height, channels: 3 } })
     .png({ compressionLevel: 4 })

@@ -2,10 +2,16 @@
  * Drawing and image handling with sharp: detection boxes, segmentation masks, depth maps, safe
  * inspection of user images, and fitting files under upload limits. Every decode has a pixel limit
  * and every failure is a BotError (`input_invalid` or `input_too_large`) with a message for the user.
+ *
+ * The three drawings run on worker threads (pool.ts), so that their per-pixel JavaScript never holds
+ * the event loop; inspecting and fitting stay here, since libvips already does their work off it.
  */
+import type { Detection } from "../tasks/resource.js";
+import type { renderDepth as renderDepthHere } from "./depth.js";
+import type { EncodedImage, ImageOptions } from "./image.js";
+import type { Segment } from "./masks.js";
+import { renderPool } from "./pool.js";
 
-export { renderDepth } from "./depth.js";
-export { drawDetections } from "./detections.js";
 export { fitImage } from "./fit.js";
 export {
   DEFAULT_MAX_PIXELS,
@@ -14,4 +20,40 @@ export {
   type ImageOptions,
   inspectImage,
 } from "./image.js";
-export { drawMasks, type Segment } from "./masks.js";
+export type { Segment } from "./masks.js";
+export { closeRenderPool } from "./pool.js";
+
+/**
+ * The image with one box per detection and its label and score ("dog 0.98"), one colour per
+ * label. JPEG in, JPEG out (quality 85); anything else comes out as PNG. Drawn on a render worker.
+ */
+export function drawDetections(
+  image: Uint8Array,
+  detections: Detection[],
+  options: ImageOptions = {},
+): Promise<EncodedImage> {
+  return renderPool().run("drawDetections", image, detections, options);
+}
+
+/**
+ * The image with each segment washed in its label's colour, outlined, and labelled at the region
+ * ("person 0.99"; no score for semantic segmentation, whose scores are null). Drawn on a render worker.
+ */
+export function drawMasks(
+  image: Uint8Array,
+  segments: Segment[],
+  options: ImageOptions = {},
+): Promise<EncodedImage> {
+  return renderPool().run("drawMasks", image, segments, options);
+}
+
+/**
+ * Depth as a colour image (Turbo map, near = red), from a depth PNG or a 2-D array of numbers; always
+ * PNG. Drawn on a render worker.
+ */
+export function renderDepth(
+  input: Parameters<typeof renderDepthHere>[0],
+  options: ImageOptions = {},
+): Promise<EncodedImage> {
+  return renderPool().run("renderDepth", input, options);
+}

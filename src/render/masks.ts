@@ -71,20 +71,20 @@ async function decodeMask(
 /**
  * Which segment each pixel shows. Where masks overlap the smaller segment wins, so a cup on a
  * table stays visible instead of being painted over by "table". The next mask is decoded (on
- * libuv's pool) while this one is merged (on the main thread).
+ * libuv's pool) while this one is merged (on this thread).
  */
 async function regionMap(
-  canvas: Canvas,
+  size: { width: number; height: number },
   segments: readonly Segment[],
   options: ImageOptions,
 ): Promise<Uint8Array> {
-  const pixels = canvas.width * canvas.height;
+  const pixels = size.width * size.height;
   const map = new Uint8Array(pixels);
   const areas = [Number.POSITIVE_INFINITY];
   const decode = (index: number): Promise<Uint8Array> | undefined => {
     const segment = segments[index];
     if (!segment) return undefined;
-    const pending = decodeMask(segment, canvas.width, canvas.height, options);
+    const pending = decodeMask(segment, size.width, size.height, options);
     // Awaited on the next turn; until then a rejection must not count as unhandled.
     pending.catch(() => undefined);
     return pending;
@@ -93,8 +93,9 @@ async function regionMap(
   for (let index = 0; next; index++) {
     const mask = await next;
     next = decode(index + 1);
+    // Coverage ≥ 128 is "in the segment": the byte's top bit, counted without a branch.
     let area = 0;
-    for (let p = 0; p < pixels; p++) if (mask[p]! >= 128) area++;
+    for (let p = 0; p < pixels; p++) area += mask[p]! >>> 7;
     areas.push(area);
     const id = index + 1;
     for (let p = 0; p < pixels; p++) {
@@ -108,6 +109,9 @@ async function regionMap(
  * Washes each region in its colour and outlines it (band `edge` px wide inside its border, so
  * neighbouring instances of one label stay apart), then returns for each region the pixel where its
  * label goes: the region pixel nearest its centroid, so a ring-shaped region gets its label on itself.
+ *
+ * Rows are walked as runs of one region: a run's centroid sums are one multiplication, and a pixel's
+ * left and right neighbours `edge` away lie inside its own run unless it is near the run's ends.
  */
 function paintRegions(
   canvas: Canvas,
@@ -117,58 +121,81 @@ function paintRegions(
 ): Array<[number, number]> {
   const { width, height, channels, data } = canvas;
   const count = colours.length;
+  const palette = new Uint8Array(count * 3);
+  for (const [id, colour] of colours.entries()) palette.set([colour.r, colour.g, colour.b], id * 3);
   const sumX = new Float64Array(count);
   const sumY = new Float64Array(count);
   const area = new Float64Array(count);
+  const rightBand = width - edge;
+  const rowsApart = edge * width;
   for (let y = 0; y < height; y++) {
     const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const id = map[row + x]!;
-      if (id === 0) continue;
-      sumX[id] = sumX[id]! + x;
-      sumY[id] = sumY[id]! + y;
-      area[id] = area[id]! + 1;
-      const colour = colours[id]!;
-      const onEdge =
-        x < edge ||
-        y < edge ||
-        x >= width - edge ||
-        y >= height - edge ||
-        map[row + x - edge] !== id ||
-        map[row + x + edge] !== id ||
-        map[row + x - edge * width] !== id ||
-        map[row + x + edge * width] !== id;
-      const i = (row + x) * channels;
-      if (channels === 4) {
-        // Over a transparent pixel the wash must bring its own opacity, not darken invisible colour.
-        const below = data[i + 3]! / 255;
-        const a = onEdge ? 1 : FILL_ALPHA;
-        const out = a + below * (1 - a);
-        data[i] = Math.round((colour.r * a + data[i]! * below * (1 - a)) / out);
-        data[i + 1] = Math.round((colour.g * a + data[i + 1]! * below * (1 - a)) / out);
-        data[i + 2] = Math.round((colour.b * a + data[i + 2]! * below * (1 - a)) / out);
-        data[i + 3] = Math.round(out * 255);
-      } else if (onEdge) {
-        data[i] = colour.r;
-        data[i + 1] = colour.g;
-        data[i + 2] = colour.b;
-      } else {
-        data[i] = (data[i]! + colour.r + 1) >> 1;
-        data[i + 1] = (data[i + 1]! + colour.g + 1) >> 1;
-        data[i + 2] = (data[i + 2]! + colour.b + 1) >> 1;
+    const edgeRow = y < edge || y >= height - edge;
+    let start = 0;
+    while (start < width) {
+      const id = map[row + start]!;
+      let end = start + 1;
+      while (end < width && map[row + end] === id) end++;
+      if (id === 0) {
+        start = end;
+        continue;
       }
+      const length = end - start;
+      sumX[id] = sumX[id]! + ((start + end - 1) * length) / 2;
+      sumY[id] = sumY[id]! + y * length;
+      area[id] = area[id]! + length;
+      const r = palette[id * 3]!;
+      const g = palette[id * 3 + 1]!;
+      const b = palette[id * 3 + 2]!;
+      for (let x = start; x < end; x++) {
+        const p = row + x;
+        const onEdge =
+          edgeRow ||
+          x < edge ||
+          x >= rightBand ||
+          (x - edge < start && map[p - edge] !== id) ||
+          (x + edge >= end && map[p + edge] !== id) ||
+          map[p - rowsApart] !== id ||
+          map[p + rowsApart] !== id;
+        const i = p * channels;
+        if (channels === 4) {
+          // Over a transparent pixel the wash must bring its own opacity, not darken invisible colour.
+          const below = data[i + 3]! / 255;
+          const a = onEdge ? 1 : FILL_ALPHA;
+          const out = a + below * (1 - a);
+          data[i] = Math.round((r * a + data[i]! * below * (1 - a)) / out);
+          data[i + 1] = Math.round((g * a + data[i + 1]! * below * (1 - a)) / out);
+          data[i + 2] = Math.round((b * a + data[i + 2]! * below * (1 - a)) / out);
+          data[i + 3] = Math.round(out * 255);
+        } else if (onEdge) {
+          data[i] = r;
+          data[i + 1] = g;
+          data[i + 2] = b;
+        } else {
+          data[i] = (data[i]! + r + 1) >> 1;
+          data[i + 1] = (data[i + 1]! + g + 1) >> 1;
+          data[i + 2] = (data[i + 2]! + b + 1) >> 1;
+        }
+      }
+      start = end;
     }
   }
   const anchors: Array<[number, number]> = [];
   const best = new Float64Array(count).fill(Number.POSITIVE_INFINITY);
-  const cx = Array.from(sumX, (s, id) => s / (area[id] || 1));
-  const cy = Array.from(sumY, (s, id) => s / (area[id] || 1));
+  const cx = new Float64Array(count);
+  const cy = new Float64Array(count);
+  for (let id = 0; id < count; id++) {
+    cx[id] = sumX[id]! / (area[id] || 1);
+    cy[id] = sumY[id]! / (area[id] || 1);
+  }
   for (let y = 0; y < height; y++) {
     const row = y * width;
     for (let x = 0; x < width; x++) {
       const id = map[row + x]!;
       if (id === 0) continue;
-      const d = (x - cx[id]!) ** 2 + (y - cy[id]!) ** 2;
+      const dx = x - cx[id]!;
+      const dy = y - cy[id]!;
+      const d = dx * dx + dy * dy;
       if (d < best[id]!) {
         best[id] = d;
         anchors[id] = [x, y];
@@ -187,9 +214,19 @@ export async function drawMasks(
   segments: Array<{ label: string; score: number; mask: Uint8Array }>,
   options: ImageOptions = {},
 ): Promise<EncodedImage> {
-  const { canvas, info } = await decodeCanvas(image, options);
+  // The header gives the size the masks are stretched to, so that they decode (on libuv's pool)
+  // while the photo does.
+  const { info: header } = await readHeader(image, options);
   const kept = segments.slice(0, MAX_SEGMENTS);
-  const map = await regionMap(canvas, kept, options);
+  const [{ canvas, info }, map] = await Promise.all([
+    decodeCanvas(image, options),
+    regionMap(header, kept, options),
+  ]);
+  if (canvas.width !== header.width || canvas.height !== header.height) {
+    throw new Error(
+      `decoded ${canvas.width}×${canvas.height}, the header said ${header.width}×${header.height}`,
+    );
+  }
   const byLabel = labelColours(kept.map((s) => s.label));
   const colours: Rgb[] = [{ r: 0, g: 0, b: 0 }, ...kept.map((s) => byLabel.get(s.label)!)];
   const { unit, line } = scaleFor(canvas.width, canvas.height);

@@ -128,7 +128,10 @@ export type FakeHubState =
 
 export interface FakeHuggingFaceOptions {
   models?: FakeHubModel[];
-  /** Latency added to every inference call, in ms. */
+  /**
+   * How long every inference call takes, in ms, from its arrival to its answer. The fake's own work
+   * (decoding the image, drawing masks) happens within it, as a model server's compute does.
+   */
   latencyMs?: number;
   /** When set, inference calls must carry `Authorization: Bearer <token>` (else 401). */
   token?: string;
@@ -149,7 +152,7 @@ export interface FakeHuggingFace {
   addModel(model: FakeHubModel): void;
   /** Force the task for a model that is not (or differently) registered. */
   setTask(model: string, task: TaskName): void;
-  /** Latency for one model, or for all when `model` is omitted. */
+  /** Latency (see `latencyMs`) for one model, or for all when `model` is omitted. */
   setLatency(ms: number, model?: string): void;
   /** The next `times` calls to `model` (or to any model with "*") fail with `fault`. */
   failNext(model: string, fault: FakeFault, times?: number): void;
@@ -295,7 +298,26 @@ export async function startFakeHuggingFace(options: FakeHuggingFaceOptions = {})
       send(401, { error: "Invalid credentials in Authorization header" });
       return;
     }
-    await delay(latencies.get(model) ?? globalLatency, response);
+    const inferenceRequest: FakeInferenceRequest = {
+      model,
+      task,
+      path: url.pathname,
+      headers: request.headers,
+      contentType,
+      body,
+      json,
+    };
+    // A model's latency includes its own compute, so the built-in answer (decoding the image,
+    // drawing masks) is worked out during the wait rather than after it: the call takes `latency`,
+    // not `latency` plus whatever the fake costs. Custom responders still run after the wait, since
+    // tests use them to look at what had arrived by then.
+    const latency = latencies.get(model) ?? globalLatency;
+    const early =
+      task !== undefined && latency > 0 && !modelResponders.has(model) && !taskResponders.has(task)
+        ? runTask(inferenceRequest)
+        : undefined;
+    early?.catch(() => undefined);
+    await delay(latency, response);
     if (response.destroyed) return;
 
     const fault = takeFault(model);
@@ -325,19 +347,10 @@ export async function startFakeHuggingFace(options: FakeHuggingFaceOptions = {})
       return;
     }
 
-    const inferenceRequest: FakeInferenceRequest = {
-      model,
-      task,
-      path: url.pathname,
-      headers: request.headers,
-      contentType,
-      body,
-      json,
-    };
     let reply: FakeReply | undefined;
     try {
       const custom = modelResponders.get(model) ?? taskResponders.get(task);
-      reply = (await custom?.(inferenceRequest)) ?? (await runTask(inferenceRequest));
+      reply = (await custom?.(inferenceRequest)) ?? (await (early ?? runTask(inferenceRequest)));
     } catch (error) {
       if (error instanceof BadRequest) {
         send(error.status, { error: error.message });
