@@ -7,10 +7,18 @@ import { createLimiters, executePlan, type ImageValidator, type UrlResolver } fr
 import { answerOffline, createOfflinePlanner } from "./offline/index.js";
 import { createLlmPlanner, type Planner } from "./planner.js";
 import { buildSummary, writeAnswer } from "./respond.js";
-import { type ImageScreen, withholdFlaggedImages } from "./screen.js";
+import { type ImageScreen, screenImages } from "./screen.js";
 import { type Backends, selectModels, servableTask, unservableHint } from "./select.js";
 import type { PipelineSettings } from "./settings.js";
-import type { PipelineRequest, PipelineResult, Plan, Selection, Summary, TaskResult } from "./types.js";
+import type {
+  PipelineEvent,
+  PipelineRequest,
+  PipelineResult,
+  Plan,
+  Selection,
+  Summary,
+  TaskResult,
+} from "./types.js";
 
 export { catalogLabel, formatSummary } from "./respond.js";
 export type { ImageScreen, ScreenVerdict } from "./screen.js";
@@ -93,6 +101,11 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
       request.onEvent?.({ type: "select", selections });
 
       const executeStarted = mark();
+      const screening = deps.screenImage ? screenImages(deps.screenImage, signal, logger) : undefined;
+      const onEvent = (event: PipelineEvent) => {
+        if (event.type === "task-end") screening?.start(event.result);
+        request.onEvent?.(event);
+      };
       const results: TaskResult[] = await executePlan(
         {
           plan,
@@ -101,7 +114,7 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
           inputs: request.inputs,
           signal,
           usage,
-          ...(request.onEvent ? { onEvent: request.onEvent } : {}),
+          onEvent,
         },
         {
           backends: deps.backends,
@@ -114,22 +127,22 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
       );
       const executeMs = mark() - executeStarted;
 
-      const screenNotes = deps.screenImage
-        ? await withholdFlaggedImages(results, deps.screenImage, signal, logger)
-        : [];
-
       const respondStarted = mark();
-      const written: { answer: string; note?: string } =
+      const write = async (): Promise<{ answer: string; note?: string }> =>
         planned.kind === "reply"
           ? { answer: planned.message }
           : llm
-            ? await writeAnswer(request.text, results, {
+            ? writeAnswer(request.text, results, {
                 llm,
                 signal,
                 usage,
                 ...(request.history ? { history: request.history } : {}),
               })
             : { answer: answerOffline(results, request.text) };
+      // The answer is written while the last images are checked; one written before an image was
+      // withheld is written again without it.
+      const [screenNotes, first] = await Promise.all([screening?.finish(results) ?? [], write()]);
+      const written = screenNotes.length > 0 ? await write() : first;
       const respondMs = mark() - respondStarted;
       request.onEvent?.({ type: "answer" });
       if (written.note) logger.warn("answer composed without the LLM", { reason: written.note });

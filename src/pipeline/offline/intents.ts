@@ -21,7 +21,9 @@ const compiled = new Map<string, Pattern>();
 function compile(source: string): Pattern {
   let pattern = compiled.get(source);
   if (!pattern) {
-    pattern = source.split(/\s+/).map((element) => (element === "*" ? ("gap" as const) : new Set(element.split("|"))));
+    pattern = source
+      .split(/\s+/)
+      .map((element) => (element === "*" ? ("gap" as const) : new Set(element.split("|"))));
     compiled.set(source, pattern);
   }
   return pattern;

@@ -35,7 +35,8 @@ const ENDONYMS: ReadonlyMap<string, string> = new Map([
 const AMBIGUOUS = new Set(["polish", "chinese", "turkish"]);
 
 /** Nouns after a language name that make it one: "Polish text", "Turkish voice note". */
-const LANGUAGE_CONTEXT = /^(?:text|voice|note|message|speech|recording|sign|menu|letter|language|audio|subtitle|translation|version)s?$/;
+const LANGUAGE_CONTEXT =
+  /^(?:text|voice|note|message|speech|recording|sign|menu|letter|language|audio|subtitle|translation|version)s?$/;
 
 /** The language a word names ("german", "Deutsch"), or undefined. */
 function languageOfWord(word: Word, before: Word | undefined, after: Word | undefined): string | undefined {
