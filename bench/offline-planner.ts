@@ -1,8 +1,8 @@
 /**
  * The offline planner, measured with TaskBench's planning metrics: node F1 over the task names of
  * each plan and edge F1 over its dependencies (task name → task name), both as multisets per
- * request and micro-averaged. Four sets: the held-out set (test/fixtures/planner/heldout.json,
- * written by a helper who never saw the planner's rules, never used to tune one: the headline), two
+ * request and micro-averaged. Five sets: the held-out set (test/fixtures/planner/heldout.json,
+ * written by a helper who never saw the planner's rules, never used to tune one: the headline), three
  * development sets written the same way by other hands, and the fixture the first rules were
  * written against. Refusals and questions plan nothing; a request that should be asked about counts
  * as right when asked, and otherwise is compared with the closest of its readings.
@@ -192,6 +192,7 @@ export async function scoreOfflinePlanner(): Promise<SetScore[]> {
     score("held-out", loadRequestSet("heldout"), planSet),
     score("development (everyday)", loadRequestSet("everyday-dev"), planSet),
     score("development (everyday 2)", loadRequestSet("everyday-dev2"), planSet),
+    score("development (everyday 3)", loadRequestSet("everyday-dev3"), planSet),
     score("development (first fixture)", fixture, planFixture),
   ];
 }

@@ -10,6 +10,9 @@ import { OFFLINE_INTENTS } from "./intent-table.js";
 import { DOCUMENTS, type OfflineIntent } from "./lexicon.js";
 import type { Word } from "./words.js";
 
+/** A cue that is about a negation itself ("can not hear") is not undone by it. */
+const NAMES_NEGATION = /\b(?:not|cannot|never|no)\b/;
+
 /** How many words a "*" may skip. */
 const GAP = 3;
 
@@ -88,7 +91,9 @@ export function matchCue(source: string, words: readonly Word[]): CueMatch | und
     if (element === pattern.length) {
       const end = (indexes[position - 1] ?? indexes.length) + 1;
       // "I cannot hear": the scope of a negation covers "hear" but not "I".
-      const negated = words.slice(first, end).some((word) => word.negated && word.pos !== "PART");
+      const negated =
+        !NAMES_NEGATION.test(source) &&
+        words.slice(first, end).some((word) => word.negated && word.pos !== "PART");
       return { start: first, end, negated };
     }
     const current = pattern[element];
@@ -175,25 +180,38 @@ function contextWeight(intent: OfflineIntent, clause: Clause, context: IntentCon
   return weight;
 }
 
-/** Every intent with evidence in the clause, best first. */
+/**
+ * Every intent with evidence in the clause, best first. A negative cue ("what does she say" for
+ * reading aloud) cancels the positive cues inside the words it matched ("say"), not the others
+ * ("read out what the sign says" still reads aloud).
+ */
 export function scoreIntents(clause: Clause, context: IntentContext): IntentScore[] {
   const scores: IntentScore[] = [];
   for (const intent of OFFLINE_INTENTS) {
+    const positive: Array<{ match: CueMatch; weight: number }> = [];
+    const cancelled: CueMatch[] = [];
+    for (const [pattern, weight] of intent.cues) {
+      const match = matchCue(pattern, clause.words);
+      if (!match) continue;
+      if (weight < 0) cancelled.push(match);
+      else positive.push({ match, weight });
+    }
+    const kept = positive.filter(
+      ({ match }) => !cancelled.some((span) => match.start >= span.start && match.end <= span.end),
+    );
     let score = 0;
     let against = 0;
     let end = -1;
     let strongest = 0;
-    for (const [pattern, weight] of intent.cues) {
-      const found = matchCue(pattern, clause.words);
-      if (!found) continue;
-      if (found.negated) {
+    for (const { match, weight } of kept) {
+      if (match.negated) {
         against += weight;
         continue;
       }
       score += weight;
-      if (weight > strongest || (weight === strongest && found.end > end)) {
+      if (weight > strongest || (weight === strongest && match.end > end)) {
         strongest = weight;
-        end = found.end;
+        end = match.end;
       }
     }
     if (score === 0 && against === 0) continue;

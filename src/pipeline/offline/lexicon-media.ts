@@ -22,9 +22,10 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       ],
       ["what be write|print|type", 4],
       [
-        "what be on * sign|flyer|poster|page|slide|card|screen|label|menu|board|whiteboard|shirt|box|bottle|here",
+        "what be on * sign|flyer|poster|page|slide|card|screen|label|menu|board|whiteboard|shirt|box|bottle|here|it|this",
         2,
       ],
+      ["be there * text|writing|word|words", 3],
       // German, Spanish, French: "was steht auf dem Foto", "el texto de la imagen", "le texte de l'image".
       ["text|texto|texte * bild|foto|photo|screenshot|imagen|image|schild|cartel|panneau", 4],
       ["was steht", 4],
@@ -60,7 +61,7 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       [`how much * ${DOC_FACTS}|i|we|they|you`, 2],
       [`how much`, 1],
       [`${DOC_FACTS}`, 1],
-      [`${DOC_FACTS} * on|in|of|from|for * ${DOCUMENTS}`, 2.5],
+      [`${DOC_FACTS} * on|in|of|from|for * ${DOCUMENTS}`, 3],
       [`${DOC_FACTS} * on|in|of|from|for * this|it`, 1],
       ["wie viel|wieviel|insgesamt|summe|betrag|kostet|datum|rechnung|quittung|beleg|fällig", 2.5],
       ["cuánto|cuanto|factura|recibo|fecha|importe", 2.5],

@@ -28,6 +28,9 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
         3,
       ],
       ["complain|complaining|complaint", 2.5],
+      ["bad|good news", 3],
+      ["passive aggressive", 3.5],
+      ["too|very|a bit * harsh|blunt|rude|cold|aggressive|pushy|negative|positive", 3],
       ["positiv|negativ|stimmung|positivo|negativo|tono|ánimo|humeur|positif|négatif", 3],
       ["how * come across|off", 3],
       [
@@ -106,6 +109,7 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
       ["tts", 5],
       ["as|into|to * audio|speech|mp3|sound|narration|podcast|voiceover|voice", 3.5],
       ["read me", 3.5],
+      ["in|with * your|a|the * voice", 3],
       ["make|create|turn|give|want * audio|recording|mp3|speech|narration", 3],
       ["vorlesen|vorgelesen|vorspielen", 4],
       ["lies * * vor", 4],
@@ -119,6 +123,8 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
       // "what does she say" asks what was said, not to say something; "say me if" asks to be told.
       ["what * * say", -3.5],
       ["say|tell * me * if|whether", -3.5],
+      // "my screen reader just says 'image'", "the sign says": what something says is no ask to say it.
+      ["it|he|she|they|sign|reader|screen|note|letter|message * say", -3.5],
     ],
   },
   {
@@ -128,7 +134,7 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
     title: "Generating an image from a description",
     offer: "a picture of it",
     example: "draw a lighthouse at sunset",
-    text: "after",
+    text: "prompt",
     cues: [
       ["draw|paint|sketch|illustrate|doodle", 4],
       // "make me a picture of…" is drawing; "make this photo black and white" is editing.
@@ -191,7 +197,7 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
     title: "Generating a video",
     offer: "a video of it",
     example: "make a short video of waves on a beach",
-    text: "after",
+    text: "prompt",
     cues: [["generate|create|make|render|animate * video|clip|animation|gif|movie", 4]],
   },
   {

@@ -25,10 +25,11 @@ export interface OfflineIntent {
   example: string;
   cues: readonly Cue[];
   /**
-   * Where a literal text comes from when the clause quotes none: the words after the cue ("say good
-   * night"), or the whole clause (a question about a document, a prompt to draw).
+   * Where a literal text comes from when the clause quotes none: the words after the cue when they
+   * are words to pass on ("say good night", not "read out the due date"), a prompt after the cue
+   * taken as it is ("draw a red bicycle"), or the whole clause (a question about a document).
    */
-  text?: "after" | "clause";
+  text?: "after" | "prompt" | "clause";
   /** The `labels` it asks of its task ("safe to share, not safe to share"). */
   labels?: string;
   /** Needs an expert for the whole task (captioning), not one that serves a part of it (OCR). */
@@ -39,7 +40,7 @@ export interface OfflineIntent {
 
 /** Nouns of things that carry text: a text task on such a photo reads it first. */
 export const TEXT_BEARERS =
-  "text|word|writing|message|email|mail|review|tweet|post|comment|caption|chat|dm|reply|note|notes|sign|label|menu|poster|slide|page|screenshot|letter|document|receipt|invoice|flyer|handout|whiteboard|board|sticker|card|banner|headline|article|essay|quote|subtitle|title|essay|paragraph";
+  "text|word|writing|message|email|mail|review|tweet|post|comment|caption|chat|dm|reply|note|notes|sign|label|menu|poster|slide|page|screenshot|letter|document|receipt|invoice|flyer|handout|whiteboard|board|sticker|card|banner|headline|article|essay|quote|subtitle|title|paragraph|notice|newsletter|homework|worksheet|schedule|timetable|announcement|form|ticket";
 
 /** Nouns of a photo of people: "is this guy happy?" is about a face, not about a text. */
 export const PEOPLE =

@@ -94,11 +94,21 @@ function planRequest(
       reading.type === "intent" &&
       reading.scores.every((score) => score.score < PLAN_AT) &&
       reading.clause.words.filter((word) => /^(?:NOUN|VERB|ADJ|PROPN)$/.test(word.pos)).length >= 3;
-    const clear = readings.some(
+    const clearOthers = readings.filter(
       (other) =>
         other !== reading && other.type === "intent" && other.scores.some((score) => score.score >= PLAN_AT),
     );
-    const scores = reading.type === "intent" && !(hint && clear) ? reading.scores : [];
+    // …or repeats what a clear ask says ("how much did we pay? receipt attached").
+    const repeats =
+      reading.type === "intent" &&
+      reading.scores.every((score) => score.score < PLAN_AT) &&
+      clearOthers.some(
+        (other) =>
+          other.type === "intent" &&
+          other.scores.some((score) => reading.scores.some((mine) => mine.intent === score.intent)),
+      );
+    const clear = clearOthers.length > 0;
+    const scores = reading.type === "intent" && !(hint && clear) && !repeats ? reading.scores : [];
     const intents: Array<{ intent: OfflineIntent; end: number }> = chosen
       ? chosen.map((intent) => ({ intent, end: -1 }))
       : (scores.length > 1 && ownText ? scores.slice(-1) : scores).map((score) => ({

@@ -74,20 +74,22 @@ function shareAsks(readings: Reading[], context: PlanningContext): Reading[] {
 /** Intents that read a photo or a recording into text, which a text intent of the same clause reads on. */
 const READERS = new Set(["read-text", "transcribe", "detect-objects", "document-question", "describe-image"]);
 
-function readClause(clause: Clause, context: PlanningContext): Reading {
+function readClause(clause: Clause, context: PlanningContext, excluded: readonly string[] = []): Reading {
   const runs = (score: IntentScore) => intentServable(score.intent, context.servable);
   const named = (score: IntentScore) => score.strongest >= PLAN_AT;
   const reads = (score: IntentScore) => READERS.has(score.intent.id);
-  const scores = scoreIntents(clause, context.scoring).filter((score) => !score.negated);
+  const scores = scoreIntents(clause, context.scoring).filter(
+    (score) => !score.negated && !excluded.includes(score.intent.id),
+  );
   const [top, next] = scores;
   if (!top || top.score < WEAK) return { type: "none", clause, evidence: (top?.score ?? 0) > 0 };
 
   // "what's the tone of this scanned letter", "read out what the sign says": an ask on a text,
   // named outright, of a photo or recording attached here: the best reader of it goes first.
   const consumer = scores.find((score) => named(score) && onText(score) && score.score >= PLAN_AT);
-  const reader = scores.find(
-    (score) => reads(score) && attachedFor(score.intent, context) && score.score >= WEAK,
-  );
+  const reader = scores
+    .filter((score) => reads(score) && attachedFor(score.intent, context) && score.score >= WEAK)
+    .sort((a, b) => b.strongest - a.strongest || b.score - a.score)[0];
   if (consumer && reader && (reader === top || named(reader) || readsPhotoText(clause, true))) {
     return { type: "intent", clause, scores: [reader, consumer] };
   }
@@ -95,7 +97,12 @@ function readClause(clause: Clause, context: PlanningContext): Reading {
   const close =
     next !== undefined && next.score >= WEAK && top.score - next.score <= CLOSE && differ(top, next);
   let best = top;
-  if (close && runs(top) !== runs(next)) best = runs(top) ? top : next;
+  // A rival whose photo or recording is nowhere is no reading of this request ("read this txt file").
+  if (close && !inputAtHand(next.intent, context)) return readClause(clause, context, [next.intent.id]);
+  // Of two close readings, one that can run here beats one that cannot, unless the other is named
+  // more strongly ("write a reply saying sorry" is writing, which cannot run, not reading aloud).
+  if (close && runs(top) !== runs(next) && !(runs(next) && top.strongest > next.strongest))
+    best = runs(top) ? top : next;
   // Two readings that can both run and that no cue tells apart ("read this" with a screenshot: its
   // text, or its text read aloud?) are asked about; never two that cannot run here.
   else if (close && runs(top)) return { type: "ambiguous", clause, first: top, second: next };

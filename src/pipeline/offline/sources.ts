@@ -195,11 +195,16 @@ const POINTING_PHRASE =
  * glasses at home", "tell me out loud what is in this photo".
  */
 const NOT_A_TEXT =
-  /^(?:so|because|cause|since|while|when|as|if|whether|or|and|but|what|which|who|where|how|why|in|on|at|from|for|with|to|into|my|i|we|he|she|they|it|its|it's|there|here|this|that|these|those|please|thanks|lol|lmao)\b/i;
+  /^(?:so|because|cause|since|while|when|as|if|whether|or|and|but|what|which|who|where|how|why|in|on|at|from|for|with|to|into|my|i|we|he|she|they|it|its|it's|there|here|this|that|these|those|please|thanks|lol|lmao|the|a|an|both|all|each|some|any|his|her|our|their|your|every)\b/i;
 
-/** The words after a cue, up to the next punctuation, as a text of the user's own ("say good night"). */
-export function wordsAfter(clause: Clause, wordIndex: number): string | undefined {
+/**
+ * The words after a cue, up to the next punctuation, as a text of the user's own ("say good night");
+ * a `prompt` ("draw a red bicycle") may be any noun phrase.
+ */
+export function wordsAfter(clause: Clause, wordIndex: number, prompt = false): string | undefined {
   const following = clause.words.slice(wordIndex);
+  // "read the words back slowly", "read out the due date": how to say, or what to find, not what to say.
+  if (!prompt && /^(?:ADV|PRON|ADP|SCONJ|DET|AUX|PART)$/.test(following[0]?.pos ?? "")) return undefined;
   const stop = following.findIndex((word) => word.pos === "PUNCT" && word.text !== "'");
   const words = (stop < 0 ? following : following.slice(0, stop)).map((word) => word.text);
   const raw = words
@@ -211,12 +216,8 @@ export function wordsAfter(clause: Clause, wordIndex: number): string | undefine
     .replace(FILLER_START, "")
     .replace(FILLER_END, "")
     .trim();
-  if (
-    cleaned === "" ||
-    NOT_A_TEXT.test(cleaned) ||
-    POINTING_PHRASE.test(cleaned) ||
-    cleaned.split(/\s+/).length < 2
-  ) {
+  const pointing = POINTING_PHRASE.test(cleaned) || (!prompt && NOT_A_TEXT.test(cleaned));
+  if (cleaned === "" || pointing || cleaned.split(/\s+/).length < 2) {
     return undefined;
   }
   return cleaned;
@@ -277,8 +278,8 @@ export function textSource(
     return { source: { type: "literals", texts: clause.literals } };
   if (literal) return { source: { type: "literal", text: literal } };
   if (intent.text === "clause") return { source: { type: "literal", text: withoutLiterals(clause.text) } };
-  if (intent.text === "after" && cueEnd >= 0) {
-    const own = wordsAfter(clause, cueEnd);
+  if ((intent.text === "after" || intent.text === "prompt") && cueEnd >= 0) {
+    const own = wordsAfter(clause, cueEnd, intent.text === "prompt");
     // "translate good morning into German": the language is an argument of its own, not the text.
     const text = own?.replace(/\s+(?:in|into|to)\s+\p{L}+$/u, (tail) =>
       languageMentions(readWords(tail)).length > 0 ? "" : tail,
