@@ -7,10 +7,31 @@ import { shorten } from "../../text.js";
 import type { NamedInput } from "../types.js";
 import { splitClauses } from "./clauses.js";
 import { createContext, type OfflinePlanOptions, type OfflinePlanRequest } from "./context.js";
+import { intentById } from "./intent-table.js";
 import { matchCue, namesAnAsk } from "./intents.js";
-import type { OfflineIntent } from "./lexicon.js";
+import { DEFAULT_INTENTS, type OfflineIntent } from "./lexicon.js";
+import { intentServable } from "./messages.js";
 import { readClauses } from "./readings.js";
 import { plainSpelling, readWords } from "./words.js";
+
+/**
+ * "check this pls" with a photo: an ask that names no task, of something attached. Which of the
+ * photo's two first readings is meant is asked, not guessed (a bare photo gets the first).
+ */
+const VAGUE_ASK =
+  /^(?:(?:can|could|would) (?:you|u|someone) )?(?:please )?(?:check|look at|have a look at|take a look at|analy[sz]e|thoughts on|what about|help with)(?: out)? (?:this|these|it|that|them)(?: one| ones| pic| photo| picture| image)?(?: (?:please|pls|plz|for me|thanks|thx))*[.!?]*$/i;
+
+/** The two readings a vague ask of attached photos offers, when both can run here. */
+export function vagueReadings(
+  text: string,
+  attached: Readonly<Record<"image" | "audio" | "text", readonly unknown[]>>,
+  runs: (intent: OfflineIntent) => boolean,
+): readonly [OfflineIntent, OfflineIntent] | undefined {
+  if (!VAGUE_ASK.test(plainSpelling(text).trim())) return undefined;
+  if (attached.image.length === 0 || attached.audio.length > 0 || attached.text.length > 0) return undefined;
+  const [first, second] = DEFAULT_INTENTS.image.flatMap((id) => intentById(id) ?? []);
+  return first && second && runs(first) && runs(second) ? [first, second] : undefined;
+}
 
 /** The question that offers two readings. */
 export function clarifyingQuestion(first: OfflineIntent, second: OfflineIntent): string {
@@ -126,7 +147,15 @@ export function answeredQuestion<Outcome extends { ok: boolean; message?: string
   );
   const earlier: OfflinePlanRequest = { text: turn.user, inputs, history: history.slice(0, -1) };
   const clauses = splitClauses(turn.user, (text) => namesAnAsk(readWords(plainSpelling(text))));
-  const readings = readClauses(clauses, createContext(earlier, options, clauses));
+  const context = createContext(earlier, options, clauses);
+  const vague = vagueReadings(turn.user, context.attachments, (intent) =>
+    intentServable(intent, options.servable),
+  );
+  if (vague && clarifyingQuestion(...vague) === asked) {
+    const picked = pickReading(request.text, vague);
+    return picked ? replan(earlier, new Map([[0, picked]])) : undefined;
+  }
+  const readings = readClauses(clauses, context);
   const index = readings.findIndex((reading) => reading.type === "ambiguous");
   const reading = readings[index];
   if (reading?.type !== "ambiguous") return undefined;

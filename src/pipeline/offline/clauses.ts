@@ -22,12 +22,19 @@ const QUOTED = /"([^"]+)"|(?<=^|[\s(:])'([^']+)'(?=$|[\s.,!?;:)])/g;
 /** Where asks are joined: sentence ends, lines, and the words that join asks. */
 const BREAK =
   /(?<=[.?!;])\s+|\n+|\s*(?:→|->|=>)\s*|\s*,?\s+(?:and\s+then|and\s+also|and\s+after\s+that|then|after\s+that|afterwards|also|and|plus|but|as\s+well\s+as)\s+|\s*,\s*(?=(?:and\s+)?(?:then|also|just|only|not|do\s+not)\b)/i;
-const QUESTION_START =
+export const QUESTION_START =
   /^(?:what|which|who|whom|whose|where|when|why|how|is|are|was|were|do|does|did|can|could|will|would|should|has|have|any)\b/i;
 /** A clause that must run before the one written ahead of it. */
 const GOES_FIRST = /\b(?:first|before that|beforehand)\b|^(?:after|once)\b/i;
 /** "read it aloud after you transcribe it": the clause after "after" runs first. */
 const AFTER = /\s+(?:after|once)\s+(?=(?:you|u|i|we|it'?s?|transcrib|translat|read|detect|count|find)\w*)/i;
+
+/**
+ * "…so I can paste it into my translator app": what the user will do with the result is no ask of
+ * the bot's. The words stay in the request (its languages are read from the whole text).
+ */
+const PURPOSE =
+  /(?:^|\s*,?\s+)so\s+(?:that\s+)?(?:i|we|u|you|they|he|she|my\s+\w+)\s+(?:can|could|will|may|might|would|'ll)\b.*$/i;
 
 /** The literal placeholder as a word the NLP model reads as a noun. */
 const LITERAL_WORD = " literal ";
@@ -49,7 +56,15 @@ export function splitClauses(request: string, hasAsk: (text: string) => boolean)
     .split(BREAK)
     .map((part) => part.trim())
     .filter((part) => part.length > 0 && /[\p{L}\p{N}⟦]/u.test(part));
-  const ordered = orderParts(parts);
+  const ordered = orderParts(parts)
+    .map((part) =>
+      part
+        .replace(PURPOSE, "")
+        // "…in this photo? and book a table": the joining word after a sentence's end.
+        .replace(/^(?:and|also|then|plus)\s+/i, "")
+        .trim(),
+    )
+    .filter((part) => /[\p{L}\p{N}⟦]/u.test(part));
   return ordered.map((part): Clause => {
     const own = [...part.matchAll(PLACEHOLDER)].map((match) => literals[Number(match[1])] ?? "");
     return {

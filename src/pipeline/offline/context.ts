@@ -78,6 +78,12 @@ export function createContext(
       attached: new Set((["image", "audio", "text"] as const).filter((kind) => attachments[kind].length > 0)),
       earlier: kinds(history),
       documentFiles: attachments.image.some((input) => DOCUMENT_FILE.test(input.name)),
+      readEarlier: new Set(
+        history.flatMap((input) => {
+          const task = /^turn\d+-\d+-([a-z-]+)\./.exec(input.name)?.[1];
+          return task === "image-to-text" || task === "automatic-speech-recognition" ? [task] : [];
+        }),
+      ),
     },
   };
 }

@@ -4,7 +4,7 @@
  * photo intents likelier, a document noun a document question). Cues inside a negation ("don't read
  * it aloud") count against their intent instead.
  */
-import { type InputKind, taskSpec } from "../../tasks/index.js";
+import { type InputKind, type TaskName, taskSpec } from "../../tasks/index.js";
 import type { Clause } from "./clauses.js";
 import { OFFLINE_INTENTS } from "./intent-table.js";
 import { DOCUMENTS, type OfflineIntent } from "./lexicon.js";
@@ -123,6 +123,8 @@ export interface IntentContext {
   earlier: ReadonlySet<InputKind>;
   /** An attached photo's file name says it is a document ("receipt.jpg", "invoice_march.png"). */
   documentFiles: boolean;
+  /** Readers whose text an earlier turn gave already (a photo's text, a recording's transcript). */
+  readEarlier?: ReadonlySet<TaskName>;
 }
 
 export interface IntentScore {
@@ -177,6 +179,12 @@ function contextWeight(intent: OfflineIntent, clause: Clause, context: IntentCon
     weight += 0.5;
   }
   if (intent.id === "document-question" && (named.document || context.documentFiles)) weight += 1;
+  // "read the slide text out" after the slide was read: the text is there, reading it again is no ask.
+  const rereads = intent.id === "read-text" || intent.id === "transcribe";
+  const earlierOnly = !context.attached.has(medium) && context.earlier.has(medium);
+  if (rereads && intent.task && earlierOnly && context.readEarlier?.has(intent.task)) {
+    weight -= 2;
+  }
   return weight;
 }
 
@@ -215,7 +223,9 @@ export function scoreIntents(clause: Clause, context: IntentContext): IntentScor
       }
     }
     if (score === 0 && against === 0) continue;
-    if (intent.id === "document-question" && !clause.question) score -= 2;
+    // A statement is no question about a document; a fragment without a verb ("amount due pls") is one.
+    const statement = !clause.question && clause.words.some((word) => word.pos === "VERB");
+    if (intent.id === "document-question" && statement) score -= 2;
     const negated = against > 0 && against > score;
     scores.push({
       intent,

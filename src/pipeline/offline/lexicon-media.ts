@@ -22,9 +22,11 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       ],
       ["what be write|print|type", 4],
       [
-        "what be on * sign|flyer|poster|page|slide|card|screen|label|menu|board|whiteboard|shirt|box|bottle|here|it|this",
+        "what be on * sign|flyer|poster|page|slide|card|screen|label|menu|board|whiteboard|shirt|box|bottle|here",
         2,
       ],
+      // "what's on this?" with a photo: its objects or its text, the planner asks.
+      ["what be on this|it", 2],
       ["be there * text|writing|word|words", 3],
       // German, Spanish, French: "was steht auf dem Foto", "el texto de la imagen", "le texte de l'image".
       ["text|texto|texte * bild|foto|photo|screenshot|imagen|image|schild|cartel|panneau", 4],
@@ -45,6 +47,8 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       ["read", 1.5],
       ["say", 0.5],
       ["text", 1],
+      // "read the slide text out" is reading aloud; whether a photo is read first is the source's call.
+      ["read * text|word|writing * out|aloud|back", -4],
     ],
   },
   {
@@ -60,6 +64,8 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       [`what|which|who|when|where|how * ${DOC_FACTS}`, 2],
       [`how much * ${DOC_FACTS}|i|we|they|you`, 2],
       [`how much`, 1],
+      // "read me the delivery address on this label", "read out what platform this ticket says".
+      [`read|tell|say|give * ${DOC_FACTS}`, 2.5],
       [`${DOC_FACTS}`, 1],
       [`${DOC_FACTS} * on|in|of|from|for * ${DOCUMENTS}`, 3],
       [`${DOC_FACTS} * on|in|of|from|for * this|it`, 1],
@@ -84,7 +90,8 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
     cues: [
       ["describe|caption|captioning", 4],
       ["alt text", 4],
-      ["write|make|give|suggest|come up * caption|description", 4],
+      ["write|make|give|suggest * caption|description", 4],
+      ["come up with * caption|description", 4],
       ["what * happen in", 3],
       ["what do * picture|photo|image|it|this show", 3],
       ["what be * picture|photo|image * of", 2.5],
@@ -103,7 +110,8 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       ["what * you see", 4],
       ["detect|detection", 4],
       ["object|objects|thing|things|item|items", 2],
-      ["count|how many", 3],
+      ["count|headcount", 3],
+      ["how many", 3],
       [
         "find|spot|identify|locate|list|label|point|circle|box * object|thing|item|people|person|animal|car|dog|cat",
         3,
@@ -117,7 +125,7 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       ["what be in", 2],
       ["what be on * it|this|that|here|there|picture|photo|image|table|desk|shelf", 2.5],
       ["was ist * auf|im * bild|foto", 4],
-      ["qué hay|que hay * en", 4],
+      ["qué|que hay * en", 4],
       ["see", 1],
     ],
   },

@@ -2,7 +2,7 @@
  * The intents that work on a text or make something: sentiment, names, translation, summaries,
  * reading aloud, drawing, editing, segmenting, depth, video, writing, and what no task does.
  */
-import type { OfflineIntent } from "./lexicon.js";
+import { type OfflineIntent, TEXT_BEARERS } from "./lexicon.js";
 
 export const TEXT_INTENTS: readonly OfflineIntent[] = [
   {
@@ -22,15 +22,15 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
         "angry|mad|annoyed|upset|happy|rude|friendly|mean|polite|hostile|salty|toxic|sarcastic|passive|aggressive|pissed|nice|sad|pleased|satisfied|grateful|harsh|cold|warm|excited|frustrated|disappointed|mad",
         1.5,
       ],
-      ["how * sound|read|feel", 3],
+      ["how * * sound|read|feel|felt|feeling", 3],
       [
-        "if|whether * angry|mad|upset|happy|annoyed|rude|friendly|pissed|sad|frustrated|disappointed|satisfied|complaining|polite|nice|mean|positive|negative",
+        "if|whether * * angry|mad|upset|happy|annoyed|rude|friendly|pissed|sad|frustrated|disappointed|satisfied|complaining|polite|nice|mean|positive|negative|harsh|aggressive|sarcastic|hostile|pushy|blunt|cold",
         3,
       ],
       ["complain|complaining|complaint", 2.5],
       ["bad|good news", 3],
       ["passive aggressive", 3.5],
-      ["too|very|a bit * harsh|blunt|rude|cold|aggressive|pushy|negative|positive", 3],
+      ["too|very|bit|little|kinda|overly * harsh|blunt|rude|cold|aggressive|pushy|negative|positive", 3],
       ["positiv|negativ|stimmung|positivo|negativo|tono|ánimo|humeur|positif|négatif", 3],
       ["how * come across|off", 3],
       [
@@ -67,7 +67,9 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
     example: "translate good morning into German",
     text: "after",
     cues: [
-      ["translate|translation|translator", 5],
+      ["translate|translation", 5],
+      // "my translator app" is where the user takes the text, not an ask to translate it.
+      ["translator", 2],
       ["what * mean in", 3],
       [
         "in|into|to english|german|french|spanish|italian|portuguese|dutch|polish|japanese|chinese|korean|arabic|russian|turkish|hindi",
@@ -124,7 +126,9 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
       ["what * * say", -3.5],
       ["say|tell * me * if|whether", -3.5],
       // "my screen reader just says 'image'", "the sign says": what something says is no ask to say it.
-      ["it|he|she|they|sign|reader|screen|note|letter|message * say", -3.5],
+      [`it|he|she|they|reader|screen|${TEXT_BEARERS} * say`, -3.5],
+      // "does this form say which district": whether a text says something.
+      ["does|did * * say", -3.5],
     ],
   },
   {
@@ -210,9 +214,10 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
     text: "clause",
     cues: [
       [
-        "write|compose|draft|generate|create|make|come up * poem|story|essay|email|mail|script|code|message|reply|joke|song|lyrics|bio|tweet|post|letter|speech|caption|paragraph|summary|haiku|limerick|answer|response|list|plan|recipe|program|function|excuse",
+        "write|compose|draft|generate|create|make * poem|story|essay|email|mail|script|code|message|reply|joke|song|lyrics|bio|tweet|post|letter|speech|caption|paragraph|summary|haiku|limerick|answer|response|list|plan|recipe|program|function|excuse",
         4,
       ],
+      ["come up with", 3],
       ["tell * joke|story", 4],
       ["poem|haiku|limerick|lyrics|essay|story", 2],
       ["write|compose|draft", 2],
@@ -232,7 +237,8 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
       ["recommend|suggest|advice|advise|explain|teach", 3],
       ["help me understand", 3],
       ["music|song|beat|melody|tune|playlist|lofi", 2.5],
-      ["remind|reminder|timer|alarm|schedule|book|order|buy", 2.5],
+      ["remind|reminder|timer|alarm", 2.5],
+      ["schedule|book|order|buy * a|an|me|us|the|some|ticket|tickets|table|flight|pizza|taxi|cab", 2.5],
     ],
   },
 ];

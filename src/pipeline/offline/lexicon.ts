@@ -53,7 +53,7 @@ export const IMAGE_NOUNS =
   "photo|picture|image|screenshot|shot|snapshot|scan|selfie|meme|drawing|pfp|wallpaper";
 export const AUDIO_NOUNS = "recording|audio|voice|note|memo|message|clip|call|podcast|track|speech|lecture";
 export const DOC_FACTS =
-  "total|subtotal|sum|amount|price|cost|tax|vat|tip|discount|balance|due|fee|charge|pay|paid|spend|spent|owe|date|deadline|gate|seat|flight|number|address|name|issuer|vendor|merchant|customer|account|reference|time|start|open|expire|expiry|valid|quantity|item";
+  "total|subtotal|sum|amount|price|cost|tax|vat|tip|discount|balance|due|fee|charge|pay|paid|spend|spent|owe|date|deadline|gate|seat|flight|number|address|name|issuer|vendor|merchant|customer|account|reference|time|start|open|expire|expiry|valid|quantity|item|platform|terminal|district|hours|opening|closing|phone|website|tracking|dose|dosage";
 
 /** What to run on an attachment nobody asked anything about, by preference. */
 export const DEFAULT_INTENTS: Readonly<Record<"image" | "audio", readonly string[]>> = {

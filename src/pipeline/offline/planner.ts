@@ -7,10 +7,11 @@
  * cannot do, it says, with what it can (messages.ts).
  */
 import { taskSpec } from "../../tasks/index.js";
+import { shorten } from "../../text.js";
 import { PLAN_LIMITS } from "../plan-schema.js";
 import type { ConversationTurn, Plan } from "../types.js";
-import { answeredQuestion, clarifyingQuestion, whichOne } from "./clarify.js";
-import { type Clause, splitClauses, withoutLiterals } from "./clauses.js";
+import { answeredQuestion, clarifyingQuestion, vagueReadings, whichOne } from "./clarify.js";
+import { type Clause, QUESTION_START, splitClauses, withoutLiterals } from "./clauses.js";
 import { checkPlan, composePlan } from "./compose.js";
 import {
   createContext,
@@ -24,7 +25,7 @@ import { mediumOf, namesAnAsk } from "./intents.js";
 import { withLanguages } from "./languages.js";
 import { DEFAULT_INTENTS, type OfflineIntent, TO_TEXT } from "./lexicon.js";
 import { type Failure, failureMessage, intentServable, taskTitle } from "./messages.js";
-import { PLAN_AT, type Reading, readClauses } from "./readings.js";
+import { PLAN_AT, type Reading, readClauses, WEAK } from "./readings.js";
 import { byName, mediaSource, type Step, textSource } from "./sources.js";
 import { plainSpelling, readWords } from "./words.js";
 
@@ -50,13 +51,70 @@ export type OfflinePlanOutcome =
  * //   { id: 2, task: "text-to-speech", dep: [1], args: { text: { type: "ref", task: 1 } }, intent: "speak" } ] } }
  */
 export function planOffline(request: OfflinePlanRequest, options: OfflinePlanOptions): OfflinePlanOutcome {
+  const absent = absentOther(request);
+  if (absent) return { ok: false, message: absent };
   const repeated = repeatedRequest(request);
   if (repeated) return planOffline(repeated, options);
   const answered = answeredQuestion(request, options, (earlier, forced, picked) =>
     planRequest(earlier, options, forced, picked),
   );
   if (answered) return answered;
-  return planRequest(request, options, new Map());
+  const planned = planRequest(request, options, new Map());
+  if (planned.ok || planned.question) return planned;
+  return continued(request, options) ?? planned;
+}
+
+/** "and the date?", "and who's it from", "now do 'good night Sam' too": a fragment that goes on with the last ask. */
+const CONTINUATION = /^(?:and|also|now|plus|then|what about|how about)\b\s*(?:do\b\s*)?/i;
+
+/**
+ * A short fragment that names no ask of its own asks what the thread's last request asked (its
+ * last tasks: "what's the total?" → a document question; "is the first one positive?" → a
+ * classification), of the fragment's own subject.
+ */
+function continued(request: OfflinePlanRequest, options: OfflinePlanOptions): OfflinePlanOutcome | undefined {
+  const text = plainSpelling(request.text).trim();
+  const history = request.history ?? [];
+  const previous = history.at(-1);
+  if (!previous || !CONTINUATION.test(text) || text.split(/\s+/).length > 7) return undefined;
+  // "now transcribe the voice memo i sent" asks for something of its own.
+  if (namesAnAsk(readWords(withoutLiterals(text)))) return undefined;
+  const earlier = planOffline(
+    { text: previous.user, inputs: request.inputs, history: history.slice(0, -1) },
+    options,
+  );
+  if (!earlier.ok) return undefined;
+  const fed = new Set(earlier.plan.tasks.flatMap((task) => task.dep));
+  const last = earlier.plan.tasks
+    .filter((task) => !fed.has(task.id))
+    .flatMap((task) => intentById(task.intent ?? "") ?? []);
+  const intents = [...new Set(last)];
+  if (intents.length === 0) return undefined;
+  const fragment = {
+    ...request,
+    text: text.replace(CONTINUATION, "").replace(/\s+(?:too|as well)([?!.]*)$/i, "$1"),
+  };
+  const again = planRequest(fragment, options, new Map([[0, intents]]));
+  return again.ok ? again : undefined;
+}
+
+/** "same for the other pic" with nothing attached: the other one was never sent. */
+function absentOther(request: OfflinePlanRequest): string | undefined {
+  const text = plainSpelling(request.text);
+  if (request.inputs.some((input) => input.origin === "attachment") || !SAME_AGAIN.test(text))
+    return undefined;
+  const other = /\b(?:the other|another|the next)\s+(\w+)/i.exec(text);
+  if (!other) return undefined;
+  const kind = /^(?:pic|pics|photo|picture|image|screenshot|one)s?$/i.test(other[1] ?? "")
+    ? "image"
+    : "audio";
+  // The files users sent earlier ("turn1-IMG_1.jpg"), not the results ("turn1-2-image-to-text.txt").
+  const sent = request.inputs.filter(
+    (input) =>
+      input.origin === "history" && input.resource.kind === kind && !/^turn\d+-\d+-/.test(input.name),
+  );
+  if (sent.length > 1) return undefined;
+  return `Send the other ${other[1]} with your message: I have no other one in this thread yet.`;
 }
 
 function planRequest(
@@ -75,6 +133,7 @@ function planRequest(
   });
 
   const notes: string[] = [];
+  const taskless: Failure[] = [];
   let firstFailure: Failure | undefined;
   for (const [index, reading] of readings.entries()) {
     const chosen = forced.get(index);
@@ -92,7 +151,7 @@ function planRequest(
     // not at all; a short hint ("speech pls") is an ask of its own.
     const hint =
       reading.type === "intent" &&
-      reading.scores.every((score) => score.score < PLAN_AT) &&
+      reading.scores.every((score) => score.score < PLAN_AT || score.strongest <= WEAK) &&
       reading.clause.words.filter((word) => /^(?:NOUN|VERB|ADJ|PROPN)$/.test(word.pos)).length >= 3;
     const clearOthers = readings.filter(
       (other) =>
@@ -101,6 +160,7 @@ function planRequest(
     // …or repeats what a clear ask says ("how much did we pay? receipt attached").
     const repeats =
       reading.type === "intent" &&
+      !reading.shared &&
       reading.scores.every((score) => score.score < PLAN_AT) &&
       clearOthers.some(
         (other) =>
@@ -123,6 +183,11 @@ function planRequest(
       context.steps.length = before;
       firstFailure ??= failure;
       if (failure.type === "unservable") notes.push(`${failure.intent.title} cannot run here.`);
+      // An ask no task does ("and book a table"), beside asks that run: they run, and it is named.
+      else if (failure.type === "unknown" && !intent.task) {
+        notes.push(`I left out "${shorten(failure.text, 80)}": it needs a language model.`);
+        taskless.push(failure);
+      }
       break;
     }
     const choice = context.steps
@@ -134,9 +199,14 @@ function planRequest(
 
   if (context.steps.length === 0) {
     if (firstFailure) return fail(firstFailure);
+    const vague = vagueReadings(request.text, context.attachments, (intent) =>
+      intentServable(intent, options.servable),
+    );
+    if (vague && forced.size === 0)
+      return { ok: false, question: true, message: clarifyingQuestion(...vague) };
     const defaults = planDefaults(readings, context);
     if (defaults) return fail(defaults);
-  } else if (firstFailure && firstFailure.type !== "unservable") {
+  } else if (firstFailure && firstFailure.type !== "unservable" && !taskless.includes(firstFailure)) {
     return fail(firstFailure);
   }
   const plan = withLanguages(composePlan(context.steps), request.text, clauses);
@@ -180,9 +250,9 @@ function addIntent(
       const asked = withoutLiterals(clause.text);
       // A fragment of a question ("total and date on this receipt?"): "what is the total?".
       const question =
-        clause.question || asked.split(/\s+/).length > 4
+        QUESTION_START.test(asked) || asked.split(/\s+/).length > 4
           ? asked
-          : `what is the ${asked.replace(/[?.!]+$/, "")}?`;
+          : `what is the ${asked.replace(/^(?:the|my|our|this|that)\s+/i, "").replace(/[?.!]+$/, "")}?`;
       args.text = { type: "literal", text: clause.literals[0] ?? question };
     }
   }
@@ -238,7 +308,7 @@ function planDefaults(readings: readonly Reading[], context: PlanningContext): F
 }
 
 const SAME_AGAIN =
-  /\b(?:(?:do|try) (?:the same|that|it)(?: thing)?(?: again)?(?: (?:for|with|on|to) (?:this|these|that|it|them|the \w+)(?: one)?)?|same (?:thing )?(?:for|with|on|to) (?:this|these|that|it|them|the \w+)|again (?:with|for|on) (?:this|these|that|it)|(?:what|how) about (?:this|these|that|the \w+)(?: one| ones)?\s*\??$|^(?:and |also |now )?(?:check |do |try )?(?:this|these) (?:one|ones|too)(?: too| as well)?\s*[?!.]*$)/i;
+  /\b(?:(?:do|try) (?:the same|that|it)(?: thing)?(?: again)?(?: (?:for|with|on|to) (?:this|these|that|it|them|the \w+)(?: one)?)?|same (?:thing )?(?:for|with|on|to) (?:this|these|that|it|them|the \w+)|again (?:with|for|on) (?:this|these|that|it)|(?:what|how) about (?:this|these|that|the \w+)(?: one| ones)?\s*\??$|^(?:and |also |now )?(?:check |do |try )?(?:this|these) (?:one|ones|too)(?: too| as well)?\s*[?!.]*$|\bsame (?:thing|again)(?: (?:please|thanks))?\s*[?!.]*$)/i;
 
 /** "do the same for this one": the newest earlier request that was not itself a repeat, on today's inputs. */
 function repeatedRequest(request: OfflinePlanRequest): OfflinePlanRequest | undefined {

@@ -4,6 +4,7 @@
  */
 import type { Clause } from "./clauses.js";
 import type { PlanningContext } from "./context.js";
+import { intentById } from "./intent-table.js";
 import { type IntentScore, mediumOf, scoreIntents } from "./intents.js";
 import type { OfflineIntent } from "./lexicon.js";
 import { intentServable } from "./messages.js";
@@ -19,7 +20,8 @@ export const CLOSE = 1;
 
 /** A clause and what it asks: intents (a reader and what reads its output), a question between two, or nothing. */
 export type Reading =
-  | { type: "intent"; clause: Clause; scores: IntentScore[] }
+  /** `shared`: a fragment that asks what the next clause asks ("total and date on this receipt?"). */
+  | { type: "intent"; clause: Clause; scores: IntentScore[]; shared?: boolean }
   | { type: "ambiguous"; clause: Clause; first: IntentScore; second: IntentScore }
   | { type: "none"; clause: Clause; evidence: boolean };
 
@@ -30,7 +32,8 @@ export type Reading =
 export function readClauses(clauses: readonly Clause[], context: PlanningContext): Reading[] {
   const readings: Reading[] = [];
   for (const clause of clauses) {
-    const reading = readClause(clause, context);
+    const follows = readings.some((earlier) => earlier.type === "intent");
+    const reading = readClause(clause, context, [], follows);
     const previous = readings.at(-1);
     if (reading.type === "none" && !reading.evidence && previous && !clause.question) {
       const joined: Clause = {
@@ -39,7 +42,7 @@ export function readClauses(clauses: readonly Clause[], context: PlanningContext
         literals: [...previous.clause.literals, ...clause.literals],
         question: previous.clause.question,
       };
-      readings[readings.length - 1] = readClause(joined, context);
+      readings[readings.length - 1] = readClause(joined, context, [], readings.length > 1);
       continue;
     }
     readings.push(reading);
@@ -66,7 +69,7 @@ function shareAsks(readings: Reading[], context: PlanningContext): Reading[] {
     const same = scoreIntents(fragment.clause, context.scoring).find(
       (score) => score.intent === asked && !score.negated,
     );
-    if (same) readings[index] = { type: "intent", clause: fragment.clause, scores: [same] };
+    if (same) readings[index] = { type: "intent", clause: fragment.clause, scores: [same], shared: true };
   }
   return readings;
 }
@@ -74,7 +77,20 @@ function shareAsks(readings: Reading[], context: PlanningContext): Reading[] {
 /** Intents that read a photo or a recording into text, which a text intent of the same clause reads on. */
 const READERS = new Set(["read-text", "transcribe", "detect-objects", "document-question", "describe-image"]);
 
-function readClause(clause: Clause, context: PlanningContext, excluded: readonly string[] = []): Reading {
+/** Words that point at what an earlier ask of the request gave: "read the list out", "read it to me". */
+const EARLIER_RESULT = /^(?:list|result|results|answer|output)$/;
+const EARLIER_PRONOUN = /^(?:it|them|that|those)$/;
+
+/**
+ * One clause's reading; `follows`: an earlier clause of the request asks something, whose result
+ * "it" or "the list" may mean.
+ */
+function readClause(
+  clause: Clause,
+  context: PlanningContext,
+  excluded: readonly string[] = [],
+  follows = false,
+): Reading {
   const runs = (score: IntentScore) => intentServable(score.intent, context.servable);
   const named = (score: IntentScore) => score.strongest >= PLAN_AT;
   const reads = (score: IntentScore) => READERS.has(score.intent.id);
@@ -87,10 +103,27 @@ function readClause(clause: Clause, context: PlanningContext, excluded: readonly
   // "what's the tone of this scanned letter", "read out what the sign says": an ask on a text,
   // named outright, of a photo or recording attached here: the best reader of it goes first.
   const consumer = scores.find((score) => named(score) && onText(score) && score.score >= PLAN_AT);
-  const reader = scores
+  const readers = scores
     .filter((score) => reads(score) && attachedFor(score.intent, context) && score.score >= WEAK)
-    .sort((a, b) => b.strongest - a.strongest || b.score - a.score)[0];
-  if (consumer && reader && (reader === top || named(reader) || readsPhotoText(clause, true))) {
+    .sort((a, b) => b.strongest - a.strongest || b.score - a.score);
+  // A document question reads for another ask when the clause names what to find ("read me the
+  // total"); else a clause that names a text ("does the email in this screenshot sound angry", "read
+  // me what's on this menu") reads the text of the photo.
+  const first = readers[0];
+  const readText = intentById("read-text");
+  const reader =
+    first &&
+    readText &&
+    attachedFor(readText, context) &&
+    !(first.intent.id === "document-question" && named(first)) &&
+    readsPhotoText(clause, true)
+      ? (readers.find((score) => score.intent === readText) ?? { ...first, intent: readText })
+      : first;
+  const onEarlier =
+    follows &&
+    (clause.words.some((word) => EARLIER_RESULT.test(word.lemma)) ||
+      (!readsPhotoText(clause, true) && clause.words.some((word) => EARLIER_PRONOUN.test(word.lemma))));
+  if (consumer && reader && !onEarlier && (reader === top || named(reader) || readsPhotoText(clause, true))) {
     return { type: "intent", clause, scores: [reader, consumer] };
   }
 
@@ -98,7 +131,8 @@ function readClause(clause: Clause, context: PlanningContext, excluded: readonly
     next !== undefined && next.score >= WEAK && top.score - next.score <= CLOSE && differ(top, next);
   let best = top;
   // A rival whose photo or recording is nowhere is no reading of this request ("read this txt file").
-  if (close && !inputAtHand(next.intent, context)) return readClause(clause, context, [next.intent.id]);
+  if (close && !inputAtHand(next.intent, context))
+    return readClause(clause, context, [...excluded, next.intent.id], follows);
   // Of two close readings, one that can run here beats one that cannot, unless the other is named
   // more strongly ("write a reply saying sorry" is writing, which cannot run, not reading aloud).
   if (close && runs(top) !== runs(next) && !(runs(next) && top.strongest > next.strongest))

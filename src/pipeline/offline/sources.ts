@@ -169,7 +169,11 @@ function earlierOne(
   if (!newest) return undefined;
   const latest = inThreadOrder.filter((input) => turnOf(input) === turnOf(newest));
   if (latest.length < 2) return { type: "input", name: newest.name };
-  return has(clause.words, PLURAL) ? { type: "each", inputs: latest } : { type: "choice", options: latest };
+  // "which one sounds happier?" compares them: each is classified.
+  const compares = /\bwhich (?:one|of)\b/i.test(clause.text);
+  return has(clause.words, PLURAL) || compares
+    ? { type: "each", inputs: latest }
+    : { type: "choice", options: latest };
 }
 
 /**
@@ -328,7 +332,7 @@ export function textSource(
     clause.words,
     /^(?:letter|sign|slide|receipt|document|page|menu|screenshot|poster|whiteboard|note|form|ticket|invoice|label)s?$/,
   );
-  if (bearer && readable("image")) {
+  if (bearer && !namesAudio && readable("image")) {
     const photos = context.history.filter((input) => input.resource.kind === "image");
     const read = context.history.find((input) => /-\d+-image-to-text\./.test(input.name));
     const photo = byName(clause, photos) ?? photos[0];

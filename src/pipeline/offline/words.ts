@@ -122,6 +122,11 @@ export function plainSpelling(text: string): string {
     text
       .replace(/[‘’`´]/g, "'")
       .replace(/[“”]/g, '"')
+      // "invoice no. and amount due", "order no 4411": a number, not a refusal or a sentence end.
+      .replace(
+        /\b(invoice|order|ticket|account|reference|ref|receipt|booking|seat|gate|platform|flight|phone|tracking) no\.?(?=\s|$)/gi,
+        "$1 number",
+      )
       // A channel ("ok for #general?") is where something is posted.
       .replace(/(^|\s)#([a-z][\w-]*)/gi, "$1the $2 channel")
       // Whole words only, never the parts of a file name ("notes.txt").

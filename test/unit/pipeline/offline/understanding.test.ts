@@ -244,7 +244,149 @@ describe("follow-ups", () => {
   });
 });
 
+describe("fragments that go on with the last ask", () => {
+  const receiptTurn: ConversationTurn = {
+    user: "what's the total on this receipt?",
+    answer: "The total is 23.40.",
+    resources: ["turn1-receipt.jpg", "turn1-1-document-question-answering.txt"],
+  };
+  const receiptInputs = [
+    image("turn1-receipt.jpg", "history"),
+    textFile("turn1-1-document-question-answering.txt", "23.40", "history"),
+  ];
+
+  it("'and the date?' asks the last question of its own subject", () => {
+    expect(tasksOf(plan("and the date?", receiptInputs, [receiptTurn]))).toEqual([
+      'document-question-answering(image=turn1-receipt.jpg, text="what is the date?")',
+    ]);
+    expect(tasksOf(plan("and who's it from", receiptInputs, [receiptTurn]))).toEqual([
+      'document-question-answering(image=turn1-receipt.jpg, text="who\'s it from")',
+    ]);
+  });
+
+  it("'now do \"good night\" too' says the new words", () => {
+    const spoken: ConversationTurn = { user: 'say "good morning"', answer: "Here it is.", resources: [] };
+    expect(tasksOf(plan('now do "good night" too', [], [spoken]))).toEqual([
+      'text-to-speech(text="good night")',
+    ]);
+  });
+
+  it("a fragment that asks something of its own is planned as it is", () => {
+    const reply = replyOf(plan("now transcribe the voice memo", receiptInputs, [receiptTurn]));
+    expect(reply.message).toMatch(/^Automatic speech recognition needs a recording/);
+  });
+
+  it("'same for the other pic' with only one picture in the thread asks for it", () => {
+    const photoTurn: ConversationTurn = {
+      user: "what's in this",
+      answer: "A dog.",
+      resources: ["turn1-dog.jpg"],
+    };
+    const reply = replyOf(plan("same for the other pic", [image("turn1-dog.jpg", "history")], [photoTurn]));
+    expect(reply.message).toBe(
+      "Send the other picture with your message: I have no other one in this thread yet.",
+    );
+    expect(
+      tasksOf(
+        plan(
+          "same thing pls",
+          [audio("second.ogg")],
+          [{ user: "transcribe this", answer: "…", resources: [] }],
+        ),
+      ),
+    ).toEqual(["automatic-speech-recognition(audio=second.ogg)"]);
+  });
+
+  it("'which one sounds happier?' classifies each of the last turn's texts", () => {
+    const two: ConversationTurn = {
+      user: "transcribe both",
+      answer: "…",
+      resources: ["turn1-1-automatic-speech-recognition.txt", "turn1-2-automatic-speech-recognition.txt"],
+    };
+    const inputs = [
+      textFile("turn1-1-automatic-speech-recognition.txt", "I love it", "history"),
+      textFile("turn1-2-automatic-speech-recognition.txt", "it is fine I guess", "history"),
+    ];
+    expect(tasksOf(plan("which one sounds happier?", inputs, [two]))).toEqual([
+      "text-classification(text=turn1-1-automatic-speech-recognition.txt)",
+      "text-classification(text=turn1-2-automatic-speech-recognition.txt)",
+    ]);
+  });
+});
+
+describe("what a clause reads first", () => {
+  it("reads the text of a photo whose text the clause names, and a document's fact when it names one", () => {
+    expect(tasksOf(plan("does the email in this screenshot sound angry", [image("shot.png")]))).toEqual([
+      "image-to-text(image=shot.png)",
+      "text-classification(text=#1)",
+    ]);
+    expect(tasksOf(plan("read me whats on this flyer", [image("IMG_1.jpg")]))).toEqual([
+      "image-to-text(image=IMG_1.jpg)",
+      "text-to-speech(text=#1)",
+    ]);
+    expect(tasksOf(plan("read me the tracking number on this label", [image("IMG_2.jpg")]))).toEqual([
+      'document-question-answering(image=IMG_2.jpg, text="read me the tracking number on this label")',
+      "text-to-speech(text=#1)",
+    ]);
+  });
+
+  it("reads out what an earlier ask of the request gave, without reading the photo again", () => {
+    expect(tasksOf(plan("what's in this photo and read the list out", [image("IMG_3.jpg")]))).toEqual([
+      "object-detection(image=IMG_3.jpg)",
+      "text-to-speech(text=#1)",
+    ]);
+  });
+
+  it("reads aloud a photo's text an earlier turn read, instead of reading it again", () => {
+    const slideTurn: ConversationTurn = {
+      user: "what does the slide say",
+      answer: "It says: Q3 goals.",
+      resources: ["turn1-slide.png", "turn1-1-image-to-text.txt"],
+    };
+    const inputs = [
+      image("turn1-slide.png", "history"),
+      textFile("turn1-1-image-to-text.txt", "Q3 goals", "history"),
+    ];
+    expect(tasksOf(plan("read the slide text out please", inputs, [slideTurn]))).toEqual([
+      "text-to-speech(text=turn1-1-image-to-text.txt)",
+    ]);
+  });
+
+  it("keeps what the user will do with the result out of the ask ('so I can paste it into my translator')", () => {
+    expect(
+      tasksOf(
+        plan("grab the text off this menu so i can paste it into my translator app", [image("menu.jpg")]),
+      ),
+    ).toEqual(["image-to-text(image=menu.jpg)"]);
+  });
+
+  it("runs a remark's neighbours and names an ask no task does", () => {
+    const outcome = plan("how many people are in this photo? and book a table for them", [
+      image("IMG_4.jpg"),
+    ]);
+    expect(tasksOf(outcome)).toEqual(["object-detection(image=IMG_4.jpg)"]);
+    expect(outcome.ok && outcome.notes).toEqual([
+      'I left out "book a table for them": it needs a language model.',
+    ]);
+  });
+});
+
 describe("asking when unsure", () => {
+  it("asks what 'check this' means for a photo, and plans the answer", () => {
+    const photo = image("IMG_5.jpg");
+    const asked = replyOf(plan("check this pls", [photo]));
+    expect(asked).toEqual({
+      question: true,
+      message: "Do you want the objects in the photo, or the text in it?",
+    });
+    const history: ConversationTurn[] = [
+      { user: "check this pls", answer: asked.message, resources: ["turn1-IMG_5.jpg"] },
+    ];
+    expect(tasksOf(plan("the text", [image("turn1-IMG_5.jpg", "history")], history))).toEqual([
+      "image-to-text(image=turn1-IMG_5.jpg)",
+    ]);
+  });
+
   it("asks one short question that offers both readings, and plans the one the next message picks", () => {
     const screenshot = image("Screenshot 2026-03-03.png");
     const asked = replyOf(plan("read this", [screenshot]));
