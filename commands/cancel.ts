@@ -7,7 +7,7 @@ export const cancelCommand: CommandDefinition = {
   options: [],
   aliases: ["stop"],
   async run({ request, target, bot }) {
-    const { running, queued } = bot.cancel(request);
+    const { running, queued } = await bot.cancel(request);
     const withdrawn = queued === 1 ? "1 waiting request" : `${queued} waiting requests`;
     if (running && queued > 0) await target.notice(`Stopped the running request and withdrew ${withdrawn}.`);
     else if (running) await target.notice("Stopped the running request.");

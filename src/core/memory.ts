@@ -17,6 +17,8 @@ export interface RecalledConversation {
   history: ConversationTurn[];
   /** The earlier turns' files and results, named `turn<N>-…`, with origin "history". */
   inputs: NamedInput[];
+  /** How many times the thread was forgotten: `remember` writes a turn only if that is unchanged. */
+  generation?: number;
 }
 
 /** One finished turn to remember. */
@@ -33,7 +35,11 @@ export interface TurnRecord {
  */
 export interface ConversationMemory {
   recall(thread: string): Promise<RecalledConversation>;
-  remember(thread: string, turn: TurnRecord): Promise<void>;
+  /**
+   * Writes a turn. With `generation` (what `recall` gave), a turn recalled before the thread was
+   * forgotten is not written: the user asked to forget it, in whichever process.
+   */
+  remember(thread: string, turn: TurnRecord, generation?: number): Promise<void>;
   /** Clears a thread; resolves to whether there was anything to forget. */
   forget(thread: string): Promise<boolean>;
 }
@@ -62,6 +68,8 @@ interface ThreadIndex {
 }
 
 const turnKey = (thread: string, number: number) => `${thread}#turn${number}`;
+/** How many times the thread was forgotten, so a turn running then does not come back. */
+const generationKey = (thread: string) => `${thread}#generation`;
 
 /**
  * The named inputs a turn leaves behind. Each result keeps its whole resource under one name, so a
@@ -99,12 +107,14 @@ function parseJson<T>(text: string | undefined): T | undefined {
 export function createConversationMemory(store: Keyv<string>, settings: MemorySettings): ConversationMemory {
   const readIndex = async (thread: string): Promise<ThreadIndex | undefined> =>
     parseJson<ThreadIndex>(await store.get(thread));
+  const generationOf = async (thread: string): Promise<number> =>
+    Number((await store.get(generationKey(thread))) ?? 0);
 
   return {
     async recall(thread) {
       if (settings.turns === 0) return { history: [], inputs: [] };
-      const index = await readIndex(thread);
-      if (!index || index.turns.length === 0) return { history: [], inputs: [] };
+      const [index, generation] = await Promise.all([readIndex(thread), generationOf(thread)]);
+      if (!index || index.turns.length === 0) return { history: [], inputs: [], generation };
       const stored = await store.getMany(index.turns.map((turn) => turnKey(thread, turn.number)));
       const history: ConversationTurn[] = [];
       const inputs: NamedInput[] = [];
@@ -117,11 +127,12 @@ export function createConversationMemory(store: Keyv<string>, settings: MemorySe
           inputs.push({ name: resource.name, origin: "history", resource: decodeResource(resource.data) });
         }
       }
-      return { history, inputs };
+      return { history, inputs, generation };
     },
 
-    async remember(thread, record) {
+    async remember(thread, record, generation) {
       if (settings.turns === 0) return;
+      if (generation !== undefined && (await generationOf(thread)) !== generation) return;
       const index = (await readIndex(thread)) ?? { next: 1, turns: [] };
       const number = index.next;
       let resources: StoredResource[] = turnInputs(number, record).map((input) => ({
@@ -160,6 +171,7 @@ export function createConversationMemory(store: Keyv<string>, settings: MemorySe
     },
 
     async forget(thread) {
+      await store.set(generationKey(thread), String((await generationOf(thread)) + 1));
       const index = await readIndex(thread);
       if (!index) return false;
       await store.deleteMany([...index.turns.map((turn) => turnKey(thread, turn.number)), thread]);

@@ -48,6 +48,11 @@ export interface Request {
   text: string;
   attachments: Attachment[];
   receivedAt: number;
+  /**
+   * The platform's own order of messages in the thread, as a string that sorts (Slack's ts, a
+   * Discord snowflake padded to 20 digits): requests of a thread run in this order in every process.
+   */
+  stamp?: string;
 }
 
 export interface ReplyFile {
@@ -108,6 +113,61 @@ export interface ReplyTarget {
   send(reply: Reply): Promise<void>;
   /** A short message outside the progress message: queue position, rate limit, cancellation, errors. */
   notice(text: string): Promise<void>;
+  /**
+   * The target as data, from which another process rebuilds it (`Postman.target`): present where the
+   * platform can be answered through its API alone (Discord, Slack), so a worker can run the turn.
+   */
+  address?(): ReplyAddress;
+}
+
+/**
+ * A reply target as data (JSON): the platform, the conversation, and what answering there needs
+ * besides the bot's own credentials, which every process has (an interaction's token, the message a
+ * thread is to be started on). Tokens that are the bot's own never go in here.
+ */
+export interface ReplyAddress {
+  platform: Platform;
+  workspace?: string;
+  channel: string;
+  thread: string;
+  /** A Discord interaction answered through its token, which lives 15 minutes. */
+  interaction?: { applicationId: string; token: string; expiresAt: number };
+  /** The progress message posted at admission, if any, edited from then on. */
+  progressMessageId?: string;
+  /** What else the platform's target needs (the upload limit, a thread still to start). */
+  extra?: Record<string, string | number | boolean>;
+}
+
+/** An attachment as data: what a worker needs to fetch it again with the platform's authentication. */
+export type AttachmentRef = Pick<Attachment, "name" | "mime" | "size" | "url">;
+
+/**
+ * What a step of answering did, kept per request so that a request run again (its worker was killed)
+ * does not post twice: the progress message is edited instead of posted again, the files already
+ * uploaded are not uploaded again.
+ */
+export interface DeliveryJournal {
+  /**
+   * Runs `step` once per request: a run again gets what the first run recorded (a message id). Two
+   * runs at once: one posts, the other waits for its record.
+   */
+  once<T extends string | number | boolean | null>(step: string, run: () => Promise<T>): Promise<T>;
+}
+
+/** A journal that keeps nothing: one process, one run (`start`). */
+export const UNJOURNALED: DeliveryJournal = { once: (_step, run) => run() };
+
+/**
+ * Rebuilds, in any process, what an adapter made in the process that received the message: the
+ * reply target from its address, an attachment's download from its reference. A worker holds one
+ * per platform; it needs the bot's API credentials, never a gateway connection.
+ */
+export interface Postman {
+  readonly platform: Platform;
+  target(address: ReplyAddress, journal: DeliveryJournal): ReplyTarget;
+  attachment(ref: AttachmentRef, address: ReplyAddress): Attachment;
+  /** Closes what it opened (HTTP agents). */
+  close?(): Promise<void>;
 }
 
 /** What the bot does with a message an adapter hands it. */
@@ -128,6 +188,8 @@ export type RefusalReason =
   | "queue-full"
   | "attachment-too-large"
   | "shutting-down"
+  /** The queue cannot be reached (a gateway whose Redis is down). */
+  | "unavailable"
   | "unknown-command"
   | "invalid-options";
 
@@ -190,8 +252,8 @@ export type CommandOptions = Record<string, string | Attachment | undefined>;
 export interface BotServices {
   /** Queues a request for the pipeline, with every check a typed message gets (rate limit, queue bound). */
   submit(request: Request, target: ReplyTarget): Promise<Disposition>;
-  /** Aborts the thread's running request and withdraws its queued ones. */
-  cancel(request: Request): CancelOutcome;
+  /** Aborts the thread's running request (in whichever process runs it) and withdraws its queued ones. */
+  cancel(request: Request): Promise<CancelOutcome>;
   /** Clears the thread's conversation memory. */
   forget(request: Request): Promise<void>;
   /** The candidates of a task and where they run (the `models` command's text). */
