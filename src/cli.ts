@@ -10,10 +10,12 @@ import { createLogger, redact } from "./log.js";
 import {
   type App,
   createApp,
+  createAppGateway,
   createTerminalChat,
   createWebPlayground,
   deployDiscordCommands,
   PLATFORM_ADAPTERS,
+  startAppWorker,
 } from "./main.js";
 import { argValueText } from "./pipeline/arg-value.js";
 import { formatSummary, type PipelineResult } from "./pipeline/index.js";
@@ -35,6 +37,9 @@ const USAGE = `Usage: hugginggpt-bot <command> [options]
 Commands:
   start [--web]       run the bot on every configured platform; with none, the terminal chat (the
                       web playground with --web or without a terminal)
+  start --role gateway|worker
+                      several processes on one Redis (REDIS_URL): gateways take the platforms'
+                      events and queue them, workers answer them (README: Run it on several machines)
   web [--port N]      the local web playground: threads, images, audio and the task graph in a browser
   chat [--out DIR] [--thread NAME]
                       the terminal chat: /attach files, follow-ups, progress; reads piped input too
@@ -332,9 +337,18 @@ async function web(args: string[], io: CliIo): Promise<number> {
  * the terminal chat when there is a terminal, else (or with --web) the web playground.
  */
 async function start(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { web: { type: "boolean" } } });
+  const { values } = parseArgs({ args, options: { web: { type: "boolean" }, role: { type: "string" } } });
   const config = loadConfig(io.env);
+  if (values.role !== undefined) {
+    if (values.role === "worker") return runWorker(config, io);
+    if (values.role !== "gateway") throw new UsageError("--role must be gateway or worker");
+  }
   const platforms = PLATFORM_ADAPTERS.filter((spec) => spec.configured(config));
+  if (values.role === "gateway" && platforms.length === 0) {
+    throw new BotError("config_invalid", "a gateway without a platform", {
+      userMessage: `A gateway takes a chat platform's events; configure one: ${PLATFORM_ADAPTERS.map((spec) => spec.needs).join("; or ")}.`,
+    });
+  }
   if (platforms.length === 0) {
     if (values.web || !process.stdin.isTTY) {
       return runWeb(config, io, undefined, ["No chat platform is configured.", ...whatToConfigure(config)]);
@@ -348,6 +362,8 @@ async function start(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const app = createApp(config, { env: io.env });
+  const gateway = values.role === "gateway" ? createAppGateway(app) : undefined;
+  const bot = gateway?.bot ?? app.bot;
   try {
     const adapters = platforms.map((spec) => spec.create(app));
     const stopped = untilSignal();
@@ -356,19 +372,39 @@ async function start(args: string[], io: CliIo): Promise<number> {
       for (const adapter of adapters) {
         running.push(adapter);
         // A signal while a platform is still connecting stops the bot too, not only once all are up.
-        const outcome = await Promise.race([adapter.start(app.bot).then(() => undefined), stopped]);
+        const outcome = await Promise.race([adapter.start(bot).then(() => undefined), stopped]);
         if (outcome !== undefined) {
           app.logger.info("stopping before every platform started", { signal: outcome });
           return 0;
         }
       }
-      app.logger.info("started", { platforms: running.map((adapter) => adapter.platform) });
+      app.logger.info("started", {
+        platforms: running.map((adapter) => adapter.platform),
+        ...(gateway ? { role: "gateway" } : {}),
+      });
       const signal = await stopped;
       app.logger.info("stopping", { signal });
     } finally {
       // A platform that failed to start stops the others: a half-started bot is worse than a clear error.
       await Promise.all(running.map((adapter) => adapter.stop()));
     }
+    return 0;
+  } finally {
+    await gateway?.bot.close();
+    await app.close();
+  }
+}
+
+/** `start --role worker`: the turns of queued requests until SIGINT or SIGTERM, then a bounded drain. */
+async function runWorker(config: Config, io: CliIo): Promise<number> {
+  const app = createApp(config, { env: io.env });
+  try {
+    const stopped = untilSignal();
+    const worker = await startAppWorker(app);
+    app.logger.info("started", { role: "worker", concurrency: config.MAX_CONCURRENT_REQUESTS });
+    const signal = await stopped;
+    app.logger.info("stopping: finishing the running requests", { signal, running: worker.running() });
+    await worker.close(config.DRAIN_SECONDS * 1000);
     return 0;
   } finally {
     await app.close();

@@ -7,14 +7,15 @@ import {
 } from "../adapters/console/index.js";
 import type { DeployResult } from "../adapters/discord/commands.js";
 import { createLazyDiscordAdapter, deployCommandsLazily } from "../adapters/discord/lazy.js";
-import { createLazySlackAdapter } from "../adapters/slack/lazy.js";
+import { createLazySlackAdapter, loadSlackPostman } from "../adapters/slack/lazy.js";
 import { createWebAdapter, type WebAdapter } from "../adapters/web/index.js";
 import { COMMANDS } from "../commands/index.js";
 import type { Config } from "./config/index.js";
 import { configuredEndpointHosts, hostedConfigured, llmConfigured, secretValues } from "./config/index.js";
 import { type Bot, type BotOptions, createBot } from "./core/bot.js";
 import { botSettingsFrom } from "./core/settings.js";
-import type { Adapter, Platform } from "./core/types.js";
+import type { Adapter, Platform, Postman } from "./core/types.js";
+import { BotError } from "./errors.js";
 import { createHostedBackend } from "./experts/hosted/index.js";
 import { createLlmBackend } from "./experts/llm.js";
 import {
@@ -37,6 +38,7 @@ import { classifierScreen } from "./pipeline/screen.js";
 import type { Backends } from "./pipeline/select.js";
 import { pipelineSettingsFrom } from "./pipeline/settings.js";
 import { closeRenderPool, fitImage, inspectImage } from "./render/index.js";
+import { createGateway, type Gateway, startWorker, type Worker } from "./scale/roles.js";
 import { createStorageFromConfig, type Storage } from "./storage/index.js";
 
 export interface App {
@@ -207,6 +209,8 @@ export interface PlatformAdapterSpec {
   needs: string;
   configured(config: Config): boolean;
   create(app: App): Adapter;
+  /** What a worker answers this platform's requests with (its API, no gateway connection). */
+  postman?(app: App): Promise<Postman>;
 }
 
 /** Every chat platform the bot can run on besides the terminal. */
@@ -241,8 +245,62 @@ export const PLATFORM_ADAPTERS: readonly PlatformAdapterSpec[] = [
         port: app.config.PORT,
         logger: app.logger.child({ platform: "slack" }),
       }),
+    postman: (app) =>
+      loadSlackPostman({
+        botToken: app.config.SLACK_BOT_TOKEN ?? "",
+        apiUrl: app.config.SLACK_API_URL,
+        logger: app.logger.child({ platform: "slack" }),
+      }),
   },
 ];
+
+/** The roles need Redis: the queue, the counters and the thread order live there. */
+function redisUrlFor(config: Config, role: string): string {
+  if (!config.REDIS_URL) {
+    throw new BotError("config_invalid", `--role ${role} without REDIS_URL`, {
+      userMessage: `start --role ${role} needs REDIS_URL: gateways and workers share the queue in Redis.`,
+    });
+  }
+  return config.REDIS_URL;
+}
+
+/** A gateway on this app (`start --role gateway`): its bot admits and queues, the workers answer. */
+export function createAppGateway(app: App): Gateway {
+  return createGateway({
+    redisUrl: redisUrlFor(app.config, "gateway"),
+    storage: app.storage,
+    settings: botSettingsFrom(app.config),
+    commands: COMMANDS,
+    listModels: (task) => listModels(app, task),
+    workerConcurrency: app.config.MAX_CONCURRENT_REQUESTS,
+    lockMs: app.config.JOB_LOCK_SECONDS * 1000,
+    logger: app.logger.child({ role: "gateway" }),
+  });
+}
+
+/** A worker on this app (`start --role worker`), answering the configured platforms through their APIs. */
+export async function startAppWorker(app: App): Promise<Worker> {
+  const platforms = PLATFORM_ADAPTERS.filter((spec) => spec.configured(app.config) && spec.postman);
+  if (platforms.length === 0) {
+    throw new BotError("config_invalid", "a worker without platform credentials", {
+      userMessage: `A worker answers through the platforms' APIs and needs their credentials: ${PLATFORM_ADAPTERS.filter(
+        (spec) => spec.postman,
+      )
+        .map((spec) => spec.needs.split(" ")[0])
+        .join(" or ")}.`,
+    });
+  }
+  const postmen = await Promise.all(platforms.map((spec) => spec.postman?.(app) as Promise<Postman>));
+  return startWorker({
+    redisUrl: redisUrlFor(app.config, "worker"),
+    pipeline: app.pipeline,
+    storage: app.storage,
+    settings: botSettingsFrom(app.config),
+    postmen,
+    lockMs: app.config.JOB_LOCK_SECONDS * 1000,
+    logger: app.logger.child({ role: "worker" }),
+  });
+}
 
 /**
  * Registers the slash commands of commands/ on Discord (`deploy-commands`): one idempotent PUT,

@@ -187,7 +187,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       if (!(await isOurThread(event.channel, event.thread_ts, self))) return;
     }
     const threadTs = direct ? (event.thread_ts ?? undefined) : (event.thread_ts ?? event.ts);
-    const place: SlackPlace = { channel: event.channel, threadTs };
+    const team = event.team ?? context.teamId;
+    const place: SlackPlace = { channel: event.channel, threadTs, ...(team ? { team } : {}) };
     const log = logger.child({ channel: event.channel, ts: event.ts });
     const request: Request = {
       id: `${event.channel}-${event.ts}`,
@@ -202,6 +203,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       text: requestText(text, botUserId),
       attachments: attachmentsOf(event.files),
       receivedAt: Date.now(),
+      stamp: event.ts,
     };
     const disposition = await bot.receive(request, targetFor(place, client, log));
     log.debug("message handled", { kind, disposition: disposition.status });
@@ -248,7 +250,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         );
       return;
     }
-    const place: SlackPlace = { channel, threadTs: rootTs };
+    const place: SlackPlace = { channel, threadTs: rootTs, ...(input.team ? { team: input.team } : {}) };
     remember(ourThreads, `${channel}:${rootTs}`, true);
     const request: Request = {
       id: `${channel}-${rootTs}`,
@@ -261,6 +263,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       text: input.text,
       attachments: input.attachments,
       receivedAt: Date.now(),
+      stamp: rootTs,
     };
     const log = logger.child({ channel, ts: rootTs });
     const disposition = await input.bot.receive(request, targetFor(place, client, log));

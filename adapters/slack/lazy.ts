@@ -2,9 +2,10 @@
  * The Slack adapter without loading Bolt until it starts: the composition root imports this, so
  * `ask`, `chat` and `models` start as fast as before.
  */
-import type { Adapter, BotHandle } from "../../src/core/types.js";
+import type { Adapter, BotHandle, Postman } from "../../src/core/types.js";
 import { BotError } from "../../src/errors.js";
 import type { SlackAdapterOptions } from "./adapter.js";
+import type { SlackPostmanOptions } from "./postman.js";
 
 /** `createSlackAdapter(options)`, with Bolt loaded by `start`. */
 export function createLazySlackAdapter(options: SlackAdapterOptions): Adapter {
@@ -43,4 +44,10 @@ export function createLazySlackAdapter(options: SlackAdapterOptions): Adapter {
       await adapter?.stop();
     },
   };
+}
+
+/** The Slack postman of a worker (postman.ts), with the Web API client loaded only then. */
+export async function loadSlackPostman(options: SlackPostmanOptions): Promise<Postman> {
+  const { createSlackPostman } = await import("./postman.js");
+  return createSlackPostman(options);
 }

@@ -4,8 +4,17 @@
  * Slack's limits; result files go into the same thread in one `files.uploadV2` call. A refused upload
  * becomes a note in the thread: the text is never lost.
  */
+
+import { createHash } from "node:crypto";
 import type { WebClient } from "@slack/web-api";
-import type { ProgressMessage, Reply, ReplyFile, ReplyTarget } from "../../src/core/types.js";
+import {
+  type DeliveryJournal,
+  type ProgressMessage,
+  type Reply,
+  type ReplyFile,
+  type ReplyTarget,
+  UNJOURNALED,
+} from "../../src/core/types.js";
 import { errorSummary } from "../../src/errors.js";
 import type { Logger } from "../../src/log.js";
 import { describeSize, shorten } from "../../src/text.js";
@@ -22,6 +31,8 @@ import {
 export interface SlackPlace {
   channel: string;
   threadTs: string | undefined;
+  /** The workspace (team id), for the address a worker answers from. */
+  team?: string;
 }
 
 export interface SlackTargetContext {
@@ -29,6 +40,8 @@ export interface SlackTargetContext {
   logger: Logger;
   /** Called once the bot has posted in a thread, so messages there continue the conversation. */
   onPosted?(place: SlackPlace): void;
+  /** What a run of this request posted already (a worker's run again after a crash posts nothing twice). */
+  journal?: DeliveryJournal;
 }
 
 /** Files per upload call: `files.completeUploadExternal` shares them as one message. */
@@ -55,6 +68,7 @@ function uploadRefusal(error: unknown): string {
 /** Replies in one Slack thread (or DM). */
 export function slackTarget(place: SlackPlace, context: SlackTargetContext): ReplyTarget {
   const { client, logger } = context;
+  const journal = context.journal ?? UNJOURNALED;
   const threadArgs = place.threadTs ? { thread_ts: place.threadTs } : {};
 
   async function post(message: SlackMessage): Promise<string> {
@@ -147,7 +161,7 @@ export function slackTarget(place: SlackPlace, context: SlackTargetContext): Rep
 
   return {
     async openProgress(text): Promise<ProgressMessage> {
-      const ts = await post({ text: progressText(text), blocks: [] });
+      const ts = await journal.once("progress", () => post({ text: progressText(text), blocks: [] }));
       const edit = async (next: string) => {
         await client.chat.update({ channel: place.channel, ts, text: progressText(next) });
       };
@@ -157,15 +171,27 @@ export function slackTarget(place: SlackPlace, context: SlackTargetContext): Rep
     async send(reply: Reply) {
       const messages = composeSlackMessages(reply.text, reply.summary);
       if (messages.length === 0 && reply.files.length === 0) {
-        await postText("(I have nothing to add.)");
+        await journal.once("reply", () => postText("(I have nothing to add.)").then(() => true));
         return;
       }
-      for (const message of messages) await postBlocks(message);
+      for (const [index, message] of messages.entries()) {
+        await journal.once(`reply:${index}`, () => postBlocks(message).then(() => true));
+      }
       if (reply.files.length === 0) return;
-      const notes = await uploadAll(reply.files);
-      if (notes.length > 0) await postText(notes.join("\n"));
+      const notes = await journal.once("files", async () => (await uploadAll(reply.files)).join("\n"));
+      if (notes !== "") await journal.once("files-note", () => postText(notes).then(() => true));
     },
 
-    notice: postText,
+    async notice(text) {
+      const digest = createHash("sha256").update(text).digest("hex").slice(0, 16);
+      await journal.once(`notice:${digest}`, () => postText(text).then(() => true));
+    },
+
+    address: () => ({
+      platform: "slack",
+      ...(place.team ? { workspace: place.team } : {}),
+      channel: place.channel,
+      thread: place.threadTs ?? "",
+    }),
   };
 }

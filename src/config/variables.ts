@@ -279,6 +279,22 @@ export const VARIABLES = {
       .refine((value) => /^rediss?:\/\//i.test(value), "must start with redis:// or rediss://")
       .optional(),
   }),
+  JOB_LOCK_SECONDS: variable({
+    name: "JOB_LOCK_SECONDS",
+    description:
+      "Workers (start --role worker): how long a request's job stays locked to its worker without a renewal. A killed worker's requests run again on another worker after about this long.",
+    default: "30",
+    secret: false,
+    schema: positiveInt(3_600),
+  }),
+  DRAIN_SECONDS: variable({
+    name: "DRAIN_SECONDS",
+    description:
+      "Workers: on SIGTERM, how long the running requests may take to finish; what still runs then is taken over by another worker.",
+    default: "60",
+    secret: false,
+    schema: positiveInt(3_600),
+  }),
   LOG_LEVEL: variable({
     name: "LOG_LEVEL",
     description: "debug, info, warn, error or silent.",

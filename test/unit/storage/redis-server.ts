@@ -1,6 +1,6 @@
 /**
- * A real redis-server for the storage tests: each test file starts its own on a free port of
- * 127.0.0.1 (no persistence), so it can kill and restart it. `.ci/run` installs the binary.
+ * A real redis-server for the tests that need one: each test file starts its own on a free port of
+ * 127.0.0.1 (no persistence unless asked), so it can kill and restart it. `.ci/run` installs the binary.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
@@ -64,8 +64,23 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-export async function startRedisServer(binary: string, port?: number): Promise<RedisServer> {
+export interface RedisServerOptions {
+  /**
+   * Keep an append-only file in this directory (fsync on every write), as BullMQ asks of production
+   * Redis: a restart then keeps the queue. Without it, nothing is saved.
+   */
+  appendOnlyDir?: string;
+}
+
+export async function startRedisServer(
+  binary: string,
+  port?: number,
+  options: RedisServerOptions = {},
+): Promise<RedisServer> {
   const chosen = port ?? (await freePort());
+  const persistence = options.appendOnlyDir
+    ? ["--appendonly", "yes", "--appendfsync", "always", "--dir", options.appendOnlyDir]
+    : ["--appendonly", "no"];
   let child: ChildProcess | undefined;
   let output = "";
 
@@ -85,8 +100,7 @@ export async function startRedisServer(binary: string, port?: number): Promise<R
         "127.0.0.1",
         "--save",
         "",
-        "--appendonly",
-        "no",
+        ...persistence,
         "--protected-mode",
         "yes",
       ],
