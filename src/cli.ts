@@ -15,6 +15,7 @@ import {
   createWebPlayground,
   deployDiscordCommands,
   PLATFORM_ADAPTERS,
+  startAppOps,
   startAppWorker,
 } from "./main.js";
 import { argValueText } from "./pipeline/arg-value.js";
@@ -364,6 +365,11 @@ async function start(args: string[], io: CliIo): Promise<number> {
   const app = createApp(config, { env: io.env });
   const gateway = values.role === "gateway" ? createAppGateway(app) : undefined;
   const bot = gateway?.bot ?? app.bot;
+  let started = false;
+  const ops = await startAppOps(app, {
+    platforms: () => started,
+    ...(gateway ? { queue: () => gateway.redis.status === "ready" } : {}),
+  });
   try {
     const adapters = platforms.map((spec) => spec.create(app));
     const stopped = untilSignal();
@@ -378,6 +384,7 @@ async function start(args: string[], io: CliIo): Promise<number> {
           return 0;
         }
       }
+      started = true;
       app.logger.info("started", {
         platforms: running.map((adapter) => adapter.platform),
         ...(gateway ? { role: "gateway" } : {}),
@@ -391,6 +398,7 @@ async function start(args: string[], io: CliIo): Promise<number> {
     return 0;
   } finally {
     await gateway?.bot.close();
+    await ops.close();
     await app.close();
   }
 }
@@ -398,15 +406,19 @@ async function start(args: string[], io: CliIo): Promise<number> {
 /** `start --role worker`: the turns of queued requests until SIGINT or SIGTERM, then a bounded drain. */
 async function runWorker(config: Config, io: CliIo): Promise<number> {
   const app = createApp(config, { env: io.env });
+  let queue: () => boolean = () => false;
+  const ops = await startAppOps(app, { queue: () => queue() });
   try {
     const stopped = untilSignal();
     const worker = await startAppWorker(app);
+    queue = () => worker.redis.status === "ready";
     app.logger.info("started", { role: "worker", concurrency: config.MAX_CONCURRENT_REQUESTS });
     const signal = await stopped;
     app.logger.info("stopping: finishing the running requests", { signal, running: worker.running() });
     await worker.close(config.DRAIN_SECONDS * 1000);
     return 0;
   } finally {
+    await ops.close();
     await app.close();
   }
 }

@@ -31,6 +31,7 @@ import { createLogger, type Logger } from "./log.js";
 import { createModelCatalog } from "./models/index.js";
 import type { ModelCatalog } from "./models/types.js";
 import { createGuardedFetch } from "./net/index.js";
+import { type OpsServer, type ReadinessCheck, startOpsServer } from "./ops/server.js";
 import { createPipeline, type Pipeline, type PipelineSettings } from "./pipeline/index.js";
 import { createLinkResolver } from "./pipeline/links.js";
 import { listModels } from "./pipeline/models-report.js";
@@ -360,4 +361,10 @@ export function createWebPlayground(app: App, options: { port?: number; host?: s
     commands: COMMANDS,
     logger: app.logger.child({ platform: "web" }),
   });
+}
+
+/** The health and metrics endpoint of a `start` process (METRICS_PORT; 0: none). */
+export async function startAppOps(app: App, checks: Record<string, ReadinessCheck>): Promise<OpsServer> {
+  if (app.config.METRICS_PORT === 0) return { url: undefined, close: async () => undefined };
+  return startOpsServer({ port: app.config.METRICS_PORT, checks, logger: app.logger });
 }

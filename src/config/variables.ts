@@ -279,6 +279,14 @@ export const VARIABLES = {
       .refine((value) => /^rediss?:\/\//i.test(value), "must start with redis:// or rediss://")
       .optional(),
   }),
+  METRICS_PORT: variable({
+    name: "METRICS_PORT",
+    description:
+      "Port of the health and metrics endpoint of start (every role): /healthz, /readyz and /metrics (Prometheus). 0 turns it off.",
+    default: "9464",
+    secret: false,
+    schema: portNumber,
+  }),
   JOB_LOCK_SECONDS: variable({
     name: "JOB_LOCK_SECONDS",
     description:
