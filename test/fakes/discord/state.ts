@@ -213,6 +213,8 @@ export interface FakeInteractionCallback {
   /** ms on the fake clock from the INTERACTION_CREATE dispatch to this callback request. */
   afterMs: number;
   at: number;
+  /** The callback route, or the answer of the HTTP interactions endpoint. */
+  via: "callback" | "endpoint";
 }
 
 export interface FakeInteraction {
