@@ -10,6 +10,7 @@ import { createLogger, redact } from "./log.js";
 import {
   type App,
   createApp,
+  createPlatformAdapters,
   createTerminalChat,
   createWebPlayground,
   deployDiscordCommands,
@@ -349,7 +350,7 @@ async function start(args: string[], io: CliIo): Promise<number> {
   }
   const app = createApp(config, { env: io.env });
   try {
-    const adapters = platforms.map((spec) => spec.create(app));
+    const adapters = createPlatformAdapters(app, platforms);
     const stopped = untilSignal();
     const running: Adapter[] = [];
     try {

@@ -52,6 +52,8 @@ export interface EndpointRequestOptions {
   timestamp?: string | null;
   /** Sign this body, but send `body` (a tampered request). */
   signedBody?: string;
+  /** Sign this timestamp, but send `timestamp`. */
+  signedTimestamp?: string;
 }
 
 /** The answer to a hand-made request. */
@@ -89,8 +91,6 @@ export class FakeInteractionsEndpoint {
   /** The application's public key, hex (DISCORD_PUBLIC_KEY). */
   readonly publicKey: string;
   readonly deliveries: EndpointDelivery[] = [];
-  /** The Interactions Endpoint URL, once set. */
-  url: string | undefined;
   readonly #privateKey: KeyObject;
 
   constructor(
@@ -101,6 +101,16 @@ export class FakeInteractionsEndpoint {
     this.#privateKey = privateKey;
     const jwk = publicKey.export({ format: "jwk" });
     this.publicKey = Buffer.from(jwk.x ?? "", "base64url").toString("hex");
+    state.verifyKey = this.publicKey;
+  }
+
+  /** The Interactions Endpoint URL, once set (GET /applications/@me shows it too). */
+  get url(): string | undefined {
+    return this.state.interactionsEndpointUrl;
+  }
+
+  set url(url: string | undefined) {
+    this.state.interactionsEndpointUrl = url;
   }
 
   /** The hex signature Discord puts in X-Signature-Ed25519. */
@@ -116,7 +126,7 @@ export class FakeInteractionsEndpoint {
       options.timestamp === undefined ? String(Math.floor(Date.now() / 1000)) : options.timestamp;
     const signature =
       options.signature === undefined
-        ? this.sign(timestamp ?? "", options.signedBody ?? body)
+        ? this.sign(options.signedTimestamp ?? timestamp ?? "", options.signedBody ?? body)
         : options.signature;
     const started = performance.now();
     try {

@@ -723,7 +723,10 @@ export class FakeDiscordRest {
         type: null,
         bot_public: true,
         bot_require_code_grant: false,
-        verify_key: "0".repeat(64),
+        verify_key: this.state.verifyKey,
+        ...(this.state.interactionsEndpointUrl === undefined
+          ? {}
+          : { interactions_endpoint_url: this.state.interactionsEndpointUrl }),
         flags: 0,
         hook: true,
         is_monetized: false,
