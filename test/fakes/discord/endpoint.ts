@@ -184,9 +184,20 @@ export class FakeInteractionsEndpoint {
     const verdict = this.#verdict(answered);
     const isPong = isRecord(answered.answer) && answered.answer.type === 1;
     const problem = verdict.problem ?? (isPong ? undefined : "the answer is not PONG ({type: 1})");
+    return this.#record({ interactionId: String(payload.id), type: 1 }, sent, answered, verdict, problem);
+  }
+
+  /** One delivery in `deliveries`, with Discord's verdict on its answer. */
+  #record(
+    interaction: { interactionId: string; type: number },
+    sent: string,
+    answered: EndpointAnswer,
+    verdict: { contractFailure?: ApiFailure },
+    problem: string | undefined,
+    code?: number,
+  ): EndpointDelivery {
     const delivery: EndpointDelivery = {
-      interactionId: String(payload.id),
-      type: 1,
+      ...interaction,
       sent,
       status: answered.status,
       contentType: answered.contentType,
@@ -196,6 +207,7 @@ export class FakeInteractionsEndpoint {
       contractFailure: verdict.contractFailure,
       accepted: problem === undefined,
       ...(problem === undefined ? {} : { problem }),
+      ...(code === undefined ? {} : { code }),
     };
     this.deliveries.push(delivery);
     return delivery;
@@ -229,21 +241,13 @@ export class FakeInteractionsEndpoint {
         problem = `Discord refused the response (${applied.status}${code === undefined ? "" : ` ${code}`})`;
       }
     }
-    const delivery: EndpointDelivery = {
-      interactionId: interaction.id,
-      type: interaction.type,
+    return this.#record(
+      { interactionId: interaction.id, type: interaction.type },
       sent,
-      status: answered.status,
-      contentType: answered.contentType,
-      answer: answered.answer,
-      latencyMs: answered.latencyMs,
-      answeredAt: this.state.now(),
-      contractFailure: verdict.contractFailure,
-      accepted: problem === undefined,
-      ...(problem === undefined ? {} : { problem }),
-      ...(code === undefined ? {} : { code }),
-    };
-    this.deliveries.push(delivery);
-    return delivery;
+      answered,
+      verdict,
+      problem,
+      code,
+    );
   }
 }
