@@ -1,4 +1,3 @@
-import type { AddressInfo } from "node:net";
 import {
   type ChatInputCommandInteraction,
   Client,
@@ -87,8 +86,6 @@ export interface DiscordAdapter extends Adapter {
   readonly client: Client | undefined;
   /** `POST /discord/interactions`, with `interactions` (it answers 503 until the adapter has started). */
   readonly interactionsRoute: HttpRoute | undefined;
-  /** Where the adapter's own endpoint server listens (with `interactions.listen`, once started). */
-  readonly interactionsAddress: AddressInfo | undefined;
 }
 
 /** What the bot can see of a message depends on the Message Content intent, which is privileged. */
@@ -369,9 +366,6 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       return client;
     },
     interactionsRoute,
-    get interactionsAddress() {
-      return server?.address;
-    },
     async start(bot) {
       const gateway = options.gateway ?? true;
       if (!gateway && !interactionsRoute) {
