@@ -11,6 +11,7 @@ import {
   type App,
   createApp,
   createAppGateway,
+  createPlatformAdapters,
   createTerminalChat,
   createWebPlayground,
   deployDiscordCommands,
@@ -371,7 +372,7 @@ async function start(args: string[], io: CliIo): Promise<number> {
     ...(gateway ? { queue: () => gateway.redis.status === "ready" } : {}),
   });
   try {
-    const adapters = platforms.map((spec) => spec.create(app));
+    const adapters = createPlatformAdapters(app, platforms);
     const stopped = untilSignal();
     const running: Adapter[] = [];
     try {

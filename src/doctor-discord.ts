@@ -1,10 +1,12 @@
 /**
  * `doctor`'s Discord checks, over plain REST (discord.js stays inside adapters/): the token (who it
- * logs in as), the application id (set, or read from the token), and whether the slash commands are
- * registered. The token is sent to DISCORD_API_URL only, and never printed.
+ * logs in as), the application id (set, or read from the token), whether the slash commands are
+ * registered, the gateway's shards against Discord's recommendation, and the HTTP interactions
+ * endpoint (its key against the application's, its URL in the Developer Portal). The token is sent to
+ * DISCORD_API_URL only, and never printed.
  */
 import { COMMANDS } from "../commands/index.js";
-import type { Config } from "./config/index.js";
+import { type Config, shardPlan } from "./config/index.js";
 import { errorSummary } from "./errors.js";
 
 /** One line of the doctor's report. */
@@ -60,10 +62,121 @@ export function inviteUrl(applicationId: string): string {
 const RESET_TOKEN_FIX =
   "reset the token in the Discord Developer Portal (your application → Bot → Reset Token) and put the new one in DISCORD_TOKEN";
 
-/** The Discord checks; none when DISCORD_TOKEN is not set (the bot does not run on Discord). */
+/** The path of the HTTP interactions endpoint (adapters/discord/endpoint.ts serves it). */
+const INTERACTIONS_PATH = "/discord/interactions";
+
+function numberField(body: unknown, name: string): number | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const value = (body as Record<string, unknown>)[name];
+  return typeof value === "number" ? value : undefined;
+}
+
+/** What this process runs of the gateway, against what GET /gateway/bot recommends (when it answered). */
+function shardsCheck(config: Config, gatewayBot: Answer | undefined): DoctorCheck {
+  const name = "Discord shards";
+  if (!config.DISCORD_GATEWAY) {
+    return {
+      name,
+      ok: true,
+      detail:
+        "no gateway connection (DISCORD_GATEWAY=false): slash commands come over the interactions endpoint; mentions, direct messages and thread messages need a process with the gateway",
+    };
+  }
+  const plan = shardPlan(config);
+  const body =
+    gatewayBot && !(gatewayBot instanceof Error) && gatewayBot.status === 200 ? gatewayBot.body : undefined;
+  const recommended = numberField(body, "shards");
+  const limits =
+    typeof body === "object" && body !== null
+      ? (body as Record<string, unknown>).session_start_limit
+      : undefined;
+  const concurrency = numberField(limits, "max_concurrency");
+  const remaining = numberField(limits, "remaining");
+  const discordSays =
+    recommended === undefined
+      ? "Discord's recommendation not read (the token does not work)"
+      : `Discord recommends ${recommended} for this application; ${concurrency ?? "?"} IDENTIFY per 5 s (max_concurrency), ${remaining ?? "?"} session starts left today`;
+  if (plan.count === "auto") {
+    return {
+      name,
+      ok: true,
+      detail: `auto: this process runs every shard Discord recommends; ${discordSays}`,
+    };
+  }
+  const ids = plan.ids ?? Array.from({ length: plan.count }, (_, id) => id);
+  const runs =
+    plan.ids === undefined
+      ? `${plan.count === 1 ? "one shard" : `all ${plan.count} shards`}${config.DISCORD_SHARDS === undefined ? " (DISCORD_SHARDS unset)" : ""}`
+      : `${ids.length === 1 ? "shard" : "shards"} ${ids.join(", ")} of ${plan.count} (DISCORD_SHARD_IDS)`;
+  const dms = ids.includes(0) ? "" : "; direct messages arrive on shard 0, in the process that runs it";
+  const detail = `this process runs ${runs}${dms}; ${discordSays}`;
+  if (recommended !== undefined && plan.count < recommended) {
+    return {
+      name,
+      ok: false,
+      detail,
+      fix: `set DISCORD_SHARDS=${recommended} (or auto), with DISCORD_SHARD_IDS naming each process's part; a shard with too many servers is refused by Discord (close code 4011)`,
+    };
+  }
+  return { name, ok: true, detail };
+}
+
+/** The interactions endpoint: where it is served, and its key and URL against the application's. */
+function endpointCheck(config: Config, application: Answer | undefined): DoctorCheck | undefined {
+  const publicKey = config.DISCORD_PUBLIC_KEY;
+  if (!publicKey) return undefined;
+  const name = "Discord interactions endpoint";
+  const slackShares = config.SLACK_BOT_TOKEN !== undefined && config.SLACK_APP_TOKEN === undefined;
+  const served = `POST ${INTERACTIONS_PATH} on PORT ${config.PORT}${slackShares ? ", beside Slack's /slack/events" : ""}`;
+  const body =
+    application && !(application instanceof Error) && application.status === 200
+      ? application.body
+      : undefined;
+  if (body === undefined) {
+    return {
+      name,
+      ok: true,
+      detail: `${served}; the key and URL not checked against the application (the token does not work or is not set)`,
+    };
+  }
+  const verifyKey = field(body, "verify_key");
+  if (verifyKey && verifyKey.toLowerCase() !== publicKey) {
+    return {
+      name,
+      ok: false,
+      detail: `${served}; DISCORD_PUBLIC_KEY is not this application's public key, so every request would be refused (401)`,
+      fix: "copy the Public Key from the Developer Portal (General Information) into DISCORD_PUBLIC_KEY",
+    };
+  }
+  const url = field(body, "interactions_endpoint_url");
+  if (!url) {
+    return {
+      name,
+      ok: false,
+      detail: `${served}; the application has no Interactions Endpoint URL yet, so slash commands still go to the gateway`,
+      fix: `paste https://<public address>${INTERACTIONS_PATH} into Developer Portal → General Information → Interactions Endpoint URL (Discord checks it when you save: the bot must be running)`,
+    };
+  }
+  return { name, ok: true, detail: `${served}; the application's Interactions Endpoint URL is ${url}` };
+}
+
+/** The Discord checks; none when neither DISCORD_TOKEN nor DISCORD_PUBLIC_KEY is set (the bot does not run on Discord). */
 export async function discordChecks(config: Config, timeoutMs: number): Promise<DoctorCheck[]> {
   const token = config.DISCORD_TOKEN;
-  if (!token) return [];
+  if (!token) {
+    if (!config.DISCORD_PUBLIC_KEY) return [];
+    const endpoint = endpointCheck(config, undefined);
+    return [
+      {
+        name: "Discord bot",
+        ok: true,
+        detail:
+          "DISCORD_TOKEN is not set: slash commands are answered in their own reply, with no thread on it and nothing after the interaction's 15 minutes",
+      },
+      shardsCheck(config, undefined),
+      ...(endpoint ? [endpoint] : []),
+    ];
+  }
   const api = `${config.DISCORD_API_URL.replace(/\/+$/, "")}/v10`;
   const checks: DoctorCheck[] = [];
 
@@ -92,8 +205,9 @@ export async function discordChecks(config: Config, timeoutMs: number): Promise<
 
   // The application: set, or read from the token (deploy-commands does the same).
   let applicationId = config.DISCORD_APP_ID;
+  let application: Answer | undefined;
   if (tokenWorks) {
-    const application = await getJson(`${api}/applications/@me`, token, timeoutMs);
+    application = await getJson(`${api}/applications/@me`, token, timeoutMs);
     const derived = application instanceof Error ? undefined : field(application.body, "id");
     if (!applicationId && derived) {
       applicationId = derived;
@@ -185,5 +299,11 @@ export async function discordChecks(config: Config, timeoutMs: number): Promise<
       fix: `once the token works, ${deploy}`,
     });
   }
+
+  const gatewayBot =
+    tokenWorks && config.DISCORD_GATEWAY ? await getJson(`${api}/gateway/bot`, token, timeoutMs) : undefined;
+  checks.push(shardsCheck(config, gatewayBot));
+  const endpoint = endpointCheck(config, application);
+  if (endpoint) checks.push(endpoint);
   return checks;
 }

@@ -7,11 +7,18 @@ import {
 } from "../adapters/console/index.js";
 import type { DeployResult } from "../adapters/discord/commands.js";
 import { createLazyDiscordAdapter, deployCommandsLazily } from "../adapters/discord/lazy.js";
+import type { HttpRoute } from "../adapters/shared/http-routes.js";
 import { createLazySlackAdapter, loadSlackPostman } from "../adapters/slack/lazy.js";
 import { createWebAdapter, type WebAdapter } from "../adapters/web/index.js";
 import { COMMANDS } from "../commands/index.js";
 import type { Config } from "./config/index.js";
-import { configuredEndpointHosts, hostedConfigured, llmConfigured, secretValues } from "./config/index.js";
+import {
+  configuredEndpointHosts,
+  hostedConfigured,
+  llmConfigured,
+  secretValues,
+  shardPlan,
+} from "./config/index.js";
 import { type Bot, type BotOptions, createBot } from "./core/bot.js";
 import { botSettingsFrom } from "./core/settings.js";
 import type { Adapter, Platform, Postman } from "./core/types.js";
@@ -209,21 +216,56 @@ export interface PlatformAdapterSpec {
   /** What to set, for the message `start` prints when nothing is configured ("DISCORD_TOKEN"). */
   needs: string;
   configured(config: Config): boolean;
-  create(app: App): Adapter;
+  /** Whether its adapter listens on PORT itself (Slack over HTTP): then it serves the others' routes too. */
+  listensOnPort?(config: Config): boolean;
+  create(app: App, wiring?: PlatformWiring): Adapter;
   /** What a worker answers this platform's requests with (its API, no gateway connection). */
   postman?(app: App): Promise<Postman>;
+}
+
+/**
+ * What the platforms of one process share: the one HTTP port. The platform that listens on PORT
+ * serves `portRoutes` beside its own (Slack's receiver: Discord's interactions endpoint); when none
+ * does, a platform with routes listens itself.
+ */
+export interface PlatformWiring {
+  /** Another platform of this process listens on PORT. */
+  readonly portTaken: boolean;
+  /** Routes for that platform to serve, added as the adapters are made and read when it starts. */
+  readonly portRoutes: HttpRoute[];
+}
+
+/** The adapters of the given platforms, made for one process: PORT shared as `PlatformWiring` says. */
+export function createPlatformAdapters(app: App, specs: readonly PlatformAdapterSpec[]): Adapter[] {
+  const wiring: PlatformWiring = {
+    portTaken: specs.some((spec) => spec.listensOnPort?.(app.config) ?? false),
+    portRoutes: [],
+  };
+  return specs.map((spec) => spec.create(app, wiring));
 }
 
 /** Every chat platform the bot can run on besides the terminal. */
 export const PLATFORM_ADAPTERS: readonly PlatformAdapterSpec[] = [
   {
     platform: "discord",
-    needs: "DISCORD_TOKEN (then run deploy-commands once)",
-    configured: (config) => config.DISCORD_TOKEN !== undefined,
-    create: (app) =>
+    needs:
+      "DISCORD_TOKEN (then run deploy-commands once), or DISCORD_PUBLIC_KEY with DISCORD_GATEWAY=false for the interactions endpoint alone",
+    configured: (config) => config.DISCORD_TOKEN !== undefined || config.DISCORD_PUBLIC_KEY !== undefined,
+    create: (app, wiring) =>
       createLazyDiscordAdapter({
-        token: app.config.DISCORD_TOKEN ?? "",
+        ...(app.config.DISCORD_TOKEN ? { token: app.config.DISCORD_TOKEN } : {}),
         apiUrl: app.config.DISCORD_API_URL,
+        gateway: app.config.DISCORD_GATEWAY,
+        shards: shardPlan(app.config),
+        ...(app.config.DISCORD_PUBLIC_KEY
+          ? {
+              interactions: {
+                publicKey: app.config.DISCORD_PUBLIC_KEY,
+                ...(wiring?.portTaken ? {} : { listen: { port: app.config.PORT } }),
+              },
+              ...(wiring?.portTaken ? { mountInteractions: (route) => wiring.portRoutes.push(route) } : {}),
+            }
+          : {}),
         messageContent: app.config.DISCORD_MESSAGE_CONTENT,
         commands: COMMANDS,
         maxFileBytes: app.config.MAX_FILE_MB * 1024 * 1024,
@@ -237,13 +279,16 @@ export const PLATFORM_ADAPTERS: readonly PlatformAdapterSpec[] = [
     needs:
       "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (events over HTTP on PORT) or SLACK_APP_TOKEN (Socket Mode)",
     configured: (config) => config.SLACK_BOT_TOKEN !== undefined,
-    create: (app) =>
+    // Socket Mode (an app token) listens on no port.
+    listensOnPort: (config) => config.SLACK_BOT_TOKEN !== undefined && config.SLACK_APP_TOKEN === undefined,
+    create: (app, wiring) =>
       createLazySlackAdapter({
         botToken: app.config.SLACK_BOT_TOKEN ?? "",
         ...(app.config.SLACK_SIGNING_SECRET ? { signingSecret: app.config.SLACK_SIGNING_SECRET } : {}),
         ...(app.config.SLACK_APP_TOKEN ? { appToken: app.config.SLACK_APP_TOKEN } : {}),
         apiUrl: app.config.SLACK_API_URL,
         port: app.config.PORT,
+        ...(wiring ? { routes: wiring.portRoutes } : {}),
         logger: app.logger.child({ platform: "slack" }),
       }),
     postman: (app) =>

@@ -1,40 +1,66 @@
 import {
   type ChatInputCommandInteraction,
   Client,
+  type ClientOptions,
   Events,
   GatewayIntentBits,
   type Interaction,
   type Message,
   Partials,
+  REST,
 } from "discord.js";
-import { formatWait } from "../../src/core/clock.js";
 import type {
   Adapter,
   Attachment,
   BotHandle,
   CommandDefinition,
   CommandOptions,
-  Disposition,
   Request,
 } from "../../src/core/types.js";
-import { errorSummary } from "../../src/errors.js";
+import { BotError, errorSummary } from "../../src/errors.js";
 import { type Logger, silentLogger } from "../../src/log.js";
+import { type HttpRoute, type RoutesServer, serveRoutes } from "../shared/http-routes.js";
 import { createDiscordApi, type DiscordApi } from "./api.js";
 import { discordOptionName } from "./commands.js";
+import { answerNotStarted, createInteractionsEndpoint } from "./endpoint.js";
 import { discordAttachment, threadName, uploadLimitOfTier, withoutMention } from "./normalize.js";
 import type { ImageFitter } from "./render.js";
-import {
-  channelTarget,
-  fixedPlace,
-  interactionTarget,
-  type Place,
-  type TargetContext,
-  threadPlace,
-} from "./targets.js";
+import { commandFromPayload, runSlashCommand, type SlashCommand, type SlashContext } from "./slash.js";
+import { channelTarget, fixedPlace, type Place, type TargetContext, threadPlace } from "./targets.js";
+
+export { endingOf } from "./slash.js";
+
+/** The gateway shards one process runs (DISCORD_SHARDS, DISCORD_SHARD_IDS). */
+export interface DiscordShards {
+  /** All the bot's shards, over every process; `auto`: as many as Discord recommends. */
+  count: number | "auto";
+  /** The shards this process runs; undefined: all of them. */
+  ids?: readonly number[];
+}
+
+/** The HTTP interactions endpoint (DISCORD_PUBLIC_KEY). */
+export interface DiscordInteractionsOptions {
+  /** The application's public key, 64 hexadecimal characters. */
+  publicKey: string;
+  /**
+   * Listen on this port (PORT) with a server of the adapter's own; without it, whoever owns the port
+   * serves `interactionsRoute` (Slack's HTTP receiver, when Slack runs in the same process).
+   */
+  listen?: { port: number; host?: string };
+}
 
 export interface DiscordAdapterOptions {
-  /** The bot token (DISCORD_TOKEN). */
-  token: string;
+  /**
+   * The bot token (DISCORD_TOKEN): needed for the gateway. Without the gateway, it lets the bot start a
+   * thread on its reply and post in the channel once the 15-minute interaction token has run out.
+   */
+  token?: string;
+  /** Connect to the gateway (DISCORD_GATEWAY, default true); false: slash commands over `interactions` only. */
+  gateway?: boolean;
+  /** The shards to run (default: discord.js's one shard). */
+  shards?: DiscordShards;
+  /** Serve the HTTP interactions endpoint. */
+  interactions?: DiscordInteractionsOptions;
   /** REST base (DISCORD_API_URL, default https://discord.com/api); the gateway URL is read from it. */
   apiUrl?: string;
   /** Ask for the privileged Message Content intent (DISCORD_MESSAGE_CONTENT). */
@@ -56,48 +82,10 @@ export interface DiscordAdapterOptions {
 
 /** A started Discord adapter, with what tests and the CLI may want to see. */
 export interface DiscordAdapter extends Adapter {
-  /** The logged-in client (undefined before start). */
+  /** The logged-in client (undefined before start, and without the gateway). */
   readonly client: Client | undefined;
-}
-
-/**
- * How to end a deferred reply that the bot may have left "thinking…", or undefined when the bot
- * answers it (accepted: progress follows) or it is not ours to answer (a redelivery).
- *
- * Not on the allowlists: the bot is silent in such channels for messages, but a slash command has
- * already shown a public "thinking…" reply (it must be deferred before the bot is asked, and a
- * public reply cannot be turned ephemeral afterwards). Deleting it would make the user's command
- * vanish without a word, which looks like a crash; an ephemeral follow-up right after a deferral
- * is applied by Discord as an edit of that public reply. So the reply becomes one short line saying
- * why, and nothing is ever posted in the channel itself. Operators who want no trace at all hide the
- * commands in those channels (Server Settings → Integrations).
- */
-export function endingOf(
-  disposition: Disposition,
-  direct: boolean,
-): { text: string; channelFallback: boolean } | undefined {
-  switch (disposition.status) {
-    case "accepted":
-    case "duplicate":
-      return undefined;
-    case "ignored":
-      return disposition.reason === "not-allowed"
-        ? {
-            text: direct ? "I'm not enabled in direct messages." : "I'm not enabled in this channel.",
-            channelFallback: false,
-          }
-        : { text: "Nothing to do.", channelFallback: false };
-    case "rate-limited":
-      // The bot's notice said so already; this is only for when it could not be sent.
-      return {
-        text: `You are over my rate limit. Please try again in ${formatWait(disposition.retryAfterMs)}.`,
-        channelFallback: true,
-      };
-    case "refused":
-      return { text: disposition.message, channelFallback: true };
-    case "command":
-      return { text: "Done.", channelFallback: true };
-  }
+  /** `POST /discord/interactions`, with `interactions` (it answers 503 until the adapter has started). */
+  readonly interactionsRoute: HttpRoute | undefined;
 }
 
 /** What the bot can see of a message depends on the Message Content intent, which is privileged. */
@@ -110,12 +98,24 @@ function intentsOf(messageContent: boolean): GatewayIntentBits[] {
   ];
 }
 
+/** The shards as discord.js's client options: its own sharding, one WebSocket per shard. */
+function shardOptions(shards: DiscordShards | undefined): Pick<ClientOptions, "shards" | "shardCount"> {
+  if (!shards) return {};
+  if (shards.count === "auto") return { shards: "auto" };
+  return {
+    shards: shards.ids ? [...shards.ids] : Array.from({ length: shards.count }, (_, id) => id),
+    shardCount: shards.count,
+  };
+}
+
 /**
- * The Discord adapter: a discord.js gateway client that turns slash commands, mentions, DMs and
- * messages in the bot's threads into Requests, and renders the bot's replies.
+ * The Discord adapter: a discord.js gateway client (sharded as `shards` says) and, with `interactions`,
+ * Discord's HTTP interactions endpoint, turning slash commands, mentions, DMs and messages in the
+ * bot's threads into Requests, and rendering the bot's replies.
  *
- * - Slash commands are deferred at once, then answered by editing the deferred reply (follow-ups when
- *   the answer needs more messages), with a thread on the reply for follow-up messages.
+ * - Slash commands, from the gateway or the endpoint, are deferred at once, then answered by editing
+ *   the deferred reply (follow-ups when the answer needs more messages), with a thread on the reply
+ *   for follow-up messages. With `gateway: false` the endpoint is all there is: no connection to hold.
  * - A mention starts a thread on the message; progress and answer go there. Messages in a thread the
  *   bot started continue its conversation without a mention (with DISCORD_MESSAGE_CONTENT; without
  *   it, Discord hides their text unless they mention the bot). DMs need no mention.
@@ -228,6 +228,39 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     return values;
   }
 
+  /** A gateway slash command, as the endpoint's are: see slash.ts. */
+  function commandOf(interaction: ChatInputCommandInteraction): SlashCommand {
+    const definition = options.commands.find((command) => command.name === interaction.commandName);
+    const channel = interaction.channel;
+    const thread = channel?.isThread() ? channel : undefined;
+    return {
+      id: interaction.id,
+      applicationId: interaction.applicationId,
+      token: interaction.token,
+      createdAt: interaction.createdTimestamp,
+      name: interaction.commandName,
+      channelId: interaction.channelId,
+      guildId: interaction.inGuild() ? interaction.guildId : undefined,
+      threadParentId: thread?.parentId ?? undefined,
+      inThread: thread !== undefined,
+      user: { id: interaction.user.id, name: interaction.user.username, isBot: interaction.user.bot },
+      prompt: interaction.options.getString("prompt") ?? undefined,
+      options: optionsOf(interaction, definition),
+      uploadLimit: interaction.attachmentSizeLimit || uploadLimitOfTier(interaction.guild?.premiumTier),
+    };
+  }
+
+  function slashContext(log: Logger): SlashContext {
+    return {
+      target: context(log),
+      logger: log,
+      conversationOf: (threadId) => conversations.get(threadId),
+      // Threads are started through the channel API, which needs the bot token.
+      threads: options.token !== undefined,
+      ...(options.interactionLifetimeMs !== undefined ? { lifetimeMs: options.interactionLifetimeMs } : {}),
+    };
+  }
+
   async function onInteraction(interaction: Interaction, bot: BotHandle): Promise<void> {
     if (!interaction.isChatInputCommand()) return;
     const received = performance.now();
@@ -248,73 +281,83 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     });
     const ok = await deferred;
     log.info("interaction deferred", { ms: Math.round(performance.now() - received), ok });
+    await runSlashCommand(commandOf(interaction), deferred, bot, slashContext(log));
+  }
 
-    const targetContext = context(log);
-    const command = options.commands.find((definition) => definition.name === interaction.commandName);
-    const channel = interaction.channel;
-    const direct = !interaction.inGuild();
-    const inThread = channel?.isThread() ?? false;
-    let conversation = interaction.channelId;
-    let place: Place = fixedPlace(interaction.channelId);
-    let threadAfterAnswer = false;
-    if (!direct && !inThread && ok) {
-      // The reply's message id: the thread on it (for follow-ups) is this conversation.
-      const reply = await interaction.fetchReply().catch((error: unknown) => {
-        log.warn("the deferred reply could not be fetched", { error: errorSummary(error) });
-        return undefined;
-      });
-      if (reply) {
-        conversation = reply.id;
-        const prompt = interaction.options.getString("prompt") ?? interaction.commandName;
-        place = threadPlace(interaction.channelId, reply.id, threadName(prompt), reply.id, targetContext);
-        threadAfterAnswer = interaction.commandName === "ask";
+  /** The bot, once started: the endpoint's route answers 503 before. */
+  let running: BotHandle | undefined;
+  const endpoint = options.interactions
+    ? createInteractionsEndpoint({
+        publicKey: options.interactions.publicKey,
+        logger,
+        onCommand(payload, deferred) {
+          const bot = running;
+          if (!bot) return;
+          const log = logger.child({
+            platform: "discord",
+            interaction: payload.id,
+            command: payload.data.name,
+            via: "http",
+          });
+          runSlashCommand(
+            commandFromPayload(payload, options.commands, downloads),
+            deferred,
+            bot,
+            slashContext(log),
+          ).catch((error: unknown) =>
+            log.error("a Discord interaction could not be handled", { error: errorSummary(error) }),
+          );
+        },
+      })
+    : undefined;
+  const interactionsRoute: HttpRoute | undefined = endpoint && {
+    ...endpoint,
+    handler(request, response) {
+      if (!running) {
+        answerNotStarted(request, response);
+        return;
       }
-    } else if (inThread && channel?.isThread()) {
-      conversation = conversations.get(channel.id) ?? channel.id;
+      endpoint.handler(request, response);
+    },
+  };
+  let server: RoutesServer | undefined;
+
+  async function connect(bot: BotHandle): Promise<Client> {
+    if (!options.token) {
+      throw new BotError("config_invalid", "the Discord gateway needs DISCORD_TOKEN", {
+        userMessage:
+          "The Discord gateway needs DISCORD_TOKEN (Developer Portal → Bot → Reset Token); set DISCORD_GATEWAY=false with DISCORD_PUBLIC_KEY to take slash commands over the interactions endpoint only.",
+      });
     }
-    const target = interactionTarget(
-      {
-        applicationId: interaction.applicationId,
-        token: interaction.token,
-        createdAt: interaction.createdTimestamp,
-        deferred,
-        place,
-        threadAfterAnswer,
-        uploadLimit: interaction.attachmentSizeLimit || uploadLimitOfTier(interaction.guild?.premiumTier),
-        ...(options.interactionLifetimeMs !== undefined ? { lifetimeMs: options.interactionLifetimeMs } : {}),
-      },
-      targetContext,
-    );
-    const request: Request = {
-      id: interaction.id,
-      platform: "discord",
-      eventId: interaction.id,
-      author: { id: interaction.user.id, name: interaction.user.username, isBot: interaction.user.bot },
-      ...(interaction.guildId ? { workspace: interaction.guildId } : {}),
-      channel: inThread && channel?.isThread() ? (channel.parentId ?? channel.id) : interaction.channelId,
-      thread: conversation,
-      text: interaction.options.getString("prompt") ?? "",
-      attachments: [],
-      receivedAt: Date.now(),
-    };
-    let disposition: Disposition;
-    try {
-      disposition = await bot.command(
-        interaction.commandName,
-        optionsOf(interaction, command),
-        request,
-        target,
+    const messageContent = options.messageContent ?? false;
+    const started = new Client({
+      intents: intentsOf(messageContent),
+      // DM channels are not cached before their first message arrives.
+      partials: [Partials.Channel, Partials.Message],
+      rest: { api: options.apiUrl ?? "https://discord.com/api" },
+      ...shardOptions(options.shards),
+    });
+    client = started;
+    api = createDiscordApi({ rest: started.rest, client: started });
+    started.on(Events.MessageCreate, (message) => {
+      onMessage(message, bot).catch((error: unknown) =>
+        logger.error("a Discord message could not be handled", { error: errorSummary(error) }),
       );
-    } catch (error) {
-      log.error("the bot could not take a slash command", { error: errorSummary(error) });
-      // Not said in the channel: the bot may not have checked the allowlists.
-      await target.settle("Something went wrong on my side. Please try again.", { channelFallback: false });
-      return;
-    }
-    log.debug("interaction handled", { disposition: disposition.status });
-    // The deferred reply must never stay "thinking…": a refusal the bot did not announce ends it here.
-    const ending = endingOf(disposition, direct);
-    if (ending) await target.settle(ending.text, { channelFallback: ending.channelFallback });
+    });
+    started.on(Events.InteractionCreate, (interaction) => {
+      onInteraction(interaction, bot).catch((error: unknown) =>
+        logger.error("a Discord interaction could not be handled", { error: errorSummary(error) }),
+      );
+    });
+    started.on(Events.Error, (error) => logger.error("Discord client error", { error: errorSummary(error) }));
+    started.on(Events.ShardDisconnect, (event, shard) =>
+      logger.warn("Discord gateway disconnected", { shard, code: event.code }),
+    );
+    started.on(Events.ShardResume, (shard, replayed) =>
+      logger.info("Discord gateway resumed", { shard, replayed }),
+    );
+    started.on(Events.ShardReady, (shard) => logger.info("Discord shard ready", { shard }));
+    return started;
   }
 
   return {
@@ -322,44 +365,50 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     get client() {
       return client;
     },
+    interactionsRoute,
     async start(bot) {
-      const messageContent = options.messageContent ?? false;
-      client = new Client({
-        intents: intentsOf(messageContent),
-        // DM channels are not cached before their first message arrives.
-        partials: [Partials.Channel, Partials.Message],
-        rest: { api: options.apiUrl ?? "https://discord.com/api" },
-      });
-      api = createDiscordApi(client);
-      const running = client;
-      running.on(Events.MessageCreate, (message) => {
-        onMessage(message, bot).catch((error: unknown) =>
-          logger.error("a Discord message could not be handled", { error: errorSummary(error) }),
-        );
-      });
-      running.on(Events.InteractionCreate, (interaction) => {
-        onInteraction(interaction, bot).catch((error: unknown) =>
-          logger.error("a Discord interaction could not be handled", { error: errorSummary(error) }),
-        );
-      });
-      running.on(Events.Error, (error) =>
-        logger.error("Discord client error", { error: errorSummary(error) }),
-      );
-      running.on(Events.ShardDisconnect, (event, shard) =>
-        logger.warn("Discord gateway disconnected", { shard, code: event.code }),
-      );
-      running.on(Events.ShardResume, (shard, replayed) =>
-        logger.info("Discord gateway resumed", { shard, replayed }),
-      );
-      const ready = new Promise<void>((resolve) => running.once(Events.ClientReady, () => resolve()));
-      await running.login(options.token);
+      const gateway = options.gateway ?? true;
+      if (!gateway && !interactionsRoute) {
+        throw new BotError("config_invalid", "Discord without the gateway and without the endpoint", {
+          userMessage:
+            "With DISCORD_GATEWAY=false, set DISCORD_PUBLIC_KEY: slash commands then come over the HTTP interactions endpoint.",
+        });
+      }
+      const started = gateway ? await connect(bot) : undefined;
+      if (!started) {
+        // No gateway: REST of its own, with the bot token when there is one.
+        const rest = new REST({ api: options.apiUrl ?? "https://discord.com/api" });
+        if (options.token) rest.setToken(options.token);
+        api = createDiscordApi({ rest });
+      }
+      if (interactionsRoute && options.interactions?.listen) {
+        server = await serveRoutes([interactionsRoute], options.interactions.listen);
+      }
+      running = bot;
+      if (interactionsRoute) {
+        logger.info("Discord interactions endpoint ready", {
+          path: interactionsRoute.path,
+          ...(server ? { port: server.address.port } : { served: "by the server on PORT" }),
+        });
+      }
+      if (!started) return;
+      const ready = new Promise<void>((resolve) => started.once(Events.ClientReady, () => resolve()));
+      await started.login(options.token);
       await ready;
-      logger.info("Discord connected", { user: running.user?.tag, messageContent });
+      logger.info("Discord connected", {
+        user: started.user?.tag,
+        messageContent: options.messageContent ?? false,
+        shards: started.ws.shards.map((shard) => shard.id),
+        shardCount: started.options.shardCount,
+      });
     },
     async stop() {
-      const running = client;
+      running = undefined;
+      const gatewayClient = client;
       client = undefined;
-      await running?.destroy();
+      const endpointServer = server;
+      server = undefined;
+      await Promise.all([gatewayClient?.destroy(), endpointServer?.close()]);
     },
   };
 }

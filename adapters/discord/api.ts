@@ -3,7 +3,15 @@
  * queued there): messages in channels and threads, the interaction's original reply and follow-ups,
  * threads on messages. One small interface, so the reply targets are tested without a network.
  */
-import { ChannelType, type Client, DiscordAPIError, HTTPError, type RawFile, Routes } from "discord.js";
+import {
+  ChannelType,
+  type Client,
+  DiscordAPIError,
+  HTTPError,
+  type RawFile,
+  type REST,
+  Routes,
+} from "discord.js";
 import type { OutgoingMessage } from "./render.js";
 
 /** What the reply targets need from Discord. Every method resolves to a message or thread id. */
@@ -13,6 +21,8 @@ export interface DiscordApi {
   edit(channelId: string, messageId: string, message: OutgoingMessage): Promise<void>;
   /** A public thread started on a message; its id (Discord gives it the message's id). */
   startThread(channelId: string, messageId: string, name: string): Promise<string>;
+  /** The message id of the interaction's original reply (the deferred "thinking…" message). */
+  originalId(applicationId: string, token: string): Promise<string>;
   /** Replaces the interaction's original reply (the deferred "thinking…" message); its message id. */
   editOriginal(applicationId: string, token: string, message: OutgoingMessage): Promise<string>;
   /** A follow-up message of an interaction; its id. */
@@ -42,9 +52,14 @@ export function messageBody(message: OutgoingMessage, options: { edit?: boolean 
   return { body, files };
 }
 
-/** The Discord API of a logged-in client. */
-export function createDiscordApi(client: Client): DiscordApi {
-  const rest = client.rest;
+/**
+ * The Discord API over discord.js's REST client: a logged-in client's (`client.rest`), or one of its
+ * own for a process without a gateway connection (the HTTP interactions endpoint), whose bot token
+ * may even be missing: the interaction's own calls need none, as Discord authenticates them by the
+ * interaction token in the path.
+ */
+export function createDiscordApi(options: { rest: REST; client?: Client }): DiscordApi {
+  const { rest, client } = options;
   return {
     async post(channelId, message) {
       const { body, files } = messageBody(message);
@@ -56,7 +71,9 @@ export function createDiscordApi(client: Client): DiscordApi {
       await rest.patch(Routes.channelMessage(channelId, messageId), { body, files });
     },
     async startThread(channelId, messageId, name) {
-      const channel = client.channels.cache.get(channelId) ?? (await client.channels.fetch(channelId));
+      const channel = client
+        ? (client.channels.cache.get(channelId) ?? (await client.channels.fetch(channelId)))
+        : undefined;
       // Through the channel's thread manager, so that discord.js caches the thread and sees its messages.
       if (channel?.type === ChannelType.GuildText || channel?.type === ChannelType.GuildAnnouncement) {
         const thread = await channel.threads.create({
@@ -70,6 +87,12 @@ export function createDiscordApi(client: Client): DiscordApi {
         body: { name, auto_archive_duration: 1440 },
       })) as { id: string };
       return created.id;
+    },
+    async originalId(applicationId, token) {
+      const original = (await rest.get(Routes.webhookMessage(applicationId, token, "@original"), {
+        auth: false,
+      })) as { id: string };
+      return original.id;
     },
     async editOriginal(applicationId, token, message) {
       const { body, files } = messageBody(message, { edit: true });
@@ -113,6 +136,11 @@ export function isTooLarge(error: unknown): boolean {
 export function isMissingPermission(error: unknown): boolean {
   const code = discordErrorCode(error);
   return code === 50013 || code === 50001;
+}
+
+/** Discord does not know the message (10008): deleted, or not made yet. */
+export function isUnknownMessage(error: unknown): boolean {
+  return discordErrorCode(error) === 10008;
 }
 
 /** The interaction token no longer works: unknown interaction or webhook, invalid token, expired. */

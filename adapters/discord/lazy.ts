@@ -3,12 +3,37 @@
  * composition root imports this, so `ask`, `chat` and `models` start as fast as before.
  */
 import type { Adapter, BotHandle } from "../../src/core/types.js";
-import type { DiscordAdapterOptions } from "./adapter.js";
+import type { HttpRoute } from "../shared/http-routes.js";
+import type { DiscordAdapter, DiscordAdapterOptions } from "./adapter.js";
 import type { DeployOptions, DeployResult } from "./commands.js";
+import { answerNotStarted, INTERACTIONS_PATH } from "./endpoint.js";
+
+/** The adapter's options, with another server to hand the interactions endpoint's route to. */
+export interface LazyDiscordAdapterOptions extends DiscordAdapterOptions {
+  /**
+   * Hands `POST /discord/interactions` to the server that owns PORT (Slack's HTTP receiver), at once:
+   * that server may start before discord.js is loaded. Used when `interactions.listen` is not set.
+   */
+  mountInteractions?: (route: HttpRoute) => void;
+}
 
 /** `createDiscordAdapter(options)`, with discord.js loaded by `start`. */
-export function createLazyDiscordAdapter(options: DiscordAdapterOptions): Adapter {
-  let adapter: Adapter | undefined;
+export function createLazyDiscordAdapter(options: LazyDiscordAdapterOptions): Adapter {
+  let adapter: DiscordAdapter | undefined;
+  if (options.interactions && !options.interactions.listen && options.mountInteractions) {
+    options.mountInteractions({
+      method: "POST",
+      path: INTERACTIONS_PATH,
+      handler(request, response) {
+        const route = adapter?.interactionsRoute;
+        if (route) {
+          route.handler(request, response);
+          return;
+        }
+        answerNotStarted(request, response);
+      },
+    });
+  }
   return {
     platform: "discord",
     async start(bot: BotHandle) {

@@ -6,6 +6,7 @@ import type { Adapter, Attachment, BotHandle, Request } from "../../src/core/typ
 import { BotError, errorSummary } from "../../src/errors.js";
 import { type Logger, silentLogger } from "../../src/log.js";
 import { shorten } from "../../src/text.js";
+import type { HttpRoute } from "../shared/http-routes.js";
 import { describeSlackError, SLACK_RETRY, slackClientOptions, slackErrorCode, startupError } from "./api.js";
 import { ASK_MODAL_CALLBACK, askModal, parseAskSubmission } from "./modal.js";
 import {
@@ -35,6 +36,11 @@ export interface SlackAdapterOptions {
   port: number;
   /** Interface the HTTP receiver listens on (default: all, as Slack must reach it). */
   host?: string;
+  /**
+   * Other routes the HTTP receiver serves on the same port (Discord's interactions endpoint), read
+   * when the adapter starts; not served in Socket Mode, where the adapter listens on no port.
+   */
+  routes?: readonly HttpRoute[];
   logger?: Logger;
   /** The Web API client's retries (tests make them short). */
   retryConfig?: RetryOptions;
@@ -388,7 +394,14 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
               // The Socket Mode client's own calls (apps.connections.open): not its default 100 retries.
               installerOptions: { clientOptions: { slackApiUrl: options.apiUrl, retryConfig } },
             }
-          : { signingSecret: options.signingSecret ?? "" }),
+          : {
+              signingSecret: options.signingSecret ?? "",
+              customRoutes: (options.routes ?? []).map((route) => ({
+                path: route.path,
+                method: route.method,
+                handler: (request, response) => route.handler(request, response),
+              })),
+            }),
         clientOptions: slackClientOptions(options.apiUrl, options.retryConfig),
         // auth.test runs in init(), where a revoked token can become a clear start-up error.
         deferInitialization: true,

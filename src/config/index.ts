@@ -1,6 +1,8 @@
 import { BotError } from "../errors.js";
+import { crossVariableProblems } from "./rules.js";
 import { VARIABLES, type VariableName } from "./variables.js";
 
+export { type ShardPlan, shardPlan } from "./rules.js";
 export { VARIABLES, type Variable, type VariableName } from "./variables.js";
 
 type Schemas = typeof VARIABLES;
@@ -9,7 +11,8 @@ export type Config = { [K in VariableName]: import("zod").output<Schemas[K]["sch
 
 /**
  * Validates the environment once, at start. Every problem is reported, each naming its variable,
- * so a user fixes them all in one go. Empty strings count as unset (as .env files often leave them).
+ * so a user fixes them all in one go; then the variables that only make sense together (rules.ts).
+ * Empty strings count as unset (as .env files often leave them).
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const config: Record<string, unknown> = {};
@@ -26,6 +29,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       problems.push(`${variable.name} ${reason}${shown}`);
     }
   }
+  // Variables that depend on each other are checked once each is valid on its own.
+  if (problems.length === 0) problems.push(...crossVariableProblems(config as Config));
   if (problems.length > 0) {
     const message = `Invalid configuration: ${problems.join("; ")}`;
     throw new BotError("config_invalid", message, { userMessage: message });

@@ -48,6 +48,44 @@ const wholeNumber = (max: number) =>
     .int("must be a whole number")
     .min(0, "must be 0 or more")
     .max(max, `must be at most ${max}`);
+/** More shards than any application runs: a typo rather than a plan. */
+const MAX_SHARDS = 65_535;
+
+/** `auto` or a whole number of gateway shards; unset stays unset (discord.js's one shard). */
+const shardCount = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .optional()
+  .transform((value, context): "auto" | number | undefined => {
+    if (value === undefined) return undefined;
+    if (value === "auto") return "auto";
+    const count = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
+    if (count >= 1 && count <= MAX_SHARDS) return count;
+    context.addIssue({ code: "custom", message: `must be auto or a whole number from 1 to ${MAX_SHARDS}` });
+    return z.NEVER;
+  });
+/** Shard ids as `0,2`, `0-3` or both (`0-1,4`): sorted, without repeats; unset stays unset (all). */
+const shardIds = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value, context): number[] | undefined => {
+    if (value === undefined) return undefined;
+    const ids = new Set<number>();
+    for (const part of value.split(/[\s,]+/).filter((item) => item !== "")) {
+      const range = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(part);
+      const first = Number(range?.[1]);
+      const last = range?.[2] === undefined ? first : Number(range[2]);
+      if (!range || last < first || last >= MAX_SHARDS) {
+        context.addIssue({ code: "custom", message: "must list shard ids such as 0,2 or 0-3" });
+        return z.NEVER;
+      }
+      for (let id = first; id <= last; id++) ids.add(id);
+    }
+    return [...ids].sort((left, right) => left - right);
+  });
+
 /** A comma- or space-separated list of ids; unset or empty is the empty list. */
 const idList = z
   .string()
@@ -348,6 +386,40 @@ export const VARIABLES = {
     secret: false,
     schema: flag,
   }),
+  DISCORD_SHARDS: variable({
+    name: "DISCORD_SHARDS",
+    description:
+      "How many gateway shards the bot runs, over all its processes: a number, or auto for the count Discord recommends. Unset: one shard.",
+    secret: false,
+    schema: shardCount,
+  }),
+  DISCORD_SHARD_IDS: variable({
+    name: "DISCORD_SHARD_IDS",
+    description:
+      "The shards this process runs, of DISCORD_SHARDS: 0,2 or 0-3 (unset: all of them). Direct messages arrive on shard 0.",
+    secret: false,
+    schema: shardIds,
+  }),
+  DISCORD_PUBLIC_KEY: variable({
+    name: "DISCORD_PUBLIC_KEY",
+    description:
+      "The application's public key (Developer Portal, General Information): serves Discord's HTTP interactions endpoint, POST /discord/interactions on PORT, for slash commands.",
+    secret: false,
+    schema: z
+      .string()
+      .trim()
+      .regex(/^[0-9a-fA-F]{64}$/, "must be the 64 hexadecimal characters of the application's public key")
+      .transform((value) => value.toLowerCase())
+      .optional(),
+  }),
+  DISCORD_GATEWAY: variable({
+    name: "DISCORD_GATEWAY",
+    description:
+      "Connect to Discord's gateway for mentions, direct messages and thread messages (false: slash commands over the interactions endpoint only, which needs DISCORD_PUBLIC_KEY).",
+    default: "true",
+    secret: false,
+    schema: flag,
+  }),
   SLACK_BOT_TOKEN: variable({
     name: "SLACK_BOT_TOKEN",
     description:
@@ -408,7 +480,7 @@ export const VARIABLES = {
   PORT: variable({
     name: "PORT",
     description:
-      "Port of the HTTP server that takes Slack's events, commands and interactivity at /slack/events.",
+      "Port of the HTTP server that takes Slack's events, commands and interactivity at /slack/events and Discord's interactions at /discord/interactions.",
     default: "3000",
     secret: false,
     schema: portNumber,

@@ -81,3 +81,92 @@ describe("doctor on Discord", () => {
     expect(report.text).not.toContain(discord.token);
   });
 });
+
+describe("doctor on Discord's shards and interactions endpoint", () => {
+  it("reports the shards this process runs against Discord's recommendation", async () => {
+    const single = await doctor({ DISCORD_TOKEN: discord.token });
+    expect(reportLine(single.text, "Discord shards")).toMatch(
+      /^ok\s+Discord shards: this process runs one shard \(DISCORD_SHARDS unset\); Discord recommends 1 for this application; 1 IDENTIFY per 5 s \(max_concurrency\), \d+ session starts left today$/,
+    );
+    const part = await doctor({
+      DISCORD_TOKEN: discord.token,
+      DISCORD_SHARDS: "4",
+      DISCORD_SHARD_IDS: "1,3",
+    });
+    expect(reportLine(part.text, "Discord shards")).toContain(
+      "this process runs shards 1, 3 of 4 (DISCORD_SHARD_IDS); direct messages arrive on shard 0, in the process that runs it",
+    );
+    const auto = await doctor({ DISCORD_TOKEN: discord.token, DISCORD_SHARDS: "auto" });
+    expect(reportLine(auto.text, "Discord shards")).toMatch(
+      /^ok\s+Discord shards: auto: this process runs every shard/,
+    );
+  });
+
+  it("says when the bot runs fewer shards than Discord recommends, with the fix", async () => {
+    const crowded = await startFakeDiscord({
+      guilds: [
+        { name: "A", onShard: [0, 2] },
+        { name: "B", onShard: [1, 2] },
+      ],
+      maxGuildsPerShard: 1,
+    });
+    try {
+      const report = await runDoctor(
+        loadConfig({
+          HUB_CATALOG: "false",
+          LOG_LEVEL: "silent",
+          DISCORD_API_URL: crowded.apiUrl,
+          DISCORD_TOKEN: crowded.token,
+        }),
+        { timeoutMs: 5000 },
+      );
+      const line = reportLine(report.text, "Discord shards");
+      expect(line).toMatch(/^missing\s+Discord shards: this process runs one shard .*Discord recommends 2/);
+      expect(line).toContain("fix: set DISCORD_SHARDS=2 (or auto)");
+    } finally {
+      await crowded.close();
+    }
+  });
+
+  it("checks the endpoint's key and URL against the application's", async () => {
+    const endpoint = (env: Record<string, string>) =>
+      doctor({ DISCORD_TOKEN: discord.token, ...env }).then((report) =>
+        reportLine(report.text, "Discord interactions endpoint"),
+      );
+    const noUrl = await endpoint({ DISCORD_PUBLIC_KEY: discord.publicKey, PORT: "8080" });
+    expect(noUrl).toMatch(
+      /^missing\s+Discord interactions endpoint: POST \/discord\/interactions on PORT 8080; the application has no Interactions Endpoint URL yet/,
+    );
+    expect(noUrl).toContain("fix: paste https://<public address>/discord/interactions into Developer Portal");
+    expect(await endpoint({ DISCORD_PUBLIC_KEY: "ab".repeat(32) })).toMatch(
+      /DISCORD_PUBLIC_KEY is not this application's public key[\s\S]*fix: copy the Public Key/,
+    );
+    discord.state.interactionsEndpointUrl = "https://bot.example/discord/interactions";
+    try {
+      expect(
+        await endpoint({
+          DISCORD_PUBLIC_KEY: discord.publicKey,
+          SLACK_BOT_TOKEN: "xoxb-test-1234",
+          SLACK_SIGNING_SECRET: "secret-1234",
+        }),
+      ).toMatch(
+        /^ok\s+Discord interactions endpoint: POST \/discord\/interactions on PORT 3000, beside Slack's \/slack\/events; the application's Interactions Endpoint URL is https:\/\/bot\.example\/discord\/interactions$/,
+      );
+    } finally {
+      discord.state.interactionsEndpointUrl = undefined;
+    }
+  });
+
+  it("runs with the endpoint alone: no token, no gateway", async () => {
+    const report = await doctor({ DISCORD_PUBLIC_KEY: discord.publicKey, DISCORD_GATEWAY: "false" });
+    expect(reportLine(report.text, "Discord bot")).toMatch(
+      /^ok\s+Discord bot: DISCORD_TOKEN is not set: slash commands are answered in their own reply/,
+    );
+    expect(reportLine(report.text, "Discord shards")).toMatch(
+      /no gateway connection \(DISCORD_GATEWAY=false\)/,
+    );
+    expect(reportLine(report.text, "Discord interactions endpoint")).toContain(
+      "not checked against the application",
+    );
+  });
+});

@@ -3,6 +3,7 @@
  * and recorded in the state (interactions keep their 3 s / 15 min clocks, messages their attachments).
  */
 import { randomBytes } from "node:crypto";
+import type { EndpointDelivery, FakeInteractionsEndpoint } from "./endpoint.js";
 import type { FakeGateway } from "./gateway.js";
 import {
   ChannelType,
@@ -51,6 +52,11 @@ export interface DispatchedInteraction {
   dispatchedAt: number;
   /** The live record: callbacks, latency, original message, follow-ups. */
   record: FakeInteraction;
+  /**
+   * With an Interactions Endpoint URL set: the POST to it and what Discord made of the answer
+   * (undefined when the interaction went out over the gateway).
+   */
+  delivered: Promise<EndpointDelivery> | undefined;
 }
 
 export interface AttachmentInit {
@@ -90,6 +96,7 @@ export class EventFactory {
   constructor(
     private readonly state: DiscordState,
     private readonly gateway: FakeGateway,
+    private readonly endpoint: FakeInteractionsEndpoint,
   ) {}
 
   defaultChannel(): FakeChannel {
@@ -114,8 +121,13 @@ export class EventFactory {
     if (guild && !guild.memberIds.includes(user.id)) guild.memberIds.push(user.id);
   }
 
+  /**
+   * An interaction as Discord sends it: INTERACTION_CREATE over the gateway, or, once the application
+   * has an Interactions Endpoint URL, a signed POST there instead (never both, as on Discord).
+   */
   interaction(init: InteractionInit): DispatchedInteraction {
-    if (this.gateway.liveSessions().length === 0) {
+    const overHttp = this.endpoint.url !== undefined;
+    if (!overHttp && this.gateway.liveSessions().length === 0) {
       throw new Error("fake Discord: no gateway session; log the client in before dispatching interactions");
     }
     const channel = init.channelId ? this.state.channel(init.channelId) : this.defaultChannel();
@@ -214,7 +226,8 @@ export class EventFactory {
     };
     this.state.interactions.set(id, record);
     this.state.interactionsByToken.set(token, record);
-    this.gateway.dispatch("INTERACTION_CREATE", payload);
+    const delivered = overHttp ? this.endpoint.deliver(record) : undefined;
+    if (!overHttp) this.gateway.dispatch("INTERACTION_CREATE", payload);
     return {
       id,
       token,
@@ -222,6 +235,7 @@ export class EventFactory {
       channelId: channel.id,
       dispatchedAt: now,
       record,
+      delivered,
     };
   }
 

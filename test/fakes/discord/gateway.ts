@@ -3,14 +3,20 @@
  * the `resume_gateway_url`), speaking gateway v10 JSON without compression.
  *
  * Connection: HELLO (op 10, `heartbeat_interval`); heartbeats (op 1) are ACKed (op 11) unless
- * `setHeartbeatAck(false)`; IDENTIFY (op 2) checks the token (else close 4004), the shard (4010),
- * the intents (4013; a privileged one not enabled: 4014) and answers READY (`v`, `user`, unavailable
- * `guilds`, `session_id`, `resume_gateway_url`, `shard`, `application: {id, flags}`) then one
- * GUILD_CREATE per guild. RESUME (op 6) replays the dispatches after the client's `seq`, then RESUMED;
+ * `setHeartbeatAck(false)`; IDENTIFY (op 2) checks the token (else close 4004), the shard `[id, count]`
+ * (absent: `[0, 1]`; not `0 <= id < count`: 4010), whether that shard would hold more than
+ * `maxGuildsPerShard` guilds (4011 Sharding required), the intents (4013; a privileged one not enabled:
+ * 4014), and the identify rate limit: one IDENTIFY per 5 s per rate-limit key `shard_id %
+ * max_concurrency` (fake clock), over all connections of the application; one too soon gets INVALID
+ * SESSION (op 9, `d: false`), as Discord answers it, and is recorded in `identifies`. An accepted one
+ * is answered with READY (`v`, `user`, the shard's guilds as unavailable, `session_id`,
+ * `resume_gateway_url`, `shard`, `application: {id, flags}`) then one GUILD_CREATE per guild of the
+ * shard. RESUME (op 6) replays the dispatches after the client's `seq`, then RESUMED;
  * an unknown or ended session gets INVALID_SESSION (op 9, `d: false`). Before IDENTIFY/RESUME any other
  * opcode closes with 4003. A client closing with 1000/1001 ends its session (as on Discord).
  *
- * Dispatches go to every live session with the next sequence number, filtered by intents (Guilds,
+ * Dispatches go to every live session of the event's shard, `(guild_id >> 22) % count` (events of no
+ * guild, such as direct messages, to shard 0 only), with the next sequence number, filtered by intents (Guilds,
  * GuildMessages, DirectMessages) and, without MessageContent, with content, embeds, attachments and
  * components emptied except in DMs, messages that mention the bot, and the bot's own messages. A
  * session whose connection is gone keeps its dispatches, and RESUME delivers them.
@@ -57,6 +63,8 @@ export interface GatewayConnectionRecord {
   heartbeatSeqs: Array<number | null>;
   /** Other opcodes received (presence updates, member requests...). */
   received: Array<{ op: number; d: unknown }>;
+  /** IDENTIFY's `shard` (`[0, 1]` when it sent none). */
+  shard?: [number, number];
   closedAt?: number;
   closeCode?: number;
   closedBy?: "client" | "server";
@@ -65,6 +73,8 @@ export interface GatewayConnectionRecord {
 export interface GatewaySession {
   id: string;
   intents: number;
+  /** `[shard_id, num_shards]`, from IDENTIFY. */
+  shard: [number, number];
   /** IDENTIFY's `d` without the token. */
   identify: JsonRecord;
   seq: number;
@@ -81,6 +91,37 @@ export interface GatewayOptions {
   heartbeatIntervalMs: number;
   /** Privileged intents the application has enabled (default: all). */
   privilegedIntents: number;
+  /** IDENTIFYs allowed per 5 s, one per rate-limit key `shard_id % max_concurrency` (Discord: 1 for most bots). */
+  maxConcurrency: number;
+  /** More guilds than this on one shard closes its IDENTIFY with 4011 (Discord: 2500). */
+  maxGuildsPerShard: number;
+}
+
+/** One IDENTIFY as the fake judged it. */
+export interface IdentifyRecord {
+  connectionId: number;
+  shard: [number, number];
+  /** Fake-clock ms. */
+  at: number;
+  /** Accepted (READY), or why not: the close code, or `rate-limited` (INVALID SESSION). */
+  outcome: "accepted" | "rate-limited" | 4010 | 4011;
+}
+
+/** Discord's daily IDENTIFY allowance (`session_start_limit.total`). */
+export const SESSION_START_LIMIT = 1000;
+
+/** Discord's window for `max_concurrency` IDENTIFYs. */
+export const IDENTIFY_WINDOW_MS = 5000;
+
+/** The shard a guild's events go to: `(guild_id >> 22) % num_shards`, Discord's sharding formula. */
+export function shardOf(guildId: string, shardCount: number): number {
+  return Number((BigInt(guildId) >> 22n) % BigInt(shardCount));
+}
+
+/** The guild an event belongs to (GUILD_* events carry it as `id`), if any. */
+function guildOfEvent(event: string, data: JsonRecord): string | undefined {
+  const guildId = data.guild_id ?? (event.startsWith("GUILD_") ? data.id : undefined);
+  return typeof guildId === "string" ? guildId : undefined;
 }
 
 export interface DropOptions {
@@ -128,6 +169,10 @@ function requiredIntent(event: string, data: JsonRecord): number | undefined {
 export class FakeGateway {
   readonly connections: GatewayConnectionRecord[] = [];
   readonly sessions = new Map<string, GatewaySession>();
+  /** Every IDENTIFY, accepted or not, in order. */
+  readonly identifies: IdentifyRecord[] = [];
+  /** When each rate-limit key last had an IDENTIFY accepted (fake clock). */
+  readonly #identifiedAt = new Map<number, number>();
   readonly #server = new WebSocketServer({ noServer: true });
   readonly #open = new Set<GatewayConnection>();
   #ackHeartbeats = true;
@@ -142,6 +187,10 @@ export class FakeGateway {
 
   get url(): string {
     return `${this.wsBase}/gateway`;
+  }
+
+  get maxConcurrency(): number {
+    return this.options.maxConcurrency;
   }
 
   get resumeUrl(): string {
@@ -250,9 +299,34 @@ export class FakeGateway {
       connection.close(4004, "Authentication failed.");
       return;
     }
-    const shard = d.shard;
-    if (shard !== undefined && (!Array.isArray(shard) || shard[0] !== 0 || shard[1] !== 1)) {
+    const shard = d.shard ?? [0, 1];
+    const [shardId, shardCount] = Array.isArray(shard) ? shard : [];
+    const now = this.state.now();
+    const judged = (outcome: IdentifyRecord["outcome"]) =>
+      this.identifies.push({
+        connectionId: connection.record.id,
+        shard: [Number(shardId), Number(shardCount)],
+        at: now,
+        outcome,
+      });
+    if (
+      !Array.isArray(shard) ||
+      shard.length !== 2 ||
+      !Number.isInteger(shardId) ||
+      !Number.isInteger(shardCount) ||
+      (shardCount as number) < 1 ||
+      (shardId as number) < 0 ||
+      (shardId as number) >= (shardCount as number)
+    ) {
+      judged(4010);
       connection.close(4010, "Invalid shard.");
+      return;
+    }
+    const onShard: [number, number] = [shardId as number, shardCount as number];
+    connection.record.shard = onShard;
+    if (this.guildsOn(onShard).length > this.options.maxGuildsPerShard) {
+      judged(4011);
+      connection.close(4011, "Sharding required.");
       return;
     }
     const intents = d.intents;
@@ -264,10 +338,21 @@ export class FakeGateway {
       connection.close(4014, "Disallowed intent(s).");
       return;
     }
+    const key = onShard[0] % this.options.maxConcurrency;
+    const last = this.#identifiedAt.get(key);
+    if (last !== undefined && now - last < IDENTIFY_WINDOW_MS) {
+      // Discord: "If your app exceeds this limit, Discord will respond with an Invalid Session".
+      judged("rate-limited");
+      connection.send({ op: GatewayOp.InvalidSession, d: false, s: null, t: null });
+      return;
+    }
+    this.#identifiedAt.set(key, now);
+    judged("accepted");
     const { token: _token, ...identify } = d;
     const session: GatewaySession = {
       id: this.state.ids.next().slice(-16).padStart(32, "f"),
       intents,
+      shard: onShard,
       identify,
       seq: 0,
       dispatches: [],
@@ -289,11 +374,11 @@ export class FakeGateway {
         email: null,
         flags: 0,
       },
-      guilds: [...this.state.guilds.keys()].map((id) => ({ id, unavailable: true })),
+      guilds: this.guildsOn(onShard).map((id) => ({ id, unavailable: true })),
       session_id: session.id,
       session_type: "normal",
       resume_gateway_url: this.resumeUrl,
-      shard: [0, 1],
+      shard: onShard,
       application: { id: this.state.applicationId, flags: 0 },
       private_channels: [],
       relationships: [],
@@ -304,9 +389,36 @@ export class FakeGateway {
       auth: {},
       _trace: ['["fake-discord-gateway",{"micros":0}]'],
     });
-    for (const guild of this.state.guilds.values()) {
-      this.#dispatchTo(session, "GUILD_CREATE", this.state.guildCreateToApi(guild));
+    for (const guildId of this.guildsOn(onShard)) {
+      const guild = this.state.guilds.get(guildId);
+      if (guild) this.#dispatchTo(session, "GUILD_CREATE", this.state.guildCreateToApi(guild));
     }
+  }
+
+  /** The ids of the guilds a shard holds. */
+  guildsOn([shardId, shardCount]: [number, number]): string[] {
+    return [...this.state.guilds.keys()].filter((id) => shardOf(id, shardCount) === shardId);
+  }
+
+  /**
+   * The shard count GET /gateway/bot recommends: the smallest that leaves no shard over
+   * `maxGuildsPerShard`, so that IDENTIFYing with it never gets 4011.
+   */
+  recommendedShards(): number {
+    const guilds = [...this.state.guilds.keys()];
+    for (let count = Math.max(1, Math.ceil(guilds.length / this.options.maxGuildsPerShard)); ; count++) {
+      const perShard = new Map<number, number>();
+      for (const id of guilds) perShard.set(shardOf(id, count), (perShard.get(shardOf(id, count)) ?? 0) + 1);
+      if ([...perShard.values()].every((held) => held <= this.options.maxGuildsPerShard)) return count;
+    }
+  }
+
+  /** IDENTIFYs left today (Discord's `session_start_limit.remaining`). */
+  get sessionStartsRemaining(): number {
+    return Math.max(
+      0,
+      SESSION_START_LIMIT - this.identifies.filter((entry) => entry.outcome === "accepted").length,
+    );
   }
 
   #resume(connection: GatewayConnection, d: unknown): void {
@@ -356,8 +468,8 @@ export class FakeGateway {
   }
 
   /**
-   * Sends a dispatch to every live session (queued for RESUME when its connection is gone), filtered
-   * by intents; `forSession` may adapt the data per session or return undefined to skip one.
+   * Sends a dispatch to every live session of its shard (queued for RESUME when its connection is
+   * gone), filtered by intents; `forSession` may adapt the data per session or return undefined to skip one.
    * Returns how many sessions got it.
    */
   dispatch(
@@ -366,7 +478,11 @@ export class FakeGateway {
     forSession?: (session: GatewaySession) => JsonRecord | undefined,
   ): number {
     let count = 0;
+    const guildId = guildOfEvent(t, d);
     for (const session of this.liveSessions()) {
+      const [shardId, shardCount] = session.shard;
+      // Discord's routing: a guild's events to its shard, the rest (DMs…) to shard 0.
+      if ((guildId === undefined ? 0 : shardOf(guildId, shardCount)) !== shardId) continue;
       const intent = requiredIntent(t, d);
       if (intent !== undefined && (session.intents & intent) === 0) continue;
       const data = forSession ? forSession(session) : d;

@@ -5,8 +5,8 @@
  * (discord.js reads the gateway URL from `GET /gateway/bot`).
  *
  * ## REST (`${url}/api/v10`; bot routes need `Authorization: Bot <token>`, else 401)
- * - `GET /gateway/bot` (`url`, `shards: 1`, `session_start_limit {total, remaining, reset_after,
- *   max_concurrency}`), `GET /gateway`, `GET /users/@me`, `GET /users/{id}`, `POST /users/@me/channels`
+ * - `GET /gateway/bot` (`url`, `shards`: the fewest that leave no shard over `maxGuildsPerShard`
+ *   guilds, `session_start_limit {total, remaining, reset_after, max_concurrency}`), `GET /gateway`, `GET /users/@me`, `GET /users/{id}`, `POST /users/@me/channels`
  *   (DM), `GET /applications/@me`.
  * - Commands: `PUT|GET|POST /applications/{app}/commands` and `/applications/{app}/guilds/{g}/commands`,
  *   `GET|PATCH|DELETE .../commands/{id}`; PUT is an idempotent overwrite (same name keeps its id);
@@ -49,8 +49,13 @@
  *   or expired URL gets 404 "This content is no longer available.".
  *
  * ## Gateway (`gatewayUrl` = `ws://127.0.0.1:PORT/gateway`, resume URL `/gateway-resume`), see gateway.ts
- * HELLO, heartbeats/ACKs, IDENTIFY → READY + GUILD_CREATE per guild, RESUME → replay + RESUMED,
- * sequence numbers on every dispatch, intents filtering and MessageContent stripping. The bot's own
+ * HELLO, heartbeats/ACKs, IDENTIFY → READY + GUILD_CREATE per guild of the shard, RESUME → replay +
+ * RESUMED, sequence numbers on every dispatch, intents filtering and MessageContent stripping.
+ * Sharding as Discord does it: IDENTIFY's `shard: [id, count]` (4010 when invalid, 4011 when a shard
+ * would hold more than `maxGuildsPerShard` guilds), a guild's events only to the shard
+ * `(guild_id >> 22) % count` (`shardOf`; `guilds: [{onShard: [id, count]}]` places a guild), events
+ * of no guild (DMs) only to shard 0, and one IDENTIFY per 5 s per `shard_id % maxConcurrency`
+ * (fake clock; a faster one gets INVALID SESSION): every IDENTIFY is in `identifies`. The bot's own
  * messages and threads are echoed as MESSAGE_CREATE/UPDATE/DELETE and THREAD_CREATE (as on Discord).
  * `dropConnection({code: 4000 | abrupt})` forces a resume; dispatches made meanwhile are replayed.
  * `dispatchInteraction({command, options, channelId, user, type, data, messageId, raw})` sends
@@ -59,6 +64,16 @@
  * go to `data.resolved.attachments`) and returns `{id, token, dispatchedAt, record}`;
  * `dispatchMessage({channelId, author, content, mentions, attachments, replyTo})` stores a user's
  * message and sends MESSAGE_CREATE (`<@id>` in the content count as mentions).
+ *
+ * ## HTTP interactions endpoint (endpoint.ts)
+ * The application has an Ed25519 key pair (`publicKey`, hex). `setInteractionsEndpoint(url)` checks the
+ * URL as the Developer Portal does (a signed PING must get PONG, a badly signed one 401) and saves it
+ * only then; from there on `dispatchInteraction` POSTs the interaction there, signed, instead of
+ * INTERACTION_CREATE, and `delivered` resolves with the answer, its latency and Discord's verdict: in
+ * time (`interactionDeadlineMs`), 200 `application/json`, valid by `validateInteractionResponse`, then
+ * applied as a callback is (so `record.callbackType`, the "thinking…" reply and 40060 for a second
+ * response work as over the gateway). `postToEndpoint(body, {signature, timestamp, signedBody})`
+ * sends hand-made requests; `redeliverInteraction(id)` sends one again; `endpointDeliveries` has all.
  *
  * ## Clock
  * `advanceTime(ms)` moves the fake clock: the 3 s deadline, the 15 min token and CDN expiry use it.
@@ -81,10 +96,17 @@
 import type { ListenOptions } from "../http-server.js";
 import { startHttpServer } from "../http-server.js";
 import type { ContractMode } from "./contract.js";
+import {
+  type EndpointAnswer,
+  type EndpointCheck,
+  type EndpointDelivery,
+  type EndpointRequestOptions,
+  FakeInteractionsEndpoint,
+} from "./endpoint.js";
 import type { AttachmentInit, DispatchedInteraction, InteractionInit, MessageInit } from "./events.js";
 import { EventFactory } from "./events.js";
-import type { DropOptions, GatewayConnectionRecord, GatewaySession } from "./gateway.js";
-import { FakeGateway } from "./gateway.js";
+import type { DropOptions, GatewayConnectionRecord, GatewaySession, IdentifyRecord } from "./gateway.js";
+import { FakeGateway, shardOf } from "./gateway.js";
 import type { FailOptions, FakeDiscordFault, FakeDiscordRequest, FakeDiscordRoute } from "./rest.js";
 import { FakeDiscordRest } from "./rest.js";
 import {
@@ -107,6 +129,7 @@ import {
 
 export type { ContractIssue, ContractMode, ContractVerdict } from "./contract.js";
 export { DiscordContract, validateInteractionResponse } from "./contract.js";
+export { IDENTIFY_WINDOW_MS, shardOf } from "./gateway.js";
 export { DiscordErrors, DiscordLimits } from "./limits.js";
 export type { DiscordState } from "./state.js";
 export { ChannelType, Intents, MessageFlags, MessageType, MiB, PermissionBits } from "./state.js";
@@ -114,6 +137,10 @@ export type {
   AttachmentInit,
   DispatchedInteraction,
   DropOptions,
+  EndpointAnswer,
+  EndpointCheck,
+  EndpointDelivery,
+  EndpointRequestOptions,
   FailOptions,
   FakeAttachment,
   FakeChannel,
@@ -127,6 +154,7 @@ export type {
   FakeUser,
   GatewayConnectionRecord,
   GatewaySession,
+  IdentifyRecord,
   InteractionInit,
   JsonRecord,
   MessageInit,
@@ -146,6 +174,8 @@ export interface FakeChannelInit {
 
 export interface FakeGuildInit {
   id?: string;
+  /** `[shard_id, num_shards]`: an id whose events go to that shard (ignored with `id`). */
+  onShard?: [number, number];
   name?: string;
   /** 0..3 (upload limit 10/10/50/100 MiB). */
   premiumTier?: number;
@@ -176,6 +206,10 @@ export interface FakeDiscordOptions {
   attachmentUrlTtlMs?: number;
   /** Privileged intents enabled for the app (bitmask of `Intents`; default all). */
   privilegedIntents?: number;
+  /** `session_start_limit.max_concurrency`: IDENTIFYs per 5 s, one per `shard_id % n` (default 1, as most bots). */
+  maxConcurrency?: number;
+  /** More guilds on one shard than this closes its IDENTIFY with 4011 (default 2500, Discord's). */
+  maxGuildsPerShard?: number;
   /** Echo the bot's own messages/threads over the gateway (default true, as Discord does). */
   echoBotEvents?: boolean;
   /**
@@ -222,6 +256,14 @@ export interface FakeDiscord {
   readonly routes: ReadonlyArray<{ method: string; path: string }>;
   readonly gatewayConnections: GatewayConnectionRecord[];
   gatewaySessions(): GatewaySession[];
+  /** Every IDENTIFY, accepted or not (rate-limited, 4010, 4011), in order. */
+  readonly identifies: IdentifyRecord[];
+  /** The application's Ed25519 public key, hex: the bot's DISCORD_PUBLIC_KEY. */
+  readonly publicKey: string;
+  /** The Interactions Endpoint URL, once set. */
+  readonly interactionsEndpointUrl: string | undefined;
+  /** Every POST to the endpoint (the portal's checks, interactions, redeliveries) and its verdict. */
+  readonly endpointDeliveries: EndpointDelivery[];
   /** Current signed CDN URL of an attachment. */
   attachmentUrl(attachment: FakeAttachment): string;
   /** The attachment object as Discord sends it (id, filename, size, url, proxy_url, content_type...). */
@@ -236,7 +278,10 @@ export interface FakeDiscord {
   createAttachment(bytes: Uint8Array, init: Omit<AttachmentInit, "bytes">): FakeAttachment;
 
   // ---- gateway events
-  /** INTERACTION_CREATE (throws when no client is logged in). */
+  /**
+   * INTERACTION_CREATE (throws when no client is logged in), or with an Interactions Endpoint URL set,
+   * a signed POST there (`delivered` resolves with the endpoint's answer and Discord's verdict).
+   */
   dispatchInteraction(init: InteractionInit): DispatchedInteraction;
   /** A user's message: stored, then MESSAGE_CREATE to the sessions whose intents allow it. */
   dispatchMessage(init: MessageInit): FakeMessage;
@@ -248,6 +293,18 @@ export interface FakeDiscord {
   invalidateSessions(resumable: boolean): void;
   requestHeartbeat(): void;
   setHeartbeatAck(ack: boolean): void;
+
+  // ---- the HTTP interactions endpoint
+  /**
+   * The Developer Portal's "Interactions Endpoint URL": checked first as Discord checks it (a signed
+   * PING must get PONG, a badly signed one 401) and set only when it passes; `undefined` removes it,
+   * and interactions go over the gateway again.
+   */
+  setInteractionsEndpoint(url: string | undefined): Promise<EndpointCheck | undefined>;
+  /** A hand-made POST to the endpoint: a raw body, signed unless `options` say otherwise. */
+  postToEndpoint(body: string, options?: EndpointRequestOptions): Promise<EndpointAnswer>;
+  /** The interaction's POST again, same id and token (a redelivery). */
+  redeliverInteraction(id: string): Promise<EndpointDelivery>;
 
   // ---- scripting
   failNext(route: FakeDiscordRoute | "*", fault: FakeDiscordFault, options?: FailOptions): void;
@@ -274,6 +331,20 @@ export interface FakeDiscord {
   close(): Promise<void>;
 }
 
+/**
+ * A snowflake like `base` whose guild lands on `shard` (`[shard_id, num_shards]`): the timestamp part
+ * moved back to the nearest one with `(timestamp % num_shards) = shard_id`, the low bits kept.
+ */
+function idOnShard(base: string, [shardId, shardCount]: [number, number]): string {
+  const id = BigInt(base);
+  const timestamp = id >> 22n;
+  const count = BigInt(shardCount);
+  const back = (((timestamp - BigInt(shardId)) % count) + count) % count;
+  const moved = ((timestamp - back) << 22n) | (id & ((1n << 22n) - 1n));
+  if (shardOf(moved.toString(), shardCount) !== shardId) throw new Error("fake Discord: idOnShard is wrong");
+  return moved.toString();
+}
+
 export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
   const state = new DiscordState({
     token: options.token ?? "fake-bot-token",
@@ -296,9 +367,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       ...(init.uploadLimitBytes === undefined ? {} : { uploadLimitBytes: init.uploadLimitBytes }),
     });
   for (const init of options.guilds ?? [{}]) {
+    const id = init.id ?? (init.onShard ? idOnShard(state.ids.next(), init.onShard) : undefined);
     const guild = state.addGuild({
       name: init.name ?? "Fake Guild",
-      ...(init.id === undefined ? {} : { id: init.id }),
+      ...(id === undefined ? {} : { id }),
       ...(init.premiumTier === undefined ? {} : { premiumTier: init.premiumTier }),
       ...(init.uploadLimitBytes === undefined ? {} : { uploadLimitBytes: init.uploadLimitBytes }),
     });
@@ -309,13 +381,16 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const gateway = new FakeGateway(state, {
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
     privilegedIntents: options.privilegedIntents ?? PRIVILEGED_INTENTS,
+    maxConcurrency: options.maxConcurrency ?? 1,
+    maxGuildsPerShard: options.maxGuildsPerShard ?? 2500,
   });
   const rest = new FakeDiscordRest(state, gateway, {
     echoBotEvents: options.echoBotEvents ?? true,
     maxRequestBytes: 128 * MiB,
     contract: options.contract ?? "enforce",
   });
-  const events = new EventFactory(state, gateway);
+  const endpoint = new FakeInteractionsEndpoint(state, rest);
+  const events = new EventFactory(state, gateway, endpoint);
   const server = await startHttpServer((request, response) => rest.handle(request, response), options.listen);
   server.server.on("upgrade", (request, socket, head: Buffer) => {
     if (!gateway.handleUpgrade(request, socket, head)) socket.destroy();
@@ -391,6 +466,12 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     requests: rest.requests,
     routes: rest.routes,
     gatewayConnections: gateway.connections,
+    identifies: gateway.identifies,
+    publicKey: endpoint.publicKey,
+    get interactionsEndpointUrl() {
+      return endpoint.url;
+    },
+    endpointDeliveries: endpoint.deliveries,
     gatewaySessions: () => [...gateway.sessions.values()],
     attachmentUrl: (attachment) => state.attachmentUrl(attachment),
     attachmentApi: (attachment) => state.attachmentToApi(attachment),
@@ -412,6 +493,22 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     invalidateSessions: (resumable) => gateway.invalidateSessions(resumable),
     requestHeartbeat: () => gateway.requestHeartbeat(),
     setHeartbeatAck: (ack) => gateway.setHeartbeatAck(ack),
+
+    async setInteractionsEndpoint(url) {
+      if (url === undefined) {
+        endpoint.url = undefined;
+        return undefined;
+      }
+      const check = await endpoint.check(url);
+      if (check.ok) endpoint.url = url;
+      return check;
+    },
+    postToEndpoint: (body, requestOptions) => endpoint.post(body, requestOptions),
+    redeliverInteraction(id) {
+      const interaction = state.interactions.get(id);
+      if (!interaction) throw new Error(`fake Discord: no interaction ${id}`);
+      return endpoint.deliver(interaction);
+    },
 
     failNext: (route, fault, failOptions) => rest.failNext(route, fault, failOptions),
     limitRoute: (route, limit) => rest.limitRoute(route, limit),

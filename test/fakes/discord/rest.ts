@@ -13,7 +13,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { delay, sendBytes, sendJson } from "../http-server.js";
 import { type ContractIssue, type ContractMode, DiscordContract } from "./contract.js";
-import type { FakeGateway } from "./gateway.js";
+import { type FakeGateway, SESSION_START_LIMIT } from "./gateway.js";
 import {
   type ApiFailure,
   checkCommand,
@@ -30,6 +30,7 @@ import {
   type FakeChannel,
   type FakeCommand,
   type FakeInteraction,
+  type FakeInteractionCallback,
   type FakeMessage,
   isRecord,
   type JsonRecord,
@@ -675,12 +676,12 @@ export class FakeDiscordRest {
       status: 200,
       body: {
         url: this.gateway.url,
-        shards: 1,
+        shards: this.gateway.recommendedShards(),
         session_start_limit: {
-          total: 1000,
-          remaining: Math.max(0, 1000 - this.gateway.sessions.size),
+          total: SESSION_START_LIMIT,
+          remaining: this.gateway.sessionStartsRemaining,
           reset_after: 14_400_000,
-          max_concurrency: 1,
+          max_concurrency: this.gateway.maxConcurrency,
         },
       },
     };
@@ -722,7 +723,10 @@ export class FakeDiscordRest {
         type: null,
         bot_public: true,
         bot_require_code_grant: false,
-        verify_key: "0".repeat(64),
+        verify_key: this.state.verifyKey,
+        ...(this.state.interactionsEndpointUrl === undefined
+          ? {}
+          : { interactions_endpoint_url: this.state.interactionsEndpointUrl }),
         flags: 0,
         hook: true,
         is_monetized: false,
@@ -1020,9 +1024,25 @@ export class FakeDiscordRest {
     const interaction = this.state.interactions.get(context.params.interaction ?? "");
     if (!interaction || interaction.token !== context.params.token) fail(DiscordErrors.unknownInteraction());
     const body = isRecord(context.json) ? context.json : {};
+    return this.#respond(interaction, body, context, "callback");
+  }
+
+  /** One response to an interaction, recorded in its `callbacks` whether Discord takes it or not. */
+  #respond(
+    interaction: FakeInteraction,
+    body: JsonRecord,
+    context: Pick<RouteContext, "files" | "query">,
+    via: "callback" | "endpoint",
+  ): Reply {
     const type = typeof body.type === "number" ? body.type : -1;
     const now = this.state.now();
-    const attempt = { type, status: 0, afterMs: now - interaction.dispatchedAt, at: now };
+    const attempt: FakeInteractionCallback = {
+      type,
+      status: 0,
+      afterMs: now - interaction.dispatchedAt,
+      at: now,
+      via,
+    };
     interaction.callbacks.push(attempt);
     try {
       const reply = this.#acknowledge(interaction, type, body, context);
@@ -1031,13 +1051,35 @@ export class FakeDiscordRest {
     } catch (error) {
       if (error instanceof ApiFailureError) {
         attempt.status = error.failure.status;
-        Object.assign(attempt, { code: error.failure.body.code });
+        const code = error.failure.body.code;
+        if (typeof code === "number") attempt.code = code;
       }
       throw error;
     }
   }
 
-  #acknowledge(interaction: FakeInteraction, type: number, body: JsonRecord, context: RouteContext): Reply {
+  /**
+   * Takes an HTTP interactions endpoint's answer as the interaction's response, as the callback
+   * route takes a POST: the same rules (one response, within the 3 s deadline, a type that fits the
+   * interaction). Resolves to the status the callback route would have answered, and Discord's code.
+   */
+  respondFromEndpoint(interaction: FakeInteraction, body: JsonRecord): { status: number; code?: number } {
+    try {
+      const reply = this.#respond(interaction, body, { files: [], query: new URLSearchParams() }, "endpoint");
+      return { status: reply.status };
+    } catch (error) {
+      if (!(error instanceof ApiFailureError)) throw error;
+      const code = error.failure.body.code;
+      return { status: error.failure.status, ...(typeof code === "number" ? { code } : {}) };
+    }
+  }
+
+  #acknowledge(
+    interaction: FakeInteraction,
+    type: number,
+    body: JsonRecord,
+    context: Pick<RouteContext, "files" | "query">,
+  ): Reply {
     if (interaction.callbackType !== undefined) fail(DiscordErrors.alreadyAcknowledged());
     if (this.state.now() > interaction.deadlineAt) fail(DiscordErrors.unknownInteraction());
     const data = isRecord(body.data) ? body.data : {};

@@ -213,6 +213,8 @@ export interface FakeInteractionCallback {
   /** ms on the fake clock from the INTERACTION_CREATE dispatch to this callback request. */
   afterMs: number;
   at: number;
+  /** The callback route, or the answer of the HTTP interactions endpoint. */
+  via: "callback" | "endpoint";
 }
 
 export interface FakeInteraction {
@@ -364,6 +366,10 @@ export class DiscordState {
   baseUrl = "";
   /** Bumped by `expireAttachmentUrls()`: every URL signed before stops working. */
   urlEpoch = 0;
+  /** The application's Ed25519 public key, hex (its `verify_key`); set by the endpoint side. */
+  verifyKey = "0".repeat(64);
+  /** The Developer Portal's Interactions Endpoint URL, once saved. */
+  interactionsEndpointUrl: string | undefined;
   readonly #urlSecret = randomBytes(16);
 
   constructor(readonly options: DiscordStateOptions) {

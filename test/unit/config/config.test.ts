@@ -6,6 +6,7 @@ import {
   llmConfigured,
   loadConfig,
   secretValues,
+  shardPlan,
   VARIABLES,
 } from "../../../src/config/index.js";
 import { BotError } from "../../../src/errors.js";
@@ -97,5 +98,84 @@ describe("what the configuration enables", () => {
       "inference.lan:80",
       "huggingface.co:443",
     ]);
+  });
+});
+
+/** The one message loadConfig throws for `env`. */
+function problemOf(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(BotError);
+    return (error as BotError).userMessage;
+  }
+  throw new Error(`no problem with ${JSON.stringify(env)}`);
+}
+
+describe("Discord shards and the interactions endpoint", () => {
+  const token = { DISCORD_TOKEN: "fake-bot-token-123456" };
+
+  it("keeps discord.js's one shard when nothing is set", () => {
+    const config = loadConfig(token);
+    expect(config.DISCORD_SHARDS).toBeUndefined();
+    expect(config.DISCORD_SHARD_IDS).toBeUndefined();
+    expect(shardPlan(config)).toEqual({ count: 1, ids: undefined });
+    expect(config.DISCORD_GATEWAY).toBe(true);
+  });
+
+  it("reads a count or auto, and ids as lists, ranges or both", () => {
+    expect(shardPlan(loadConfig({ ...token, DISCORD_SHARDS: "auto" }))).toEqual({
+      count: "auto",
+      ids: undefined,
+    });
+    expect(shardPlan(loadConfig({ ...token, DISCORD_SHARDS: "AUTO" })).count).toBe("auto");
+    expect(shardPlan(loadConfig({ ...token, DISCORD_SHARDS: "4", DISCORD_SHARD_IDS: "0,2" }))).toEqual({
+      count: 4,
+      ids: [0, 2],
+    });
+    expect(
+      loadConfig({ ...token, DISCORD_SHARDS: "8", DISCORD_SHARD_IDS: "4-6, 1 5" }).DISCORD_SHARD_IDS,
+    ).toEqual([1, 4, 5, 6]);
+  });
+
+  it("refuses counts and ids that are not numbers, and ids outside the count", () => {
+    expect(problemOf({ ...token, DISCORD_SHARDS: "0" })).toContain(
+      "DISCORD_SHARDS must be auto or a whole number",
+    );
+    expect(problemOf({ ...token, DISCORD_SHARDS: "two" })).toContain('(got "two")');
+    expect(problemOf({ ...token, DISCORD_SHARDS: "4", DISCORD_SHARD_IDS: "3-1" })).toContain(
+      "DISCORD_SHARD_IDS must list shard ids such as 0,2 or 0-3",
+    );
+    expect(problemOf({ ...token, DISCORD_SHARDS: "4", DISCORD_SHARD_IDS: "0,4,5" })).toContain(
+      "DISCORD_SHARD_IDS names shards 4, 5, but DISCORD_SHARDS=4 has ids 0 to 3",
+    );
+    // Unset, the count is one: ids beyond 0 need the count.
+    expect(problemOf({ ...token, DISCORD_SHARD_IDS: "1" })).toContain(
+      "DISCORD_SHARDS=1 (DISCORD_SHARDS is unset: one shard) has ids 0 to 0",
+    );
+  });
+
+  it("refuses explicit ids with auto, saying why", () => {
+    const message = problemOf({ ...token, DISCORD_SHARDS: "auto", DISCORD_SHARD_IDS: "0" });
+    expect(message).toContain("DISCORD_SHARD_IDS cannot be used with DISCORD_SHARDS=auto");
+    expect(message).toContain("set DISCORD_SHARDS to the number of shards");
+  });
+
+  it("takes the public key in either case, and refuses one that is not 32 bytes of hex", () => {
+    const key = "AB".repeat(32);
+    expect(loadConfig({ ...token, DISCORD_PUBLIC_KEY: key }).DISCORD_PUBLIC_KEY).toBe("ab".repeat(32));
+    expect(problemOf({ ...token, DISCORD_PUBLIC_KEY: "ab".repeat(31) })).toContain(
+      "DISCORD_PUBLIC_KEY must be the 64 hexadecimal characters",
+    );
+  });
+
+  it("wants a way in: the gateway needs the token, and no gateway needs the endpoint", () => {
+    const key = { DISCORD_PUBLIC_KEY: "ab".repeat(32) };
+    expect(problemOf({ ...token, DISCORD_GATEWAY: "false" })).toContain(
+      "DISCORD_GATEWAY=false leaves Discord no way to reach the bot: set DISCORD_PUBLIC_KEY",
+    );
+    expect(problemOf(key)).toContain("DISCORD_PUBLIC_KEY is set without DISCORD_TOKEN");
+    expect(loadConfig({ ...key, DISCORD_GATEWAY: "false" }).DISCORD_TOKEN).toBeUndefined();
+    expect(loadConfig({ ...key, ...token }).DISCORD_GATEWAY).toBe(true);
   });
 });

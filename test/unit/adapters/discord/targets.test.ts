@@ -38,6 +38,10 @@ function recordingApi(fail: (call: Call) => Error | undefined = () => undefined)
       await record({ kind: "edit", where: `${channelId}/${messageId}`, message });
     },
     startThread: (channelId, messageId) => record({ kind: "thread", where: `${channelId}/${messageId}` }),
+    // The targets never ask for it: the adapter reads the reply's id before it makes the target.
+    originalId: async () => {
+      throw new Error("not used by the targets");
+    },
     editOriginal: (_app, token, message) => record({ kind: "original", where: token, message }),
     followUp: (_app, token, message) => record({ kind: "followUp", where: token, message }),
   };
