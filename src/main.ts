@@ -7,14 +7,25 @@ import {
 } from "../adapters/console/index.js";
 import type { DeployResult } from "../adapters/discord/commands.js";
 import { createLazyDiscordAdapter, deployCommandsLazily } from "../adapters/discord/lazy.js";
-import { createLazySlackAdapter } from "../adapters/slack/lazy.js";
+import {
+  createLazySlackAdapter,
+  type SlackInstallationStorage,
+  slackInstallationStore,
+} from "../adapters/slack/lazy.js";
 import { createWebAdapter, type WebAdapter } from "../adapters/web/index.js";
 import { COMMANDS } from "../commands/index.js";
 import type { Config } from "./config/index.js";
-import { configuredEndpointHosts, hostedConfigured, llmConfigured, secretValues } from "./config/index.js";
+import {
+  configuredEndpointHosts,
+  hostedConfigured,
+  llmConfigured,
+  secretValues,
+  slackInstallFlowRequested,
+} from "./config/index.js";
 import { type Bot, type BotOptions, createBot } from "./core/bot.js";
 import { botSettingsFrom } from "./core/settings.js";
 import type { Adapter, Platform } from "./core/types.js";
+import type { SlackInstallationListing } from "./doctor-slack.js";
 import { createHostedBackend } from "./experts/hosted/index.js";
 import { createLlmBackend } from "./experts/llm.js";
 import {
@@ -26,7 +37,7 @@ import {
 } from "./experts/local/index.js";
 import { createOpenAiLlm } from "./llm/client.js";
 import type { LlmClient } from "./llm/types.js";
-import { createLogger, type Logger } from "./log.js";
+import { createLogger, type Logger, silentLogger } from "./log.js";
 import { createModelCatalog } from "./models/index.js";
 import type { ModelCatalog } from "./models/types.js";
 import { createGuardedFetch } from "./net/index.js";
@@ -230,19 +241,53 @@ export const PLATFORM_ADAPTERS: readonly PlatformAdapterSpec[] = [
   {
     platform: "slack",
     needs:
-      "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (events over HTTP on PORT) or SLACK_APP_TOKEN (Socket Mode)",
-    configured: (config) => config.SLACK_BOT_TOKEN !== undefined,
+      "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (events over HTTP on PORT) or SLACK_APP_TOKEN (Socket Mode); for many workspaces SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET and SLACK_INSTALLATION_KEY instead of SLACK_BOT_TOKEN",
+    configured: (config) => config.SLACK_BOT_TOKEN !== undefined || slackInstallFlowRequested(config),
     create: (app) =>
       createLazySlackAdapter({
-        botToken: app.config.SLACK_BOT_TOKEN ?? "",
+        ...(app.config.SLACK_BOT_TOKEN ? { botToken: app.config.SLACK_BOT_TOKEN } : {}),
         ...(app.config.SLACK_SIGNING_SECRET ? { signingSecret: app.config.SLACK_SIGNING_SECRET } : {}),
         ...(app.config.SLACK_APP_TOKEN ? { appToken: app.config.SLACK_APP_TOKEN } : {}),
         apiUrl: app.config.SLACK_API_URL,
         port: app.config.PORT,
         logger: app.logger.child({ platform: "slack" }),
+        ...(slackInstallFlowRequested(app.config)
+          ? {
+              oauth: {
+                clientId: app.config.SLACK_CLIENT_ID,
+                clientSecret: app.config.SLACK_CLIENT_SECRET,
+                stateSecret: app.config.SLACK_STATE_SECRET,
+                installationKey: app.config.SLACK_INSTALLATION_KEY,
+                storage: slackInstallationStorage(app.storage),
+              },
+            }
+          : {}),
       }),
   },
 ];
+
+/** Where Slack installations are kept: a namespace of the bot's storage, without expiry. */
+function slackInstallationStorage(storage: Storage): SlackInstallationStorage {
+  return {
+    kv: storage.namespace<unknown>("slack-installations", 0),
+    keys: () => storage.keys("slack-installations"),
+  };
+}
+
+/**
+ * The Slack installations in the configured storage, for `doctor` (undefined without
+ * SLACK_INSTALLATION_KEY); `close` closes the storage it opened.
+ */
+export function openSlackInstallations(
+  config: Config,
+  logger: Logger = silentLogger,
+): { list(): Promise<SlackInstallationListing[]>; close(): Promise<void> } | undefined {
+  const key = config.SLACK_INSTALLATION_KEY;
+  if (!key) return undefined;
+  const storage = createStorageFromConfig(config, logger);
+  const store = slackInstallationStore(slackInstallationStorage(storage), key);
+  return { list: () => store.list(), close: () => storage.close() };
+}
 
 /**
  * Registers the slash commands of commands/ on Discord (`deploy-commands`): one idempotent PUT,
