@@ -354,7 +354,7 @@ export const VARIABLES = {
   SLACK_BOT_TOKEN: variable({
     name: "SLACK_BOT_TOKEN",
     description:
-      "Slack bot token (xoxb-…, OAuth & Permissions): set it with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN to run the bot on Slack.",
+      "Slack bot token (xoxb-…, OAuth & Permissions): set it with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN to run the bot in one Slack workspace (for many: SLACK_CLIENT_ID and the install flow).",
     secret: true,
     schema: optionalText,
   }),
@@ -443,7 +443,7 @@ export const VARIABLES = {
   PORT: variable({
     name: "PORT",
     description:
-      "Port of the HTTP server that takes Slack's events, commands and interactivity at /slack/events.",
+      "Port of the HTTP server that takes Slack's events, commands and interactivity at /slack/events, and serves /slack/install and /slack/oauth_redirect with the install flow (in Socket Mode, only those).",
     default: "3000",
     secret: false,
     schema: portNumber,
