@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createClient } from "@keyv/redis";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSlackInstallationStore } from "../../adapters/slack/installations.js";
@@ -24,6 +25,7 @@ import { freePort } from "../support/net.js";
 import { type PipelineHarness, startPipelineHarness } from "../support/pipeline-app.js";
 import { Browser, installThroughBrowser } from "../support/slack-install.js";
 import { captureLogger, type LogLine } from "../unit/storage/capture.js";
+import { findRedisServer, type RedisServer, startRedisServer } from "../unit/storage/redis-server.js";
 
 const ANSWER = "Hello from the bot.";
 const STATE_SECRET = "state-secret-for-the-tests-0123456789";
@@ -48,7 +50,14 @@ const running: RunningBot[] = [];
 
 /** The bot as `start` runs it, its storage a SQLite file of its own (or `file`). */
 async function startBot(
-  options: { env?: Record<string, string>; file?: string; key?: Buffer; fake?: FakeSlack } = {},
+  options: {
+    env?: Record<string, string>;
+    file?: string;
+    key?: Buffer;
+    fake?: FakeSlack;
+    /** Storage in Redis (this URL and key prefix) instead of a SQLite file. */
+    redis?: { url: string; prefix: string };
+  } = {},
 ): Promise<RunningBot> {
   const slack = options.fake ?? fakeSlack;
   const port = await freePort();
@@ -64,7 +73,9 @@ async function startBot(
     RATE_LIMIT_REQUESTS: "0",
     ...options.env,
   });
-  const storage = createStorage({ backend: "sqlite", file });
+  const storage = options.redis
+    ? createStorage({ backend: "redis", url: options.redis.url, prefix: options.redis.prefix })
+    : createStorage({ backend: "sqlite", file });
   const { logger, lines } = captureLogger([slack.clientSecret, STATE_SECRET]);
   const app = createApp(loadConfig(env), { env, storage, logger });
   const spec = PLATFORM_ADAPTERS.find((candidate) => candidate.platform === "slack");
@@ -440,6 +451,48 @@ describe("token rotation", () => {
       running.splice(running.indexOf(bot), 1);
     } finally {
       await rotating.close();
+    }
+  });
+});
+
+const redisBinary = findRedisServer();
+describe.skipIf(redisBinary === undefined)("installations in Redis, shared by the bot's instances", () => {
+  let redis: RedisServer | undefined;
+  beforeAll(async () => {
+    if (redisBinary) redis = await startRedisServer(redisBinary);
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it("keeps the tokens sealed in Redis, and a second bot on the same Redis answers a workspace the first installed", async () => {
+    const shared = { url: redis?.url ?? "", prefix: `hgb-oauth-${randomBytes(4).toString("hex")}` };
+    const first = await startBot({ redis: shared });
+    aimAt(first);
+    const hotel = newTeam("Hotel");
+    expect((await installThroughBrowser(slack, first.url, hotel.id)).result.status).toBe(200);
+    const token = slack.installation(hotel.id)?.botToken ?? "";
+
+    const raw = createClient({ url: shared.url });
+    await raw.connect();
+    try {
+      const stored = await raw.get(`${shared.prefix}::slack-installations:team:${hotel.id}`);
+      expect(stored).toContain(hotel.id);
+      expect(stored).not.toContain(token);
+    } finally {
+      await raw.close();
+    }
+
+    // Another bot (its own app and storage client on the same Redis, as another process has) takes the next event.
+    const second = await startBot({ redis: shared });
+    slack.setAppUrl(`${second.url}/slack/events`);
+    try {
+      const mention = slack.mention({ text: "hello second process", channel: hotel.generalChannel });
+      await slack.sendEvent(mention);
+      await answerIn(hotel.generalChannel, mention.ts);
+      expect(postTokens(hotel.generalChannel)).toEqual(new Set([token]));
+    } finally {
+      aimAt(first);
     }
   });
 });
