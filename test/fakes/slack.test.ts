@@ -726,6 +726,21 @@ async function authorize(
 
 const REDIRECT = "https://bot.example/slack/oauth_redirect";
 
+/** Installs the app through the authorize page and oauth.v2.access, as the bot's installer does. */
+async function install(
+  consent: Parameters<FakeSlack["approveNextInstall"]>[0],
+  scopes: { scope: string; user_scope?: string } = { scope: "chat:write,files:read" },
+) {
+  fake.setRedirectUrl(REDIRECT);
+  fake.approveNextInstall(consent);
+  const code = (await authorize({ client_id: fake.clientId, ...scopes })).location?.searchParams.get("code");
+  return new WebClient(undefined, { slackApiUrl: fake.apiUrl, logger: silent }).oauth.v2.access({
+    client_id: fake.clientId,
+    client_secret: fake.clientSecret,
+    code: code ?? "",
+  });
+}
+
 describe("workspaces and the install flow", () => {
   it("installs the app in a workspace: the authorize page redirects with a code that oauth.v2.access exchanges once", async () => {
     const acme = fake.addTeam({ id: "T2ACME", name: "Acme" });
@@ -843,19 +858,7 @@ describe("workspaces and the install flow", () => {
 
   it("lets a token act only in its own workspace: another workspace's channel and files are not found", async () => {
     const acme = fake.addTeam({ id: "T2ACME", name: "Acme" });
-    fake.setRedirectUrl(REDIRECT);
-    fake.approveNextInstall({ team: acme.id });
-    const code = (
-      await authorize({ client_id: fake.clientId, scope: "chat:write,files:read" })
-    ).location?.searchParams.get("code");
-    const access = await new WebClient(undefined, {
-      slackApiUrl: fake.apiUrl,
-      logger: silent,
-    }).oauth.v2.access({
-      client_id: fake.clientId,
-      client_secret: fake.clientSecret,
-      code: code ?? "",
-    });
+    const access = await install({ team: acme.id }, { scope: "chat:write,files:read" });
     const acmeBot = client(access.access_token);
 
     const posted = await acmeBot.chat.postMessage({ channel: acme.generalChannel, text: "hello Acme" });
@@ -888,19 +891,7 @@ describe("workspaces and the install flow", () => {
 
   it("uninstalls: the workspace's tokens stop working, and Slack sends tokens_revoked then app_uninstalled", async () => {
     const acme = fake.addTeam({ id: "T2ACME", name: "Acme" });
-    fake.setRedirectUrl(REDIRECT);
-    fake.approveNextInstall({ team: acme.id });
-    const code = (
-      await authorize({ client_id: fake.clientId, scope: "chat:write", user_scope: "search:read" })
-    ).location?.searchParams.get("code");
-    const access = await new WebClient(undefined, {
-      slackApiUrl: fake.apiUrl,
-      logger: silent,
-    }).oauth.v2.access({
-      client_id: fake.clientId,
-      client_secret: fake.clientSecret,
-      code: code ?? "",
-    });
+    const access = await install({ team: acme.id }, { scope: "chat:write", user_scope: "search:read" });
     expect(access.authed_user).toMatchObject({ id: acme.userId, token_type: "user", scope: "search:read" });
     const events: Json[] = [];
     await startBolt((bolt) => {
@@ -974,19 +965,7 @@ describe("workspaces and the install flow", () => {
   it("installs for a whole Enterprise Grid organization: one token serves each of its workspaces", async () => {
     const east = fake.addTeam({ id: "T3EAST", name: "East", enterpriseId: "E1GRID", enterpriseName: "Grid" });
     const west = fake.addTeam({ id: "T4WEST", name: "West", enterpriseId: "E1GRID" });
-    fake.setRedirectUrl(REDIRECT);
-    fake.approveNextInstall({ enterprise: "E1GRID" });
-    const code = (
-      await authorize({ client_id: fake.clientId, scope: "chat:write" })
-    ).location?.searchParams.get("code");
-    const access = await new WebClient(undefined, {
-      slackApiUrl: fake.apiUrl,
-      logger: silent,
-    }).oauth.v2.access({
-      client_id: fake.clientId,
-      client_secret: fake.clientSecret,
-      code: code ?? "",
-    });
+    const access = await install({ enterprise: "E1GRID" }, { scope: "chat:write" });
     expect(access).toMatchObject({
       is_enterprise_install: true,
       team: null,

@@ -108,6 +108,18 @@ describe("doctor on Slack's install flow", () => {
     SLACK_SIGNING_SECRET: slack.signingSecret,
   });
 
+  /** `doctor` on the command line, with its storage in `dataDir`. */
+  const cliEnv = (dataDir: string, extra: Record<string, string> = {}) => ({
+    HUB_CATALOG: "false",
+    LOG_LEVEL: "silent",
+    INFERENCE_MODE: "hosted",
+    SAFETY_CHECK: "false",
+    DATA_DIR: dataDir,
+    SLACK_API_URL: slack.apiUrl,
+    ...oauthEnv(),
+    ...extra,
+  });
+
   it("names the install flow's missing variables and credentials Slack refuses", async () => {
     const partial = await doctor({ SLACK_CLIENT_ID: slack.clientId, SLACK_SIGNING_SECRET: "s" });
     expect(reportLine(partial.text, "Slack install flow")).toContain(
@@ -154,15 +166,7 @@ describe("doctor on Slack's install flow", () => {
 
       const run = await runCli(["doctor"], {
         cwd: dataDir,
-        env: {
-          HUB_CATALOG: "false",
-          LOG_LEVEL: "silent",
-          INFERENCE_MODE: "hosted",
-          SAFETY_CHECK: "false",
-          DATA_DIR: dataDir,
-          SLACK_API_URL: slack.apiUrl,
-          ...oauthEnv(),
-        },
+        env: cliEnv(dataDir),
         timeoutMs: 60_000,
       });
       expect(reportLine(run.stdout, "Slack installations")).toMatch(/^ok .*: 1 \(listed below/);
@@ -174,16 +178,7 @@ describe("doctor on Slack's install flow", () => {
       // Under another key, the same installation is listed with what to do.
       const otherKey = await runCli(["doctor"], {
         cwd: dataDir,
-        env: {
-          HUB_CATALOG: "false",
-          LOG_LEVEL: "silent",
-          INFERENCE_MODE: "hosted",
-          SAFETY_CHECK: "false",
-          DATA_DIR: dataDir,
-          SLACK_API_URL: slack.apiUrl,
-          ...oauthEnv(),
-          SLACK_INSTALLATION_KEY: randomBytes(32).toString("hex"),
-        },
+        env: cliEnv(dataDir, { SLACK_INSTALLATION_KEY: randomBytes(32).toString("hex") }),
         timeoutMs: 60_000,
       });
       expect(otherKey.code).toBe(1);

@@ -125,9 +125,22 @@ export function createFakeOAuth(options: FakeOAuthOptions, workspaces: FakeWorks
     return { id: installation.enterpriseId, name: named?.enterpriseName ?? installation.enterpriseId };
   }
 
-  function rotation(installation: FakeInstallation): Json {
-    if (options.tokenExpiresInSeconds === undefined || !installation.refreshToken) return {};
-    return { refresh_token: installation.refreshToken, expires_in: options.tokenExpiresInSeconds };
+  /** The bot token's part of an oauth.v2.access answer, as Slack documents it. */
+  function botTokenJson(installation: FakeInstallation): Json {
+    const rotating = options.tokenExpiresInSeconds !== undefined && installation.refreshToken;
+    return {
+      app_id: options.appId,
+      scope: [...installation.scopes].join(","),
+      token_type: "bot",
+      access_token: installation.botToken,
+      bot_user_id: installation.botUserId,
+      team: teamJson(installation),
+      enterprise: enterpriseJson(installation),
+      is_enterprise_install: installation.isEnterpriseInstall,
+      ...(rotating
+        ? { refresh_token: installation.refreshToken, expires_in: options.tokenExpiresInSeconds }
+        : {}),
+    };
   }
 
   function exchangeCode(args: Json): Json {
@@ -159,7 +172,7 @@ export function createFakeOAuth(options: FakeOAuthOptions, workspaces: FakeWorks
       installedAt: Date.now(),
     });
     return {
-      app_id: options.appId,
+      ...botTokenJson(installation),
       authed_user: {
         id: installation.userId,
         ...(installation.userToken
@@ -170,14 +183,6 @@ export function createFakeOAuth(options: FakeOAuthOptions, workspaces: FakeWorks
             }
           : {}),
       },
-      scope: [...installation.scopes].join(","),
-      token_type: "bot",
-      access_token: installation.botToken,
-      bot_user_id: installation.botUserId,
-      team: teamJson(installation),
-      enterprise: enterpriseJson(installation),
-      is_enterprise_install: installation.isEnterpriseInstall,
-      ...rotation(installation),
     };
   }
 
@@ -192,17 +197,7 @@ export function createFakeOAuth(options: FakeOAuthOptions, workspaces: FakeWorks
     installation.refreshToken = newToken("xoxe-1", installation.key);
     installation.expiresAt = Date.now() + options.tokenExpiresInSeconds * 1000;
     workspaces.tokens.set(installation.botToken, { installation, kind: "bot" });
-    return {
-      app_id: options.appId,
-      scope: [...installation.scopes].join(","),
-      token_type: "bot",
-      access_token: installation.botToken,
-      bot_user_id: installation.botUserId,
-      team: teamJson(installation),
-      enterprise: enterpriseJson(installation),
-      is_enterprise_install: installation.isEnterpriseInstall,
-      ...rotation(installation),
-    };
+    return botTokenJson(installation);
   }
 
   const oauth: FakeOAuth = {
