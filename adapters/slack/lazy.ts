@@ -12,8 +12,13 @@
 import type Keyv from "keyv";
 import type { Adapter, BotHandle } from "../../src/core/types.js";
 import { BotError } from "../../src/errors.js";
-import type { SlackAdapterOptions } from "./adapter.js";
-import { createSlackInstallationStore, type SlackInstallationStore } from "./installations.js";
+import type { Logger } from "../../src/log.js";
+import type { SlackAdapterOptions, SlackOAuthOptions } from "./adapter.js";
+import {
+  createSlackInstallationStore,
+  type SlackInstallationStore,
+  type SlackWorkspace,
+} from "./installations.js";
 
 /** Where installations are kept: the bot storage's `slack-installations` namespace. */
 export interface SlackInstallationStorage {
@@ -48,25 +53,35 @@ function refuse(message: string, userMessage: string): never {
   throw new BotError("config_invalid", message, { userMessage });
 }
 
+/** The install flow's options once none of its variables is missing (else a refusal naming them). */
+function checkedOAuth(oauth: SlackOAuthSettings): SlackOAuthOptions {
+  const { clientId, clientSecret, stateSecret, installationKey } = oauth;
+  if (clientId && clientSecret && stateSecret && installationKey) {
+    return {
+      clientId,
+      clientSecret,
+      stateSecret,
+      installations: slackInstallationStore(oauth.storage, installationKey),
+    };
+  }
+  const missing = [
+    ["SLACK_CLIENT_ID", clientId],
+    ["SLACK_CLIENT_SECRET", clientSecret],
+    ["SLACK_STATE_SECRET", stateSecret],
+    ["SLACK_INSTALLATION_KEY", installationKey],
+  ]
+    .filter(([, value]) => value === undefined)
+    .map(([name]) => name as string);
+  return refuse(
+    `Slack install flow without ${missing.join(", ")}`,
+    `Installing the bot in many Slack workspaces needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET and SLACK_INSTALLATION_KEY; ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set. The client id and secret are under Basic Information → App Credentials; make the state secret and the key with openssl rand -base64 32.`,
+  );
+}
+
 /** The adapter's options once the configuration is checked. */
 function checked(options: LazySlackAdapterOptions): SlackAdapterOptions {
   const { oauth, ...rest } = options;
-  if (oauth) {
-    const missing = [
-      ["SLACK_CLIENT_ID", oauth.clientId],
-      ["SLACK_CLIENT_SECRET", oauth.clientSecret],
-      ["SLACK_STATE_SECRET", oauth.stateSecret],
-      ["SLACK_INSTALLATION_KEY", oauth.installationKey],
-    ]
-      .filter(([, value]) => value === undefined)
-      .map(([name]) => name as string);
-    if (missing.length > 0) {
-      refuse(
-        `Slack install flow without ${missing.join(", ")}`,
-        `Installing the bot in many Slack workspaces needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET and SLACK_INSTALLATION_KEY; ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set. The client id and secret are under Basic Information → App Credentials; make the state secret and the key with openssl rand -base64 32.`,
-      );
-    }
-  }
+  const installFlow = oauth ? checkedOAuth(oauth) : undefined;
   if (!options.signingSecret && !options.appToken) {
     refuse(
       "Slack without SLACK_SIGNING_SECRET or SLACK_APP_TOKEN",
@@ -94,16 +109,35 @@ function checked(options: LazySlackAdapterOptions): SlackAdapterOptions {
       "SLACK_APP_TOKEN must be an app-level token (xapp-…, Basic Information → App-Level Tokens, with connections:write).",
     );
   }
-  if (!oauth?.clientId || !oauth.clientSecret || !oauth.stateSecret || !oauth.installationKey) return rest;
-  return {
-    ...rest,
-    oauth: {
-      clientId: oauth.clientId,
-      clientSecret: oauth.clientSecret,
-      stateSecret: oauth.stateSecret,
-      installations: slackInstallationStore(oauth.storage, oauth.installationKey),
-    },
-  };
+  return installFlow ? { ...rest, oauth: installFlow } : rest;
+}
+
+/** A workspace's bot token, or undefined where the bot is not installed. */
+export type SlackBotTokens = (workspace: SlackWorkspace) => Promise<string | undefined>;
+
+/**
+ * The bot tokens of the installed workspaces, for a process that posts without an event in hand (a
+ * worker rebuilding a reply target from its address): each from the stored installation serving the
+ * workspace (its own, else its Enterprise Grid organization's when `enterpriseId` is given), refreshed
+ * when it rotates. Loads Bolt's installer only then; refuses as `start` does when a variable is missing.
+ *
+ * @example
+ * const botToken = await loadSlackBotTokens({ oauth, apiUrl: config.SLACK_API_URL });
+ * const token = await botToken({ teamId: address.workspace });
+ */
+export async function loadSlackBotTokens(options: {
+  oauth: SlackOAuthSettings;
+  apiUrl: string;
+  logger?: Logger;
+}): Promise<SlackBotTokens> {
+  const oauth = checkedOAuth(options.oauth);
+  const { createSlackInstaller } = await import("./oauth.js");
+  const installer = createSlackInstaller({
+    ...oauth,
+    apiUrl: options.apiUrl,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  return (workspace) => installer.botToken(workspace);
 }
 
 /** `createSlackAdapter(options)`, with Bolt loaded by `start`. */

@@ -12,8 +12,7 @@ import { join } from "node:path";
 import { createClient } from "@keyv/redis";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSlackInstallationStore } from "../../adapters/slack/installations.js";
-import { createSlackInstaller } from "../../adapters/slack/oauth.js";
+import { loadSlackBotTokens } from "../../adapters/slack/lazy.js";
 import { SLACK_BOT_SCOPES } from "../../adapters/slack/scopes.js";
 import { loadConfig } from "../../src/config/index.js";
 import type { Adapter } from "../../src/core/types.js";
@@ -247,19 +246,21 @@ describe("Slack's install flow", () => {
   });
 
   it("gives the bot token of a workspace by its team id, for processes that post without an event", async () => {
-    const installer = createSlackInstaller({
-      clientId: slack.clientId,
-      clientSecret: slack.clientSecret,
-      stateSecret: STATE_SECRET,
-      installations: createSlackInstallationStore({
-        kv: bot.storage.namespace<unknown>("slack-installations", 0),
-        keys: () => bot.storage.keys("slack-installations"),
-        key: KEY,
-      }),
+    const botToken = await loadSlackBotTokens({
+      oauth: {
+        clientId: slack.clientId,
+        clientSecret: slack.clientSecret,
+        stateSecret: STATE_SECRET,
+        installationKey: KEY,
+        storage: {
+          kv: bot.storage.namespace<unknown>("slack-installations", 0),
+          keys: () => bot.storage.keys("slack-installations"),
+        },
+      },
       apiUrl: slack.apiUrl,
     });
-    expect(await installer.botToken({ teamId: acme.id })).toBe(slack.installation(acme.id)?.botToken);
-    expect(await installer.botToken({ teamId: "T0NOWHERE" })).toBeUndefined();
+    expect(await botToken({ teamId: acme.id })).toBe(slack.installation(acme.id)?.botToken);
+    expect(await botToken({ teamId: "T0NOWHERE" })).toBeUndefined();
   });
 
   it("refuses a redirect without this browser's state, a missing or forged state, and a code used twice", async () => {
