@@ -15,6 +15,7 @@ import {
   createTerminalChat,
   createWebPlayground,
   deployDiscordCommands,
+  openSlackInstallations,
   PLATFORM_ADAPTERS,
   startAppOps,
   startAppWorker,
@@ -471,9 +472,17 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await deployCommandsCli(rest, io);
       case "doctor": {
         const config = loadConfig(io.env);
-        const report = await runDoctor(config);
-        io.stdout(`${report.text}\n`);
-        return report.ok ? 0 : 1;
+        const installations = openSlackInstallations(config);
+        try {
+          const report = await runDoctor(
+            config,
+            installations ? { slackInstallations: () => installations.list() } : {},
+          );
+          io.stdout(`${report.text}\n`);
+          return report.ok ? 0 : 1;
+        } finally {
+          await installations?.close();
+        }
       }
       case undefined:
       case "help":

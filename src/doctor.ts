@@ -1,7 +1,7 @@
 import type { Config } from "./config/index.js";
 import { llmConfigured, VARIABLES } from "./config/index.js";
 import { discordChecks } from "./doctor-discord.js";
-import { slackChecks } from "./doctor-slack.js";
+import { type SlackInstallationListing, slackChecks } from "./doctor-slack.js";
 import { errorSummary } from "./errors.js";
 import {
   createImageSafetyClassifier,
@@ -54,7 +54,11 @@ async function localChecks(): Promise<Check[]> {
  */
 export async function runDoctor(
   config: Config,
-  options: { timeoutMs?: number } = {},
+  options: {
+    timeoutMs?: number;
+    /** The Slack installations in the bot's storage (with the install flow and its key configured). */
+    slackInstallations?: () => Promise<SlackInstallationListing[]>;
+  } = {},
 ): Promise<{ ok: boolean; text: string }> {
   const timeoutMs = options.timeoutMs ?? 8000;
   const checks: Check[] = [];
@@ -180,7 +184,13 @@ export async function runDoctor(
   }
 
   checks.push(...(await discordChecks(config, timeoutMs)));
-  checks.push(...(await slackChecks(config, timeoutMs)));
+  checks.push(
+    ...(await slackChecks(
+      config,
+      timeoutMs,
+      options.slackInstallations ? { installations: options.slackInstallations } : {},
+    )),
+  );
 
   const settings = Object.values(VARIABLES)
     .map((variable) => {

@@ -8,7 +8,14 @@ import {
 import type { DeployResult } from "../adapters/discord/commands.js";
 import { createLazyDiscordAdapter, deployCommandsLazily } from "../adapters/discord/lazy.js";
 import type { HttpRoute } from "../adapters/shared/http-routes.js";
-import { createLazySlackAdapter, loadSlackPostman } from "../adapters/slack/lazy.js";
+import {
+  createLazySlackAdapter,
+  loadSlackBotTokens,
+  loadSlackPostman,
+  type SlackInstallationStorage,
+  type SlackOAuthSettings,
+  slackInstallationStore,
+} from "../adapters/slack/lazy.js";
 import { createWebAdapter, type WebAdapter } from "../adapters/web/index.js";
 import { COMMANDS } from "../commands/index.js";
 import type { Config } from "./config/index.js";
@@ -18,10 +25,12 @@ import {
   llmConfigured,
   secretValues,
   shardPlan,
+  slackInstallFlowRequested,
 } from "./config/index.js";
 import { type Bot, type BotOptions, createBot } from "./core/bot.js";
 import { botSettingsFrom } from "./core/settings.js";
 import type { Adapter, Platform, Postman } from "./core/types.js";
+import type { SlackInstallationListing } from "./doctor-slack.js";
 import { BotError } from "./errors.js";
 import { createHostedBackend } from "./experts/hosted/index.js";
 import { createLlmBackend } from "./experts/llm.js";
@@ -34,7 +43,7 @@ import {
 } from "./experts/local/index.js";
 import { createOpenAiLlm } from "./llm/client.js";
 import type { LlmClient } from "./llm/types.js";
-import { createLogger, type Logger } from "./log.js";
+import { createLogger, type Logger, silentLogger } from "./log.js";
 import { createModelCatalog } from "./models/index.js";
 import type { ModelCatalog } from "./models/types.js";
 import { createGuardedFetch } from "./net/index.js";
@@ -277,26 +286,32 @@ export const PLATFORM_ADAPTERS: readonly PlatformAdapterSpec[] = [
   {
     platform: "slack",
     needs:
-      "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (events over HTTP on PORT) or SLACK_APP_TOKEN (Socket Mode)",
-    configured: (config) => config.SLACK_BOT_TOKEN !== undefined,
-    // Socket Mode (an app token) listens on no port.
-    listensOnPort: (config) => config.SLACK_BOT_TOKEN !== undefined && config.SLACK_APP_TOKEN === undefined,
+      "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (events over HTTP on PORT) or SLACK_APP_TOKEN (Socket Mode); for many workspaces SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET and SLACK_INSTALLATION_KEY instead of SLACK_BOT_TOKEN",
+    configured: (config) => config.SLACK_BOT_TOKEN !== undefined || slackInstallFlowRequested(config),
+    // Socket Mode (an app token) listens on no port for events.
+    listensOnPort: (config) =>
+      (config.SLACK_BOT_TOKEN !== undefined || slackInstallFlowRequested(config)) &&
+      config.SLACK_APP_TOKEN === undefined,
     create: (app, wiring) =>
       createLazySlackAdapter({
-        botToken: app.config.SLACK_BOT_TOKEN ?? "",
+        ...(app.config.SLACK_BOT_TOKEN ? { botToken: app.config.SLACK_BOT_TOKEN } : {}),
         ...(app.config.SLACK_SIGNING_SECRET ? { signingSecret: app.config.SLACK_SIGNING_SECRET } : {}),
         ...(app.config.SLACK_APP_TOKEN ? { appToken: app.config.SLACK_APP_TOKEN } : {}),
         apiUrl: app.config.SLACK_API_URL,
         port: app.config.PORT,
         ...(wiring ? { routes: wiring.portRoutes } : {}),
         logger: app.logger.child({ platform: "slack" }),
+        ...slackOAuthOf(app),
       }),
-    postman: (app) =>
-      loadSlackPostman({
-        botToken: app.config.SLACK_BOT_TOKEN ?? "",
-        apiUrl: app.config.SLACK_API_URL,
-        logger: app.logger.child({ platform: "slack" }),
-      }),
+    postman: async (app) => {
+      const logger = app.logger.child({ platform: "slack" });
+      const { oauth } = slackOAuthOf(app);
+      // Installed in many workspaces: each workspace's token from its stored installation.
+      const tokens = oauth
+        ? await loadSlackBotTokens({ oauth, apiUrl: app.config.SLACK_API_URL, logger })
+        : async () => app.config.SLACK_BOT_TOKEN;
+      return loadSlackPostman({ tokens, apiUrl: app.config.SLACK_API_URL, logger });
+    },
   },
 ];
 
@@ -346,6 +361,43 @@ export async function startAppWorker(app: App): Promise<Worker> {
     lockMs: app.config.JOB_LOCK_SECONDS * 1000,
     logger: app.logger.child({ role: "worker" }),
   });
+}
+
+/** The install flow's settings when any of its variables is set (the bot serves many workspaces). */
+function slackOAuthOf(app: App): { oauth?: SlackOAuthSettings } {
+  if (!slackInstallFlowRequested(app.config)) return {};
+  return {
+    oauth: {
+      clientId: app.config.SLACK_CLIENT_ID,
+      clientSecret: app.config.SLACK_CLIENT_SECRET,
+      stateSecret: app.config.SLACK_STATE_SECRET,
+      installationKey: app.config.SLACK_INSTALLATION_KEY,
+      storage: slackInstallationStorage(app.storage),
+    },
+  };
+}
+
+/** Where Slack installations are kept: a namespace of the bot's storage, without expiry. */
+function slackInstallationStorage(storage: Storage): SlackInstallationStorage {
+  return {
+    kv: storage.namespace<unknown>("slack-installations", 0),
+    keys: () => storage.keys("slack-installations"),
+  };
+}
+
+/**
+ * The Slack installations in the configured storage, for `doctor` (undefined without
+ * SLACK_INSTALLATION_KEY); `close` closes the storage it opened.
+ */
+export function openSlackInstallations(
+  config: Config,
+  logger: Logger = silentLogger,
+): { list(): Promise<SlackInstallationListing[]>; close(): Promise<void> } | undefined {
+  const key = config.SLACK_INSTALLATION_KEY;
+  if (!key) return undefined;
+  const storage = createStorageFromConfig(config, logger);
+  const store = slackInstallationStore(slackInstallationStorage(storage), key);
+  return { list: () => store.list(), close: () => storage.close() };
 }
 
 /**

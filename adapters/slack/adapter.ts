@@ -1,13 +1,27 @@
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { App, type Logger as BoltLogger, LogLevel, type RespondFn } from "@slack/bolt";
+import { App, type CustomRoute, type Installation, type RespondFn } from "@slack/bolt";
 import { type RetryOptions, WebClient } from "@slack/web-api";
+import { z } from "zod";
 import type { Adapter, Attachment, BotHandle, Request } from "../../src/core/types.js";
 import { BotError, errorSummary } from "../../src/errors.js";
 import { type Logger, silentLogger } from "../../src/log.js";
 import { shorten } from "../../src/text.js";
 import type { HttpRoute } from "../shared/http-routes.js";
-import { describeSlackError, SLACK_RETRY, slackClientOptions, slackErrorCode, startupError } from "./api.js";
+import {
+  describeSlackError,
+  isTokenError,
+  SLACK_RETRY,
+  slackClientOptions,
+  slackErrorCode,
+  startupError,
+} from "./api.js";
+import { boltLogger } from "./bolt-logger.js";
+import {
+  installationKey,
+  type SlackInstallationQuery,
+  type SlackInstallationStore,
+} from "./installations.js";
 import { ASK_MODAL_CALLBACK, askModal, parseAskSubmission } from "./modal.js";
 import {
   isPersonMessage,
@@ -20,12 +34,33 @@ import {
   SlackMessageEventSchema,
   slackAttachment,
 } from "./normalize.js";
+import {
+  createSlackInstaller,
+  SLACK_INSTALL_PATH,
+  SLACK_REDIRECT_PATH,
+  type SlackInstaller,
+} from "./oauth.js";
 import { escapeMrkdwn } from "./render.js";
 import { type SlackPlace, slackTarget } from "./target.js";
 
+/** Many workspaces: Slack's install flow, and the installations it stores. */
+export interface SlackOAuthOptions {
+  /** SLACK_CLIENT_ID */
+  clientId: string;
+  /** SLACK_CLIENT_SECRET */
+  clientSecret: string;
+  /** SLACK_STATE_SECRET */
+  stateSecret: string;
+  /** The installations in the bot's storage, sealed with SLACK_INSTALLATION_KEY. */
+  installations: SlackInstallationStore;
+}
+
 export interface SlackAdapterOptions {
-  /** SLACK_BOT_TOKEN (xoxb-…). */
-  botToken: string;
+  /**
+   * SLACK_BOT_TOKEN (xoxb-…): the one workspace of token mode. With `oauth`, it is stored at start as
+   * the installation of its own workspace when that workspace has none.
+   */
+  botToken?: string;
   /** SLACK_SIGNING_SECRET: verifies requests to /slack/events (HTTP mode). */
   signingSecret?: string;
   /** SLACK_APP_TOKEN (xapp-…): Socket Mode instead of HTTP. */
@@ -46,6 +81,8 @@ export interface SlackAdapterOptions {
   retryConfig?: RetryOptions;
   /** The fetch that downloads `url_private` (tests). */
   fetch?: typeof globalThis.fetch;
+  /** Install the bot in many workspaces (`/slack/install`) instead of one token's workspace. */
+  oauth?: SlackOAuthOptions;
 }
 
 export interface SlackAdapter extends Adapter {
@@ -57,34 +94,22 @@ export interface SlackAdapter extends Adapter {
 const NOT_OURS_TTL_MS = 60_000;
 /** Threads remembered per kind: enough for a busy workspace, bounded for a long-running process. */
 const THREADS_REMEMBERED = 10_000;
+/** Workspaces whose quick clients are kept. */
+const CLIENTS_REMEMBERED = 500;
 
-/**
- * Bolt's logger on ours: Bolt's info lines (connections, retries) are debug detail here, and its own
- * debug lines are dropped: they hold whole event payloads (people's messages) and Socket Mode URLs
- * with their tickets.
- */
-function boltLogger(logger: Logger): BoltLogger {
-  const text = (parts: unknown[]) =>
-    parts.map((part) => (typeof part === "string" ? part : errorSummary(part))).join(" ");
-  let level = LogLevel.INFO;
-  return {
-    debug: () => {},
-    info: (...parts) => logger.debug(text(parts)),
-    warn: (...parts) => logger.warn(text(parts)),
-    error: (...parts) => logger.error(text(parts)),
-    setLevel: (next) => {
-      level = next;
-    },
-    getLevel: () => level,
-    setName: () => {},
-  };
-}
+/** The `tokens_revoked` event: the users whose tokens were revoked, by kind. */
+const TokensRevokedSchema = z.object({
+  tokens: z.object({
+    oauth: z.array(z.string()).nullish(),
+    bot: z.array(z.string()).nullish(),
+  }),
+});
 
 /** A bounded map that forgets its oldest entries. */
-function remember<V>(map: Map<string, V>, key: string, value: V): void {
+function remember<V>(map: Map<string, V>, key: string, value: V, limit = THREADS_REMEMBERED): void {
   map.delete(key);
   map.set(key, value);
-  if (map.size > THREADS_REMEMBERED) {
+  if (map.size > limit) {
     const oldest = map.keys().next().value;
     if (oldest !== undefined) map.delete(oldest);
   }
@@ -109,28 +134,51 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
 export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const logger = options.logger ?? silentLogger;
   const socketMode = options.appToken !== undefined;
+  const oauth = options.oauth;
   let app: App | undefined;
   let server: Server | undefined;
+  /** Socket Mode with the install flow: the server of /slack/install and /slack/oauth_redirect. */
+  let installServer: Server | undefined;
   /**
-   * For calls that must not wait: `views.open` has 3 s from the command, and `conversations.replies`
-   * only decides whether a thread is the bot's. The main client waits out a 429 by pausing all of its
-   * calls; this one fails at once instead.
+   * For calls that must not wait, one per bot token (workspace): `views.open` has 3 s from the
+   * command, and `conversations.replies` only decides whether a thread is the bot's. The main client
+   * waits out a 429 by pausing all of its calls; these fail at once instead.
    */
-  let quick: WebClient | undefined;
+  const quickClients = new Map<string, WebClient>();
   /** Threads the bot has posted in ("channel:ts"), whose messages continue its conversation. */
   const ourThreads = new Map<string, true>();
   /** Threads found not to be the bot's, with when to ask again. */
   const notOurs = new Map<string, number>();
-  const downloads: SlackDownloadOptions = {
-    token: options.botToken,
-    apiUrl: options.apiUrl,
-    async lookup(id) {
-      if (!app) throw new BotError("internal", "the Slack adapter is stopped");
-      const info = await app.client.files.info({ file: id });
-      return SlackFileSchema.parse(info.file);
-    },
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  };
+
+  function quickFor(token: string | undefined): WebClient | undefined {
+    if (!app || !token) return undefined;
+    let client = quickClients.get(token);
+    if (!client) {
+      client = new WebClient(token, {
+        ...slackClientOptions(options.apiUrl, { retries: 0 }),
+        rejectRateLimitedCalls: true,
+      });
+    }
+    remember(quickClients, token, client, CLIENTS_REMEMBERED);
+    return client;
+  }
+
+  /** How an event's files are downloaded: with the bot token of its workspace, looked up by its client. */
+  function downloadsFor(token: string, client: WebClient): SlackDownloadOptions {
+    return {
+      token,
+      apiUrl: options.apiUrl,
+      async lookup(id) {
+        if (!app) throw new BotError("internal", "the Slack adapter is stopped");
+        const info = await client.files.info({ file: id });
+        return SlackFileSchema.parse(info.file);
+      },
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    };
+  }
+
+  /** The bot token of a listener's workspace: what authorize found (the installation's, or SLACK_BOT_TOKEN). */
+  const tokenOf = (context: { botToken?: string }) => context.botToken ?? options.botToken ?? "";
 
   function targetFor(place: SlackPlace, client: WebClient, log: Logger) {
     return slackTarget(place, {
@@ -147,6 +195,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     channel: string,
     threadTs: string,
     self: { userId: string; botId: string | undefined },
+    quick: WebClient | undefined,
   ): Promise<boolean> {
     const key = `${channel}:${threadTs}`;
     if (ourThreads.has(key)) return true;
@@ -168,14 +217,23 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     }
   }
 
-  function attachmentsOf(files: readonly SlackFile[] | null | undefined): Attachment[] {
+  function attachmentsOf(
+    files: readonly SlackFile[] | null | undefined,
+    downloads: SlackDownloadOptions,
+  ): Attachment[] {
     return (files ?? []).map((file) => slackAttachment(file, downloads));
   }
 
   async function onMessage(
     raw: unknown,
     kind: "app_mention" | "message",
-    context: { botUserId?: string; botId?: string; teamId?: string },
+    context: {
+      botUserId?: string;
+      botId?: string;
+      teamId?: string;
+      enterpriseId?: string;
+      botToken?: string;
+    },
     client: WebClient,
     bot: BotHandle,
   ): Promise<void> {
@@ -190,11 +248,16 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       // In channels only a reply in the bot's thread is for the bot; a mention also arrives as app_mention.
       if (!event.thread_ts || mentionsBot(text, botUserId)) return;
       const self = { userId: botUserId, botId: context.botId };
-      if (!(await isOurThread(event.channel, event.thread_ts, self))) return;
+      if (!(await isOurThread(event.channel, event.thread_ts, self, quickFor(tokenOf(context))))) return;
     }
     const threadTs = direct ? (event.thread_ts ?? undefined) : (event.thread_ts ?? event.ts);
     const team = event.team ?? context.teamId;
-    const place: SlackPlace = { channel: event.channel, threadTs, ...(team ? { team } : {}) };
+    const place: SlackPlace = {
+      channel: event.channel,
+      threadTs,
+      ...(team ? { team } : {}),
+      ...(context.enterpriseId ? { enterprise: context.enterpriseId } : {}),
+    };
     const log = logger.child({ channel: event.channel, ts: event.ts });
     const request: Request = {
       id: `${event.channel}-${event.ts}`,
@@ -207,7 +270,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       // A DM is one conversation, its threads included: a follow-up there sees the earlier results.
       thread: direct ? event.channel : `${event.channel}:${threadTs}`,
       text: requestText(text, botUserId),
-      attachments: attachmentsOf(event.files),
+      attachments: attachmentsOf(event.files, downloadsFor(tokenOf(context), client)),
       receivedAt: Date.now(),
       stamp: event.ts,
     };
@@ -277,7 +340,11 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   }
 
   /** A file of the modal, read through files.info; one that cannot be read fails when downloaded. */
-  async function modalAttachment(client: WebClient, id: string): Promise<Attachment> {
+  async function modalAttachment(
+    client: WebClient,
+    id: string,
+    downloads: SlackDownloadOptions,
+  ): Promise<Attachment> {
     try {
       const info = await client.files.info({ file: id });
       return slackAttachment(SlackFileSchema.parse(info.file), downloads);
@@ -321,7 +388,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       const text = requestText(command.text, context.botUserId ?? "");
       if (text === "") {
         try {
-          await (quick ?? client).views.open({
+          await (quickFor(tokenOf(context)) ?? client).views.open({
             trigger_id: command.trigger_id,
             view: askModal({ channel: command.channel_id, user: command.user_id }),
           });
@@ -356,7 +423,10 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       }
       await ack();
       const user = body.user.id;
-      const attachments = await Promise.all(submission.fileIds.map((id) => modalAttachment(client, id)));
+      const downloads = downloadsFor(tokenOf(context), client);
+      const attachments = await Promise.all(
+        submission.fileIds.map((id) => modalAttachment(client, id, downloads)),
+      );
       await askInNewThread({
         client,
         bot,
@@ -372,21 +442,194 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       });
     });
 
+    // Slack sends both without an installation to authorize them (Bolt skips authorize for them).
+    running.event("app_uninstalled", async ({ context }) => {
+      const query = queryOf(context);
+      if (!oauth) {
+        logger.warn(
+          "Slack says the app was uninstalled from its workspace: SLACK_BOT_TOKEN no longer works. Reinstall the app and copy its new Bot User OAuth Token into SLACK_BOT_TOKEN.",
+          { team: query.teamId },
+        );
+        return;
+      }
+      await oauth.installations.deleteInstallation({
+        teamId: query.teamId,
+        enterpriseId: query.enterpriseId,
+        isEnterpriseInstall: query.isEnterpriseInstall === true,
+      });
+      logger.info("Slack app uninstalled; its installation was deleted", {
+        installation: installationKey(query),
+        team: query.teamId,
+        enterprise: query.enterpriseId,
+      });
+    });
+    running.event("tokens_revoked", async ({ event, context }) => {
+      const parsed = TokensRevokedSchema.safeParse(event);
+      if (!parsed.success) return;
+      const query = queryOf(context);
+      const botUserIds = parsed.data.tokens.bot ?? [];
+      const userIds = parsed.data.tokens.oauth ?? [];
+      if (!oauth) {
+        if (botUserIds.length > 0)
+          logger.warn("Slack says the bot token was revoked: SLACK_BOT_TOKEN no longer works.", {
+            team: query.teamId,
+          });
+        return;
+      }
+      const outcome = await oauth.installations.revokeTokens(query, { botUserIds, userIds });
+      logger.info(
+        outcome === "deleted"
+          ? "Slack revoked the bot token of an installation; the installation was deleted"
+          : outcome === "user_token_removed"
+            ? "Slack revoked the user token of an installation; it was removed"
+            : "Slack revoked tokens the bot does not hold",
+        { installation: installationKey(query), team: query.teamId, enterprise: query.enterpriseId },
+      );
+    });
+
     running.error(async (error) => {
+      // Authorization failures were logged by the authorize wrapper, in words.
+      if (error.code === "slack_bolt_authorization_error") return;
       logger.error("Slack listener failed", { error: errorSummary(error) });
     });
+  }
+
+  /** The installation an event's context speaks of. */
+  function queryOf(context: {
+    teamId?: string;
+    enterpriseId?: string;
+    isEnterpriseInstall?: boolean;
+  }): SlackInstallationQuery {
+    return {
+      teamId: context.teamId,
+      enterpriseId: context.enterpriseId,
+      isEnterpriseInstall: context.isEnterpriseInstall === true,
+    };
+  }
+
+  /**
+   * Bolt's authorize from the installer, saying why an event is refused: the app is not installed in
+   * its workspace (a warning), or its installation cannot be read (an error: the key).
+   */
+  function authorizeWith(
+    installer: SlackInstaller,
+    installations: SlackInstallationStore,
+  ): SlackInstaller["authorize"] {
+    return async (query) => {
+      try {
+        return await installer.authorize(query);
+      } catch (error) {
+        const found = await installations
+          .locate({ teamId: query.teamId, enterpriseId: query.enterpriseId })
+          .catch(() => undefined);
+        if (found) {
+          logger.error("a Slack event was ignored: its workspace's installation cannot be used", {
+            team: query.teamId,
+            enterprise: query.enterpriseId,
+            error: errorSummary(error),
+          });
+        } else {
+          logger.warn(
+            "a Slack event from a workspace where the bot is not installed was ignored (install it through /slack/install)",
+            { team: query.teamId, enterprise: query.enterpriseId },
+          );
+        }
+        throw error;
+      }
+    };
+  }
+
+  /**
+   * SLACK_BOT_TOKEN beside the install flow: stored as the installation of its own workspace, unless
+   * that workspace has one, so a bot that ran on one token keeps answering there without a reinstall.
+   */
+  async function adoptBotToken(token: string, installations: SlackInstallationStore): Promise<void> {
+    let auth: Awaited<ReturnType<WebClient["auth"]["test"]>>;
+    try {
+      auth = await new WebClient(token, slackClientOptions(options.apiUrl, options.retryConfig)).auth.test();
+    } catch (error) {
+      const code = slackErrorCode(error);
+      if (!isTokenError(code)) throw startupError(error, options.apiUrl);
+      logger.warn(
+        `Slack refused SLACK_BOT_TOKEN (${code}): it is not used. Its workspace is answered once the app is installed there through ${SLACK_INSTALL_PATH}.`,
+      );
+      return;
+    }
+    if (!auth.team_id || !auth.user_id || !auth.bot_id) {
+      logger.warn("SLACK_BOT_TOKEN is not a bot token of a workspace: it is not used");
+      return;
+    }
+    const installation: Installation<"v2", false> = {
+      team: { id: auth.team_id, ...(auth.team ? { name: auth.team } : {}) },
+      enterprise: auth.enterprise_id ? { id: auth.enterprise_id } : undefined,
+      user: { token: undefined, scopes: undefined, id: "" },
+      bot: {
+        token,
+        scopes: auth.response_metadata?.scopes ?? [],
+        id: auth.bot_id,
+        userId: auth.user_id,
+      },
+      tokenType: "bot",
+      isEnterpriseInstall: false,
+      authVersion: "v2",
+    };
+    const adopted = await installations.adopt(installation);
+    logger.info(
+      adopted
+        ? "SLACK_BOT_TOKEN stored as the installation of its workspace"
+        : "SLACK_BOT_TOKEN's workspace has an installation of its own, which answers there",
+      { team: auth.team_id },
+    );
+  }
+
+  /** Socket Mode has no HTTP server of Bolt's: the install pages get one of their own, on PORT. */
+  async function serveInstallPages(installer: SlackInstaller): Promise<Server> {
+    const pages = createServer((request, response) => {
+      if (installer.handle(request, response)) return;
+      response.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
+      response.end("Not found");
+    });
+    await new Promise<void>((resolve, reject) => {
+      pages.once("error", reject);
+      pages.listen(options.port, options.host, () => {
+        pages.off("error", reject);
+        resolve();
+      });
+    }).catch((error: unknown) => {
+      throw new BotError("config_invalid", `Slack install pages could not listen: ${errorSummary(error)}`, {
+        userMessage: `The Slack install pages (${SLACK_INSTALL_PATH}) could not listen on port ${options.port}: ${errorSummary(error)}. Set PORT to a free port.`,
+        cause: error,
+      });
+    });
+    pages.on("error", (error) => logger.error("Slack install pages failed", { error: errorSummary(error) }));
+    return pages;
   }
 
   return {
     platform: "slack",
     get address() {
-      const address = server?.address();
+      const address = (server ?? installServer)?.address();
       return address && typeof address === "object" ? address : undefined;
     },
     async start(bot) {
       const retryConfig = options.retryConfig ?? SLACK_RETRY;
+      const installer = oauth
+        ? createSlackInstaller({
+            clientId: oauth.clientId,
+            clientSecret: oauth.clientSecret,
+            stateSecret: oauth.stateSecret,
+            installations: oauth.installations,
+            apiUrl: options.apiUrl,
+            logger,
+            ...(options.retryConfig ? { retryConfig: options.retryConfig } : {}),
+          })
+        : undefined;
+      if (oauth && options.botToken) await adoptBotToken(options.botToken, oauth.installations);
       const running = new App({
-        token: options.botToken,
+        // One token (token mode), or each workspace's installation for each event (the install flow).
+        ...(installer && oauth
+          ? { authorize: authorizeWith(installer, oauth.installations) }
+          : { token: options.botToken }),
         ...(socketMode
           ? {
               socketMode: true,
@@ -396,14 +639,19 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
             }
           : {
               signingSecret: options.signingSecret ?? "",
-              customRoutes: (options.routes ?? []).map((route) => ({
-                path: route.path,
-                method: route.method,
-                handler: (request, response) => route.handler(request, response),
-              })),
+              customRoutes: [
+                ...(installer?.routes ?? []),
+                ...(options.routes ?? []).map(
+                  (route): CustomRoute => ({
+                    path: route.path,
+                    method: route.method,
+                    handler: (request, response) => route.handler(request, response),
+                  }),
+                ),
+              ],
             }),
         clientOptions: slackClientOptions(options.apiUrl, options.retryConfig),
-        // auth.test runs in init(), where a revoked token can become a clear start-up error.
+        // Token mode: auth.test runs in init(), where a revoked token can become a clear start-up error.
         deferInitialization: true,
         // Acknowledge before the listeners run: the answer takes longer than Slack's 3 seconds.
         processBeforeResponse: false,
@@ -417,11 +665,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       // Bolt's Socket Mode client retries a refused app token (a bot token in SLACK_APP_TOKEN, a
       // missing connections:write) forever: one call first turns that into a clear error.
       if (socketMode) await checkAppToken(options.appToken ?? "", options.apiUrl);
-      quick = new WebClient(options.botToken, {
-        ...slackClientOptions(options.apiUrl, { retries: 0 }),
-        rejectRateLimitedCalls: true,
-      });
       register(running, bot);
+      if (socketMode && installer) installServer = await serveInstallPages(installer);
       try {
         if (socketMode) await running.start();
         else {
@@ -432,6 +677,9 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
           server = started as Server;
         }
       } catch (error) {
+        installServer?.closeAllConnections();
+        installServer?.close();
+        installServer = undefined;
         throw new BotError("config_invalid", `Slack app could not start: ${errorSummary(error)}`, {
           userMessage: socketMode
             ? "Slack's Socket Mode connection could not be opened. Check SLACK_APP_TOKEN (xapp-…, with connections:write)."
@@ -440,18 +688,30 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         });
       }
       app = running;
+      const listening = server ?? installServer;
+      const installed = oauth ? (await oauth.installations.list()).length : undefined;
       logger.info("Slack connected", {
         mode: socketMode ? "socket" : "http",
-        ...(server ? { port: (server.address() as AddressInfo | null)?.port, path: "/slack/events" } : {}),
+        workspaces: oauth ? "installed through the install flow" : "one (SLACK_BOT_TOKEN)",
+        ...(installed !== undefined ? { installations: installed } : {}),
+        ...(listening ? { port: (listening.address() as AddressInfo | null)?.port } : {}),
+        ...(server ? { path: "/slack/events" } : {}),
+        ...(installer ? { install: SLACK_INSTALL_PATH, redirect: SLACK_REDIRECT_PATH } : {}),
       });
     },
     async stop() {
       const running = app;
       app = undefined;
-      quick = undefined;
+      quickClients.clear();
       // Keep-alive connections would hold the server open past stop().
       server?.closeAllConnections();
       server = undefined;
+      const pages = installServer;
+      installServer = undefined;
+      if (pages) {
+        pages.closeAllConnections();
+        await new Promise<void>((resolve) => pages.close(() => resolve()));
+      }
       await running?.stop();
     },
   };

@@ -55,6 +55,11 @@ const TOKEN_ERRORS = new Set([
   "team_disabled",
 ]);
 
+/** Whether Slack refused a call for its token (wrong, revoked or expired, or its workspace gone). */
+export function isTokenError(code: string | undefined): boolean {
+  return code !== undefined && TOKEN_ERRORS.has(code);
+}
+
 /**
  * What to tell the operator (log line) and, where it helps, the user about a failed call.
  * `user` is undefined when the user cannot be told (nowhere to post) or need not be.

@@ -1,17 +1,28 @@
 /**
  * Slack for a worker: the reply target and the attachments of a request another process admitted,
- * rebuilt from their address and references with the bot token over the Web API. No Events
- * receiver, no Socket Mode connection: any number of workers can answer.
+ * rebuilt from their address and references with the workspace's bot token over the Web API (the
+ * one SLACK_BOT_TOKEN, or, installed in many workspaces, the token of the workspace's stored
+ * installation). No Events receiver, no Socket Mode connection: any number of workers can answer.
  */
 import { WebClient } from "@slack/web-api";
-import type { Attachment, AttachmentRef, Postman, ReplyAddress } from "../../src/core/types.js";
+import type {
+  Attachment,
+  AttachmentRef,
+  DeliveryJournal,
+  Postman,
+  ReplyAddress,
+  ReplyTarget,
+} from "../../src/core/types.js";
+import { BotError } from "../../src/errors.js";
 import type { Logger } from "../../src/log.js";
 import { SLACK_RETRY, slackClientOptions } from "./api.js";
-import { type SlackDownloadOptions, slackAttachment } from "./normalize.js";
+import type { SlackWorkspace } from "./installations.js";
+import { slackAttachment } from "./normalize.js";
 import { slackTarget } from "./target.js";
 
 export interface SlackPostmanOptions {
-  botToken: string;
+  /** A workspace's bot token; undefined where the bot is not (or no longer) installed. */
+  tokens: (workspace: SlackWorkspace) => Promise<string | undefined>;
   /** SLACK_API_URL. */
   apiUrl: string;
   logger: Logger;
@@ -19,35 +30,79 @@ export interface SlackPostmanOptions {
 }
 
 export function createSlackPostman(options: SlackPostmanOptions): Postman {
-  const client = new WebClient(options.botToken, slackClientOptions(options.apiUrl, SLACK_RETRY));
-  const downloads: SlackDownloadOptions = {
-    token: options.botToken,
-    apiUrl: options.apiUrl,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  };
+  /** One client per token: its rate-limit queue is the workspace's. */
+  const clients = new Map<string, WebClient>();
+
+  async function tokenOf(address: ReplyAddress): Promise<string> {
+    const enterprise = address.extra?.enterprise;
+    const token = await options.tokens({
+      ...(address.workspace ? { teamId: address.workspace } : {}),
+      ...(typeof enterprise === "string" ? { enterpriseId: enterprise } : {}),
+    });
+    if (!token) {
+      throw new BotError("internal", `no Slack installation for workspace ${address.workspace ?? "(none)"}`, {
+        userMessage: "I am no longer installed in this workspace.",
+      });
+    }
+    return token;
+  }
+
+  function clientOf(token: string): WebClient {
+    let client = clients.get(token);
+    if (!client) {
+      client = new WebClient(token, slackClientOptions(options.apiUrl, SLACK_RETRY));
+      clients.set(token, client);
+    }
+    return client;
+  }
+
   return {
     platform: "slack",
-    target(address: ReplyAddress, journal) {
-      return slackTarget(
-        {
-          channel: address.channel,
-          threadTs: address.thread === "" ? undefined : address.thread,
-          ...(address.workspace ? { team: address.workspace } : {}),
-        },
-        { client, logger: options.logger.child({ channel: address.channel }), journal },
-      );
+    target(address: ReplyAddress, journal: DeliveryJournal): ReplyTarget {
+      const logger = options.logger.child({ channel: address.channel });
+      // The token is looked up on first use: a target is made before anything is sent.
+      let target: Promise<ReplyTarget> | undefined;
+      const real = () => {
+        target ??= tokenOf(address).then((token) =>
+          slackTarget(
+            {
+              channel: address.channel,
+              threadTs: address.thread === "" ? undefined : address.thread,
+              ...(address.workspace ? { team: address.workspace } : {}),
+            },
+            { client: clientOf(token), logger, journal },
+          ),
+        );
+        return target;
+      };
+      return {
+        openProgress: async (text, snapshot) => (await real()).openProgress(text, snapshot),
+        send: async (reply) => (await real()).send(reply),
+        notice: async (text) => (await real()).notice(text),
+        address: () => address,
+      };
     },
-    attachment(ref: AttachmentRef): Attachment {
-      return slackAttachment(
-        {
-          id: ref.name,
-          name: ref.name,
-          mimetype: ref.mime,
-          ...(Number.isFinite(ref.size) ? { size: ref.size } : {}),
-          url_private: ref.url,
+    attachment(ref: AttachmentRef, address: ReplyAddress): Attachment {
+      return {
+        ...ref,
+        async fetch(limits) {
+          const file = slackAttachment(
+            {
+              id: ref.name,
+              name: ref.name,
+              mimetype: ref.mime,
+              ...(Number.isFinite(ref.size) ? { size: ref.size } : {}),
+              url_private: ref.url,
+            },
+            {
+              token: await tokenOf(address),
+              apiUrl: options.apiUrl,
+              ...(options.fetch ? { fetch: options.fetch } : {}),
+            },
+          );
+          return file.fetch(limits);
         },
-        downloads,
-      );
+      };
     },
   };
 }

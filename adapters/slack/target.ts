@@ -33,6 +33,8 @@ export interface SlackPlace {
   threadTs: string | undefined;
   /** The workspace (team id), for the address a worker answers from. */
   team?: string;
+  /** Its Enterprise Grid organization, where the bot is installed for the whole organization. */
+  enterprise?: string;
 }
 
 export interface SlackTargetContext {
@@ -192,6 +194,7 @@ export function slackTarget(place: SlackPlace, context: SlackTargetContext): Rep
       ...(place.team ? { workspace: place.team } : {}),
       channel: place.channel,
       thread: place.threadTs ?? "",
+      ...(place.enterprise ? { extra: { enterprise: place.enterprise } } : {}),
     }),
   };
 }

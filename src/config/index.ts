@@ -46,6 +46,19 @@ export function secretValues(env: Record<string, string | undefined> = process.e
     .filter((value): value is string => value !== undefined && value.length >= 6);
 }
 
+/**
+ * Whether any variable of Slack's install flow is set: the bot is then installed in many workspaces
+ * (and the Slack adapter says which of the four is missing, if one is).
+ */
+export function slackInstallFlowRequested(config: Config): boolean {
+  return [
+    config.SLACK_CLIENT_ID,
+    config.SLACK_CLIENT_SECRET,
+    config.SLACK_STATE_SECRET,
+    config.SLACK_INSTALLATION_KEY,
+  ].some((value) => value !== undefined);
+}
+
 /** Whether Hugging Face's hosted inference is usable: a token, or a self-hosted endpoint that needs none. */
 export function hostedConfigured(config: Config): boolean {
   return config.HF_TOKEN !== undefined || config.HF_INFERENCE_ENDPOINT !== undefined;

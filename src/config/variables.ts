@@ -92,6 +92,33 @@ const idList = z
   .optional()
   .transform((value) => (value ?? "").split(/[\s,]+/).filter((id) => id.length > 0));
 
+/**
+ * A 256-bit key written as 64 hex digits or as base64 (44 characters with its `=`, URL-safe letters
+ * accepted), what `openssl rand -hex 32` and `openssl rand -base64 32` print. Anything else, or
+ * another length, is refused rather than stretched into a key.
+ */
+export function decodeKey256(text: string): Buffer | undefined {
+  const value = text.trim();
+  if (/^[0-9a-f]{64}$/i.test(value)) return Buffer.from(value, "hex");
+  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) return undefined;
+  const bytes = Buffer.from(value, "base64");
+  return bytes.length === 32 ? bytes : undefined;
+}
+
+const key256 = z
+  .string()
+  .transform((value, context) => {
+    const bytes = decodeKey256(value);
+    if (bytes) return bytes;
+    context.addIssue({
+      code: "custom",
+      message:
+        "must be 32 bytes written as base64 (44 characters) or hex (64 characters): make one with openssl rand -base64 32",
+    });
+    return z.NEVER;
+  })
+  .optional();
+
 function variable<S extends z.ZodType>(spec: Variable<S>): Variable<S> {
   return spec;
 }
@@ -423,7 +450,7 @@ export const VARIABLES = {
   SLACK_BOT_TOKEN: variable({
     name: "SLACK_BOT_TOKEN",
     description:
-      "Slack bot token (xoxb-…, OAuth & Permissions): set it with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN to run the bot on Slack.",
+      "Slack bot token (xoxb-…, OAuth & Permissions): set it with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN to run the bot in one Slack workspace (for many: SLACK_CLIENT_ID and the install flow).",
     secret: true,
     schema: optionalText,
   }),
@@ -440,6 +467,38 @@ export const VARIABLES = {
       "Slack app-level token (xapp-…, connections:write): use Socket Mode instead of a public HTTP URL.",
     secret: true,
     schema: optionalText,
+  }),
+  SLACK_CLIENT_ID: variable({
+    name: "SLACK_CLIENT_ID",
+    description:
+      "Slack app's Client ID (Basic Information → App Credentials): with SLACK_CLIENT_SECRET, SLACK_STATE_SECRET and SLACK_INSTALLATION_KEY the bot is installed in many workspaces through /slack/install.",
+    secret: false,
+    schema: optionalText,
+  }),
+  SLACK_CLIENT_SECRET: variable({
+    name: "SLACK_CLIENT_SECRET",
+    description:
+      "Slack app's Client Secret (Basic Information → App Credentials): exchanges an install's code for the workspace's bot token.",
+    secret: true,
+    schema: optionalText,
+  }),
+  SLACK_STATE_SECRET: variable({
+    name: "SLACK_STATE_SECRET",
+    description:
+      "A random string of your own (openssl rand -base64 32) that signs each install's state, so /slack/oauth_redirect accepts only installs started at /slack/install in the same browser.",
+    secret: true,
+    schema: z
+      .string()
+      .trim()
+      .min(16, "must be at least 16 characters: make one with openssl rand -base64 32")
+      .optional(),
+  }),
+  SLACK_INSTALLATION_KEY: variable({
+    name: "SLACK_INSTALLATION_KEY",
+    description:
+      "32 random bytes as base64 or hex (openssl rand -base64 32) that encrypt the workspaces' tokens in the bot's storage (AES-256-GCM); keep it, or every workspace must install the app again.",
+    secret: true,
+    schema: key256,
   }),
   SLACK_API_URL: variable({
     name: "SLACK_API_URL",
@@ -480,7 +539,7 @@ export const VARIABLES = {
   PORT: variable({
     name: "PORT",
     description:
-      "Port of the HTTP server that takes Slack's events, commands and interactivity at /slack/events and Discord's interactions at /discord/interactions.",
+      "Port of the HTTP server that takes Slack's events, commands and interactivity at /slack/events and Discord's interactions at /discord/interactions, and serves /slack/install and /slack/oauth_redirect with Slack's install flow (in Socket Mode, only those).",
     default: "3000",
     secret: false,
     schema: portNumber,

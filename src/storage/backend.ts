@@ -13,6 +13,11 @@ export interface Backend {
   delete(key: string): Promise<boolean>;
   /** Deletes every key that starts with `prefix`. */
   clear(prefix: string): Promise<void>;
+  /**
+   * The whole keys that start with `prefix`. May include entries that expired but were not yet
+   * swept (SQLite keeps them until then): a get() tells.
+   */
+  keys(prefix: string): Promise<string[]>;
   /** Resolves when the backend answers. */
   ping(): Promise<void>;
   /** Drops expired entries the backend does not expire by itself. */

@@ -12,7 +12,14 @@ import { openSqlite, SQLITE_BUSY_TIMEOUT_MS } from "./sqlite.js";
 export type { Backend, BackendName, BackendStatus };
 
 /** The namespaces the bot keeps, each with its own time to live. */
-export type NamespaceName = "results" | "catalog" | "dedupe" | "ratelimit" | "memory" | "web";
+export type NamespaceName =
+  | "results"
+  | "catalog"
+  | "dedupe"
+  | "ratelimit"
+  | "memory"
+  | "web"
+  | "slack-installations";
 
 /** The SQLite file's name inside DATA_DIR. */
 export const SQLITE_FILE = "storage.sqlite";
@@ -23,6 +30,11 @@ export interface Storage {
    * From createStorage, its calls never throw for a backend that is down: memory answers until it is back.
    */
   namespace<Value>(name: NamespaceName, ttlMs: number): Keyv<Value>;
+  /**
+   * The keys of a namespace (as its keyv store takes them), for the few namespaces that are listed
+   * (installations). It may name entries that have just expired: a get() tells.
+   */
+  keys(name: NamespaceName): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -146,6 +158,10 @@ export function createStorageOver(
     backend: primary.name,
     namespace<Value>(name: NamespaceName, ttlMs: number): Keyv<Value> {
       return new Keyv<Value>({ store: new NamespaceStore(backend, `${name}:`), namespace: name, ttl: ttlMs });
+    },
+    async keys(name: NamespaceName): Promise<string[]> {
+      const prefix = `${name}:`;
+      return (await backend.keys(prefix)).map((key) => key.slice(prefix.length));
     },
     status: () => backend.status(),
     async close() {

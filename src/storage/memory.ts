@@ -69,6 +69,10 @@ export class MemoryBackend implements Backend {
     for (const key of [...this.entries.keys()]) if (key.startsWith(prefix)) this.remove(key);
   }
 
+  keysSync(prefix: string): string[] {
+    return [...this.entries.keys()].filter((key) => key.startsWith(prefix) && this.peek(key) !== undefined);
+  }
+
   sweepSync(): void {
     this.setsSinceSweep = 0;
     const now = this.now();
@@ -104,6 +108,10 @@ export class MemoryBackend implements Backend {
 
   async clear(prefix: string): Promise<void> {
     this.clearSync(prefix);
+  }
+
+  async keys(prefix: string): Promise<string[]> {
+    return this.keysSync(prefix);
   }
 
   async ping(): Promise<void> {}

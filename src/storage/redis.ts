@@ -91,6 +91,17 @@ export function openRedis(
         if (keys.length > 0) await client.unlink(keys);
       }
     },
+    async keys(keyPrefix) {
+      await ready();
+      // Keys come back with the storage's own prefix (`PREFIX::`), which the callers never see.
+      const own = store.createKeyPrefix("", prefix);
+      const match = `${globEscape(store.createKeyPrefix(keyPrefix, prefix))}*`;
+      const found: string[] = [];
+      for await (const keys of client.scanIterator({ MATCH: match, COUNT: 500 })) {
+        for (const key of keys) found.push(key.slice(own.length));
+      }
+      return found;
+    },
     async ping() {
       await ready();
       await client.ping();

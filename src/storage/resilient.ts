@@ -146,6 +146,19 @@ export class ResilientBackend {
     this.clears.push(prefix);
   }
 
+  /** The whole keys that start with `prefix`: the backend's, or memory's while it is down. */
+  async keys(prefix: string): Promise<string[]> {
+    if (this.barrier) await this.waitForReplay();
+    if (this.usePrimary()) {
+      try {
+        return await this.call("keys", () => this.primary.keys(prefix));
+      } catch (error) {
+        this.fail("keys", error);
+      }
+    }
+    return this.fallback.keysSync(prefix);
+  }
+
   /** Drops expired entries; a failure here is not an outage (a big table may just be slow). */
   async sweep(): Promise<void> {
     this.fallback.sweepSync();

@@ -69,6 +69,13 @@ export function openSqlite(file: string, options: { busyTimeoutMs?: number } = {
     async clear(prefix) {
       await (await ready()).query(`DELETE FROM ${TABLE} WHERE key LIKE ? ESCAPE '\\'`, likePrefix(prefix));
     },
+    async keys(prefix) {
+      const rows = await (await ready()).query(
+        `SELECT key FROM ${TABLE} WHERE key LIKE ? ESCAPE '\\'`,
+        likePrefix(prefix),
+      );
+      return (rows as Array<{ key: string }>).map((row) => row.key);
+    },
     async ping() {
       const current = connection;
       // keyv's adapter keeps a failed open for good: open the file anew (the directory may be there now).

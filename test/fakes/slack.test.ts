@@ -711,3 +711,279 @@ describe("Socket Mode", () => {
     expect(mentions[0]).toMatchObject({ ts: mention.ts, text: mention.text });
   });
 });
+
+/** Visits the authorize page as a browser would and returns where it was sent. */
+async function authorize(
+  params: Record<string, string>,
+): Promise<{ status: number; location: URL | undefined }> {
+  const url = new URL(`${fake.url}/oauth/v2/authorize`);
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+  const response = await fetch(url, { redirect: "manual" });
+  await response.body?.cancel();
+  const location = response.headers.get("location");
+  return { status: response.status, location: location ? new URL(location) : undefined };
+}
+
+const REDIRECT = "https://bot.example/slack/oauth_redirect";
+
+/** Installs the app through the authorize page and oauth.v2.access, as the bot's installer does. */
+async function install(
+  consent: Parameters<FakeSlack["approveNextInstall"]>[0],
+  scopes: { scope: string; user_scope?: string } = { scope: "chat:write,files:read" },
+) {
+  fake.setRedirectUrl(REDIRECT);
+  fake.approveNextInstall(consent);
+  const code = (await authorize({ client_id: fake.clientId, ...scopes })).location?.searchParams.get("code");
+  return new WebClient(undefined, { slackApiUrl: fake.apiUrl, logger: silent }).oauth.v2.access({
+    client_id: fake.clientId,
+    client_secret: fake.clientSecret,
+    code: code ?? "",
+  });
+}
+
+describe("workspaces and the install flow", () => {
+  it("installs the app in a workspace: the authorize page redirects with a code that oauth.v2.access exchanges once", async () => {
+    const acme = fake.addTeam({ id: "T2ACME", name: "Acme" });
+    fake.setRedirectUrl(REDIRECT);
+    fake.approveNextInstall({ team: acme.id });
+    const visit = await authorize({ client_id: fake.clientId, scope: "chat:write,files:read", state: "s1" });
+    expect(visit.status).toBe(302);
+    expect(visit.location?.origin + (visit.location?.pathname ?? "")).toBe(REDIRECT);
+    expect(visit.location?.searchParams.get("state")).toBe("s1");
+    const code = visit.location?.searchParams.get("code") ?? "";
+    expect(code).not.toBe("");
+
+    const anonymous = new WebClient(undefined, { slackApiUrl: fake.apiUrl, logger: silent });
+    const access = await anonymous.oauth.v2.access({
+      client_id: fake.clientId,
+      client_secret: fake.clientSecret,
+      code,
+    });
+    expect(access).toMatchObject({
+      ok: true,
+      app_id: fake.appId,
+      token_type: "bot",
+      scope: "chat:write,files:read",
+      bot_user_id: "U2ACMEBOT",
+      team: { id: "T2ACME", name: "Acme" },
+      enterprise: null,
+      is_enterprise_install: false,
+      authed_user: { id: acme.userId },
+    });
+    expect(access.access_token).toMatch(/^xoxb-T2ACME-/);
+    expect(access.access_token).not.toBe(fake.botToken);
+    expect(fake.installation("T2ACME")?.botToken).toBe(access.access_token);
+
+    // A code is good once.
+    const again = await platformError(
+      anonymous.oauth.v2.access({ client_id: fake.clientId, client_secret: fake.clientSecret, code }),
+    );
+    expect(again.data.error).toBe("invalid_code");
+
+    // Each token signs in as its own workspace's bot.
+    const acmeAuth = await client(access.access_token).auth.test();
+    expect(acmeAuth).toMatchObject({ team_id: "T2ACME", team: "Acme", user_id: "U2ACMEBOT" });
+    expect((await client().auth.test()).team_id).toBe(fake.teamId);
+  });
+
+  it("takes the client's credentials in HTTP Basic auth, and refuses a wrong secret, a changed redirect_uri and a late code", async () => {
+    const late = await startFakeSlack({ codeTtlMs: 50 });
+    try {
+      late.setRedirectUrl(REDIRECT);
+      const visitOf = async (params: Record<string, string>) => {
+        const url = new URL(`${late.url}/oauth/v2/authorize`);
+        for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+        const response = await fetch(url, { redirect: "manual" });
+        return new URL(response.headers.get("location") ?? "").searchParams.get("code") ?? "";
+      };
+      const exchange = (body: Record<string, string>, basic?: string) =>
+        fetch(`${late.apiUrl}oauth.v2.access`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/x-www-form-urlencoded",
+            ...(basic ? { authorization: `Basic ${Buffer.from(basic).toString("base64")}` } : {}),
+          },
+          body: new URLSearchParams(body).toString(),
+        }).then((response) => response.json() as Promise<Json>);
+
+      const code = await visitOf({ client_id: late.clientId, scope: "chat:write" });
+      expect(await exchange({ code, client_id: late.clientId, client_secret: "wrong" })).toMatchObject({
+        ok: false,
+        error: "bad_client_secret",
+      });
+      expect(await exchange({ code, client_id: "nobody", client_secret: late.clientSecret })).toMatchObject({
+        error: "invalid_client_id",
+      });
+      const withRedirect = await visitOf({
+        client_id: late.clientId,
+        scope: "chat:write",
+        redirect_uri: `${REDIRECT}/again`,
+      });
+      expect(await exchange({ code: withRedirect }, `${late.clientId}:${late.clientSecret}`)).toMatchObject({
+        error: "bad_redirect_uri",
+      });
+      const fresh = await visitOf({ client_id: late.clientId, scope: "chat:write" });
+      expect(await exchange({ code: fresh }, `${late.clientId}:${late.clientSecret}`)).toMatchObject({
+        ok: true,
+        token_type: "bot",
+      });
+      const slow = await visitOf({ client_id: late.clientId, scope: "chat:write" });
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      expect(await exchange({ code: slow }, `${late.clientId}:${late.clientSecret}`)).toMatchObject({
+        error: "invalid_code",
+      });
+    } finally {
+      await late.close();
+    }
+  });
+
+  it("sends the browser back with error=access_denied when the person cancels, and refuses an unknown client or redirect", async () => {
+    fake.setRedirectUrl(REDIRECT);
+    fake.approveNextInstall({ deny: true });
+    const denied = await authorize({ client_id: fake.clientId, scope: "chat:write", state: "s2" });
+    expect(denied.location?.searchParams.get("error")).toBe("access_denied");
+    expect(denied.location?.searchParams.get("state")).toBe("s2");
+    expect(denied.location?.searchParams.get("code")).toBeNull();
+    expect((await authorize({ client_id: "someone-else", scope: "chat:write" })).status).toBe(400);
+    expect(
+      (
+        await authorize({
+          client_id: fake.clientId,
+          scope: "chat:write",
+          redirect_uri: "https://evil.example/",
+        })
+      ).status,
+    ).toBe(400);
+  });
+
+  it("lets a token act only in its own workspace: another workspace's channel and files are not found", async () => {
+    const acme = fake.addTeam({ id: "T2ACME", name: "Acme" });
+    const access = await install({ team: acme.id }, { scope: "chat:write,files:read" });
+    const acmeBot = client(access.access_token);
+
+    const posted = await acmeBot.chat.postMessage({ channel: acme.generalChannel, text: "hello Acme" });
+    expect(fake.messages(acme.generalChannel).find((m) => m.ts === posted.ts)).toMatchObject({
+      user: "U2ACMEBOT",
+      bot_id: "B2ACMEBOT",
+    });
+    expect(fake.botMessages(acme.generalChannel)).toHaveLength(1);
+    const elsewhere = await platformError(
+      acmeBot.chat.postMessage({ channel: fake.generalChannel, text: "x" }),
+    );
+    expect(elsewhere.data.error).toBe("channel_not_found");
+    const backwards = await platformError(
+      client().chat.postMessage({ channel: acme.generalChannel, text: "x" }),
+    );
+    expect(backwards.data.error).toBe("channel_not_found");
+
+    // A file shared in Acme opens with Acme's token only.
+    const png = fake.addUserFile(PNG, { name: "cat.png", mimetype: "image/png", team: acme.id });
+    const download = (token: string) =>
+      fetch(png.url_private, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.text());
+    expect(await download(access.access_token ?? "")).not.toContain("Sign in");
+    expect(await download(fake.botToken)).toContain("Sign in to Slack");
+
+    // Events in Acme carry Acme's team and its bot in authorizations.
+    const mention = fake.mention({ text: "hi", channel: acme.generalChannel });
+    expect(mention).toMatchObject({ team: "T2ACME", user: acme.userId });
+    expect(String(mention.text)).toContain("<@U2ACMEBOT>");
+  });
+
+  it("uninstalls: the workspace's tokens stop working, and Slack sends tokens_revoked then app_uninstalled", async () => {
+    const acme = fake.addTeam({ id: "T2ACME", name: "Acme" });
+    const access = await install({ team: acme.id }, { scope: "chat:write", user_scope: "search:read" });
+    expect(access.authed_user).toMatchObject({ id: acme.userId, token_type: "user", scope: "search:read" });
+    const events: Json[] = [];
+    await startBolt((bolt) => {
+      bolt.event("tokens_revoked", async ({ event, context }) => {
+        events.push({ ...(event as unknown as Json), team: context.teamId });
+      });
+      bolt.event("app_uninstalled", async ({ event, context }) => {
+        events.push({ ...(event as unknown as Json), team: context.teamId });
+      });
+    });
+    const sent = await fake.uninstall(acme.id);
+    expect(sent.map((event) => event.status)).toEqual([200, 200]);
+    await waitFor(() => events.length === 2, 5000, "both events");
+    expect(events[0]).toMatchObject({
+      type: "tokens_revoked",
+      tokens: { bot: ["U2ACMEBOT"], oauth: [acme.userId] },
+      team: "T2ACME",
+    });
+    expect(events[1]).toMatchObject({ type: "app_uninstalled", team: "T2ACME" });
+    const refused = await platformError(client(access.access_token).auth.test());
+    expect(refused.data.error).toBe("token_revoked");
+    expect(fake.installation(acme.id)).toBeUndefined();
+    // The default workspace is untouched.
+    expect((await client().auth.test()).ok).toBe(true);
+  });
+
+  it("auth.revoke revokes the calling token (test=true only checks)", async () => {
+    const web = client();
+    expect(await web.auth.revoke({ test: true })).toMatchObject({ ok: true, revoked: false });
+    expect((await web.auth.test()).ok).toBe(true);
+    expect(await web.auth.revoke()).toMatchObject({ ok: true, revoked: true });
+    expect((await platformError(web.auth.test())).data.error).toBe("token_revoked");
+  });
+
+  it("rotates tokens: the install answers with a refresh token, which gives a new bot token once", async () => {
+    const rotating = await startFakeSlack({ tokenExpiresInSeconds: 43_200 });
+    try {
+      rotating.setRedirectUrl(REDIRECT);
+      const response = await fetch(
+        `${rotating.url}/oauth/v2/authorize?client_id=${rotating.clientId}&scope=chat:write`,
+        { redirect: "manual" },
+      );
+      const code = new URL(response.headers.get("location") ?? "").searchParams.get("code") ?? "";
+      const anonymous = new WebClient(undefined, { slackApiUrl: rotating.apiUrl, logger: silent });
+      const credentials = { client_id: rotating.clientId, client_secret: rotating.clientSecret };
+      const first = await anonymous.oauth.v2.access({ ...credentials, code });
+      expect(first).toMatchObject({ expires_in: 43_200, token_type: "bot" });
+      expect(first.refresh_token).toMatch(/^xoxe-1-/);
+      const refreshed = await anonymous.oauth.v2.access({
+        ...credentials,
+        grant_type: "refresh_token",
+        refresh_token: first.refresh_token ?? "",
+      });
+      expect(refreshed.access_token).not.toBe(first.access_token);
+      expect(refreshed.refresh_token).not.toBe(first.refresh_token);
+      const web = new WebClient(refreshed.access_token, { slackApiUrl: rotating.apiUrl, logger: silent });
+      expect((await web.auth.test()).team_id).toBe(rotating.teamId);
+      const reused = await platformError(
+        anonymous.oauth.v2.access({
+          ...credentials,
+          grant_type: "refresh_token",
+          refresh_token: first.refresh_token ?? "",
+        }),
+      );
+      expect(reused.data.error).toBe("invalid_refresh_token");
+    } finally {
+      await rotating.close();
+    }
+  });
+
+  it("installs for a whole Enterprise Grid organization: one token serves each of its workspaces", async () => {
+    const east = fake.addTeam({ id: "T3EAST", name: "East", enterpriseId: "E1GRID", enterpriseName: "Grid" });
+    const west = fake.addTeam({ id: "T4WEST", name: "West", enterpriseId: "E1GRID" });
+    const access = await install({ enterprise: "E1GRID" }, { scope: "chat:write" });
+    expect(access).toMatchObject({
+      is_enterprise_install: true,
+      team: null,
+      enterprise: { id: "E1GRID", name: "Grid" },
+    });
+    const org = client(access.access_token);
+    await org.chat.postMessage({ channel: east.generalChannel, text: "east" });
+    await org.chat.postMessage({ channel: west.generalChannel, text: "west" });
+    expect(
+      (await platformError(org.chat.postMessage({ channel: fake.generalChannel, text: "x" }))).data.error,
+    ).toBe("channel_not_found");
+    const sent = fake.mention({ text: "hi", channel: west.generalChannel });
+    await startBolt(() => undefined);
+    const delivered = await fake.sendEvent(sent);
+    expect(delivered.envelope).toMatchObject({
+      team_id: "T4WEST",
+      enterprise_id: "E1GRID",
+      authorizations: [{ enterprise_id: "E1GRID", team_id: null, is_enterprise_install: true }],
+    });
+  });
+});

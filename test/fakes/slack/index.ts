@@ -6,7 +6,20 @@
  * Bolt `clientOptions: { slackApiUrl: fake.apiUrl }` (Socket Mode: `installerOptions.clientOptions`).
  *
  * Workspace: team `T0FAKE`, bot user `U0BOT` / bot `B0BOT`, app `A0APP`, user `U0USER`; channels
- * `C0GENERAL` (bot is a member), `C0RANDOM` (bot is not), DM `D0DM`; `addChannel()` for more.
+ * `C0GENERAL` (bot is a member), `C0RANDOM` (bot is not), DM `D0DM`; `addChannel()` for more. The app
+ * is installed there from the start, with `botToken`.
+ *
+ * ## More workspaces and the install flow (see workspaces.ts and oauth.ts)
+ * `addTeam({ id, name, enterpriseId? })` adds a workspace (its user `U{id}USER`, channel `C{id}GENERAL`
+ * with the bot in it, DM `D{id}DM`) where the app is not installed yet. `GET /oauth/v2/authorize` and
+ * `oauth.v2.access` install it (`approveNextInstall({ team | enterprise, deny })` decides what the
+ * next visitor of the authorize page does; `setRedirectUrl` is the app's Redirect URL): each
+ * installation has its own bot user (`U{id}BOT`), bot id and bot token, which acts only in the
+ * workspaces it serves (elsewhere `channel_not_found`, as Slack answers). `installation(team)` is the
+ * installation; `uninstall(team)` revokes its tokens and sends `tokens_revoked` and `app_uninstalled`;
+ * `revokeInstallationTokens(team, { bot, user })` sends `tokens_revoked`; `auth.revoke` revokes the
+ * calling token. Events, commands and files carry the team of their channel, and the envelope's
+ * `authorizations` name the installation that serves it.
  *
  * ## Web API (`${url}/api/{method}`, form-encoded or JSON bodies, token from `Authorization: Bearer` or `token=`)
  * - Tokens: `botToken` (xoxb), `appToken` (xapp, only for `apps.connections.open`); `revokeToken(t,
@@ -74,12 +87,23 @@ import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 import { delay, readBody, sendBytes, sendJson, startHttpServer } from "../http-server.js";
 import { blockErrors, blocksTextLength, SLACK_LIMITS } from "./limits.js";
+import { type AuthorizeVisit, type Consent, createFakeOAuth } from "./oauth.js";
 import { postSigned, type SignedResponse } from "./signing.js";
+import {
+  botIdentity,
+  createWorkspaces,
+  type FakeInstallation,
+  type FakeSlackTeam,
+  type Json,
+  SlackError,
+  str,
+  type TokenOwner,
+} from "./workspaces.js";
 
 export { blockErrors, blocksTextLength, SLACK_LIMITS } from "./limits.js";
+export type { AuthorizeVisit, Consent } from "./oauth.js";
 export { postSigned, type SignedResponse, slackSignature } from "./signing.js";
-
-export type Json = Record<string, unknown>;
+export type { FakeInstallation, FakeSlackTeam, Json } from "./workspaces.js";
 
 export interface FakeSlackOptions {
   teamId?: string;
@@ -98,10 +122,19 @@ export interface FakeSlackOptions {
   triggerTtlMs?: number;
   /** Scopes the bot token has (default: all the fake knows). */
   scopes?: string[];
+  /** The app's Client ID and Client Secret (oauth.v2.access). */
+  clientId?: string;
+  clientSecret?: string;
+  /** How long an install's code may be exchanged (default 10 minutes, as Slack). */
+  codeTtlMs?: number;
+  /** Token rotation on: bot tokens from the install flow live this long and come with a refresh token. */
+  tokenExpiresInSeconds?: number;
 }
 
 export interface FakeSlackFile {
   id: string;
+  /** The workspace the file was shared in. */
+  teamId: string;
   name: string;
   title: string;
   mimetype: string;
@@ -139,6 +172,8 @@ export interface FakeSlackMessage {
 export interface FakeSlackChannel {
   id: string;
   name: string;
+  /** The workspace the channel belongs to. */
+  teamId: string;
   isIm: boolean;
   isPrivate: boolean;
   /** Whether the bot is a member (else posting answers `not_in_channel`). */
@@ -169,6 +204,8 @@ export interface SlackEventOptions {
   staleTimestamp?: boolean;
   /** Where to send (default: `setAppUrl`). */
   url?: string;
+  /** The workspace of an event that names none (default: the event's `team`, else the default workspace). */
+  team?: string;
 }
 
 export interface SentEvent extends SignedResponse {
@@ -208,6 +245,7 @@ export interface SentInteraction extends SignedResponse {
 
 export interface UserMessageInput {
   text: string;
+  /** Default: the default workspace's general channel. */
   channel?: string;
   user?: string;
   thread_ts?: string;
@@ -233,7 +271,9 @@ export interface FakeSlack {
   readonly url: string;
   /** `${url}/api/` — what `slackApiUrl` takes. */
   readonly apiUrl: string;
+  /** The default workspace. */
   readonly teamId: string;
+  /** The bot token of the app's installation in the default workspace. */
   readonly botToken: string;
   readonly appToken: string;
   readonly signingSecret: string;
@@ -257,6 +297,12 @@ export interface FakeSlack {
   /** Every signed request sent to the app, with its status and time to acknowledge. */
   readonly deliveries: Delivery[];
   uploadLimitBytes: number;
+  /** The app's Client ID and Client Secret. */
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly teams: ReadonlyMap<string, FakeSlackTeam>;
+  /** Every visit of the authorize page, with where it sent the browser. */
+  readonly authorizeVisits: AuthorizeVisit[];
 
   /** Calls of one method (successful or not). */
   callsTo(method: string): RecordedSlackCall[];
@@ -271,7 +317,30 @@ export interface FakeSlack {
     name: string;
     botIsMember?: boolean;
     isPrivate?: boolean;
+    /** Default: the default workspace. */
+    team?: string;
   }): FakeSlackChannel;
+  /** A workspace where the app is not installed yet (see the module's comment). */
+  addTeam(team: {
+    id: string;
+    name: string;
+    domain?: string;
+    enterpriseId?: string;
+    enterpriseName?: string;
+  }): FakeSlackTeam;
+  /** The installation that serves a workspace (by team id), or an org-wide one (by enterprise id). */
+  installation(id: string): FakeInstallation | undefined;
+  /** The app's Redirect URL (OAuth & Permissions): where the authorize page sends the browser. */
+  setRedirectUrl(url: string): void;
+  /** What the next visitor of the authorize page does (default: approve for the default workspace). */
+  approveNextInstall(consent: Consent): void;
+  /**
+   * Uninstalls the app from a workspace (or an org-wide install by enterprise id): its tokens are
+   * revoked, and Slack sends `tokens_revoked` then `app_uninstalled` to the app URL (`deliver: "none"`: no events).
+   */
+  uninstall(id: string, options?: { deliver?: "http" | "none" }): Promise<SentEvent[]>;
+  /** Revokes an installation's bot and/or user token and sends `tokens_revoked`. */
+  revokeInstallationTokens(id: string, which: { bot?: boolean; user?: boolean }): Promise<SentEvent>;
   revokeToken(
     token: string,
     error?: "token_revoked" | "token_expired" | "invalid_auth" | "account_inactive",
@@ -283,7 +352,7 @@ export interface FakeSlack {
 
   addUserFile(
     bytes: Uint8Array,
-    meta: { name: string; mimetype?: string; user?: string; title?: string },
+    meta: { name: string; mimetype?: string; user?: string; title?: string; team?: string },
   ): FakeSlackFile;
   fileObject(file: FakeSlackFile | string): Json;
   fileBytes(id: string): Buffer | undefined;
@@ -293,7 +362,10 @@ export interface FakeSlack {
   mention(
     input: Omit<UserMessageInput, "channel"> & { channel?: string },
   ): Json & { ts: string; channel: string };
-  directMessage(input: Omit<UserMessageInput, "channel">): Json & { ts: string; channel: string };
+  /** A DM to the bot in the default workspace, or in `team`'s. */
+  directMessage(
+    input: Omit<UserMessageInput, "channel"> & { team?: string },
+  ): Json & { ts: string; channel: string };
   /** The `message` event Slack would send for a stored message (e.g. the bot's own reply, to check it is ignored). */
   eventFor(message: FakeSlackMessage): Json & { ts: string; channel: string };
   /** Percentiles (0..100) of `ackMs` over the deliveries answered 200 (undefined when none). */
@@ -430,20 +502,14 @@ function parseArgs(raw: Buffer, contentType: string): Json {
   return args;
 }
 
-class SlackError extends Error {
-  constructor(
-    readonly error: string,
-    readonly extra: Json = {},
-  ) {
-    super(error);
-  }
-}
-
-function str(args: Json, key: string): string | undefined {
-  const value = args[key];
-  if (typeof value === "string") return value;
-  if (typeof value === "number") return String(value);
-  return undefined;
+/** Who called a Web API method: the token's installation, acting in its workspaces. */
+interface Caller extends TokenOwner {
+  token: string;
+  /** The user the token acts as: the installation's bot user, or the person of a user token. */
+  userId: string;
+  scopes: Set<string>;
+  /** The workspace answers speak of (the installation's, or its organization's first workspace). */
+  team: FakeSlackTeam;
 }
 
 export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
@@ -458,7 +524,48 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const userId = options.userId ?? "U0USER";
   const triggerTtlMs = options.triggerTtlMs ?? 3000;
   const scopes = new Set(options.scopes ?? ALL_SCOPES);
-  const revoked = new Map<string, string>();
+  const clientId = options.clientId ?? "1000000000.2000000000";
+  const clientSecret = options.clientSecret ?? "fake-client-secret-0123456789";
+  const workspaces = createWorkspaces();
+  const { revoked } = workspaces;
+  const defaultTeam = workspaces.addTeam({
+    id: teamId,
+    name: "Fake Team",
+    domain: teamDomain,
+    userId,
+    generalChannel: "C0GENERAL",
+    dmChannel: "D0DM",
+  });
+  // The app is installed in the default workspace from the start, with the fake's bot token.
+  workspaces.install({
+    key: teamId,
+    teamId,
+    enterpriseId: undefined,
+    isEnterpriseInstall: false,
+    botToken,
+    botUserId,
+    botId,
+    scopes,
+    userId,
+    userToken: undefined,
+    userScopes: new Set(),
+    refreshToken: undefined,
+    expiresAt: undefined,
+    installedAt: Date.now(),
+  });
+  const oauth = createFakeOAuth(
+    {
+      clientId,
+      clientSecret,
+      appId,
+      defaultTeamId: teamId,
+      // Scopes only a user token has, besides those both kinds may have.
+      knownScopes: [...ALL_SCOPES, "search:read"],
+      codeTtlMs: options.codeTtlMs ?? 600_000,
+      tokenExpiresInSeconds: options.tokenExpiresInSeconds,
+    },
+    workspaces,
+  );
   const faults: Array<{ method: string; fault: SlackFault; times: number }> = [];
   const triggers = new Map<string, { issuedAt: number; used: boolean }>();
   const channels = new Map<string, FakeSlackChannel>();
@@ -483,6 +590,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const created: FakeSlackChannel = {
       id: channel.id,
       name: channel.name,
+      teamId: channel.team ?? teamId,
       isIm: channel.id.startsWith("D"),
       isPrivate: channel.isPrivate ?? false,
       botIsMember: channel.botIsMember ?? true,
@@ -496,6 +604,39 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const dm = addChannel({ id: "D0DM", name: userId });
   dm.user = userId;
 
+  const addTeam: FakeSlack["addTeam"] = (input) => {
+    const id = input.id.replace(/^T/, "");
+    const team = workspaces.addTeam({
+      id: input.id,
+      name: input.name,
+      domain: input.domain ?? input.name.toLowerCase().replace(/[^a-z0-9]+/g, "-"),
+      ...(input.enterpriseId ? { enterpriseId: input.enterpriseId } : {}),
+      ...(input.enterpriseName ? { enterpriseName: input.enterpriseName } : {}),
+      userId: `U${id}USER`,
+      generalChannel: `C${id}GENERAL`,
+      dmChannel: `D${id}DM`,
+    });
+    addChannel({ id: team.generalChannel, name: "general", team: team.id });
+    const teamDm = addChannel({ id: team.dmChannel, name: team.userId, team: team.id });
+    teamDm.user = team.userId;
+    return team;
+  };
+
+  function teamOf(id: string): FakeSlackTeam {
+    const team = workspaces.team(id);
+    if (!team) throw new Error(`fake Slack: no workspace ${id}`);
+    return team;
+  }
+
+  /** The workspace an installation answers for (an org-wide one: the first of its organization). */
+  function homeTeam(installation: FakeInstallation): FakeSlackTeam {
+    const own = installation.teamId ? workspaces.team(installation.teamId) : undefined;
+    const member = [...workspaces.teams.values()].find(
+      (team) => installation.enterpriseId !== undefined && team.enterpriseId === installation.enterpriseId,
+    );
+    return own ?? member ?? defaultTeam;
+  }
+
   const wss = new WebSocketServer({ noServer: true });
 
   const http = await startHttpServer(async (request, response) => {
@@ -505,6 +646,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     if (request.method === "POST" && path.startsWith("/upload/v1/"))
       return upload(path.slice(11), request, response);
     if (request.method === "GET" && path.startsWith("/files-pri/")) return fileHost(path, request, response);
+    if (request.method === "GET" && path === "/oauth/v2/authorize")
+      return oauth.authorize(new URL(request.url ?? "/", base), response);
     if (request.method === "POST" && path.startsWith("/commands/")) {
       const raw = await readBody(request);
       let body: Json;
@@ -551,9 +694,12 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     });
   });
 
-  function channelOrThrow(id: string | undefined): FakeSlackChannel {
+  /** A channel the caller can see: another workspace's channel, like a missing one, is `channel_not_found`. */
+  function channelOrThrow(id: string | undefined, caller: Caller): FakeSlackChannel {
     const channel = id ? channels.get(id) : undefined;
-    if (!channel || (channel.isPrivate && !channel.botIsMember)) throw new SlackError("channel_not_found");
+    if (!channel || !workspaces.serves(caller.installation, channel.teamId))
+      throw new SlackError("channel_not_found");
+    if (channel.isPrivate && !channel.botIsMember) throw new SlackError("channel_not_found");
     return channel;
   }
 
@@ -564,10 +710,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   function messageJson(message: FakeSlackMessage): Json {
     const json: Json = { type: "message", ts: message.ts, text: message.text };
     if (message.user) json.user = message.user;
+    const team = channels.get(message.channel)?.teamId ?? teamId;
     if (message.bot_id) {
       json.bot_id = message.bot_id;
       json.app_id = message.app_id;
-      json.bot_profile = { id: message.bot_id, app_id: message.app_id, name: "hugginggpt", team_id: teamId };
+      json.bot_profile = { id: message.bot_id, app_id: message.app_id, name: "hugginggpt", team_id: team };
     }
     if (message.subtype) json.subtype = message.subtype;
     if (message.blocks) json.blocks = message.blocks;
@@ -576,7 +723,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     if (message.edited) json.edited = message.edited;
     if (message.reactions.length > 0)
       json.reactions = message.reactions.map((r) => ({ ...r, count: r.users.length }));
-    json.team = teamId;
+    json.team = team;
     if (message.thread_ts) {
       json.thread_ts = message.thread_ts;
       const channel = channels.get(message.channel);
@@ -606,7 +753,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       filetype: file.filetype,
       pretty_type: file.filetype.toUpperCase(),
       user: file.user,
-      user_team: teamId,
+      user_team: file.teamId,
       editable: false,
       size: file.size,
       mode: "hosted",
@@ -627,12 +774,20 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     };
   }
 
-  function createFile(meta: { name: string; title?: string; mimetype?: string; user: string; size: number }) {
+  function createFile(meta: {
+    name: string;
+    title?: string;
+    mimetype?: string;
+    user: string;
+    size: number;
+    team: string;
+  }) {
     const id = nextId("F");
     const types = typesOf(meta.name, meta.mimetype);
     const encoded = encodeURIComponent(meta.name);
     const file: FakeSlackFile = {
       id,
+      teamId: meta.team,
       name: meta.name,
       title: meta.title ?? meta.name,
       ...types,
@@ -642,8 +797,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       bytes: Buffer.alloc(0),
       uploaded: false,
       channels: [],
-      url_private: `${base}/files-pri/${teamId}-${id}/${encoded}`,
-      url_private_download: `${base}/files-pri/${teamId}-${id}/download/${encoded}`,
+      url_private: `${base}/files-pri/${meta.team}-${id}/${encoded}`,
+      url_private_download: `${base}/files-pri/${meta.team}-${id}/download/${encoded}`,
       permalink: `${base}/files/${meta.user}/${id}/${encoded}`,
     };
     files.set(id, file);
@@ -669,8 +824,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     if (!text && !hasBlocks && attachments === undefined) throw new SlackError("no_text");
   }
 
-  function postable(args: Json, key = "channel"): FakeSlackChannel {
-    const channel = channelOrThrow(str(args, key));
+  function postable(args: Json, caller: Caller, key = "channel"): FakeSlackChannel {
+    const channel = channelOrThrow(str(args, key), caller);
     if (!channel.botIsMember) throw new SlackError("not_in_channel");
     return channel;
   }
@@ -695,52 +850,67 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     return stored;
   }
 
-  const botAuthor = () => ({ user: botUserId, bot_id: botId, app_id: appId });
+  /** Who a post of the caller is from: its installation's bot, or the person of a user token. */
+  const authorOf = (caller: Caller) =>
+    caller.kind === "bot"
+      ? { user: caller.installation.botUserId, bot_id: caller.installation.botId, app_id: appId }
+      : { user: caller.userId };
 
-  const methods: Record<string, (args: Json) => Json> = {
-    "auth.test": () => ({
-      url: `https://${teamDomain}.slack.com/`,
-      team: "Fake Team",
-      user: "hugginggpt",
-      team_id: teamId,
-      user_id: botUserId,
-      bot_id: botId,
-      is_enterprise_install: false,
+  const methods: Record<string, (args: Json, caller: Caller) => Json> = {
+    "auth.test": (_args, caller) => ({
+      url: `https://${caller.team.domain}.slack.com/`,
+      team: caller.team.name,
+      user: caller.kind === "bot" ? "hugginggpt" : "fake.user",
+      team_id: caller.installation.teamId ?? caller.team.id,
+      user_id: caller.userId,
+      ...(caller.kind === "bot" ? { bot_id: caller.installation.botId } : {}),
+      ...(caller.installation.enterpriseId ? { enterprise_id: caller.installation.enterpriseId } : {}),
+      is_enterprise_install: caller.installation.isEnterpriseInstall,
     }),
-    "chat.postMessage": (args) => {
-      const channel = postable(args);
+    "auth.revoke": (args, caller) => {
+      const test = ["1", "true"].includes(str(args, "test") ?? "");
+      if (!test) {
+        workspaces.tokens.delete(caller.token);
+        revoked.set(caller.token, "token_revoked");
+      }
+      return { revoked: !test };
+    },
+    "chat.postMessage": (args, caller) => {
+      const channel = postable(args, caller);
       checkMessageContent(args);
       const thread_ts = threadRoot(channel, str(args, "thread_ts"));
       const message = addMessage(channel, {
         text: str(args, "text") ?? "",
         ...(Array.isArray(args.blocks) && args.blocks.length > 0 ? { blocks: args.blocks } : {}),
         ...(thread_ts ? { thread_ts } : {}),
-        ...botAuthor(),
+        ...authorOf(caller),
       });
       return { channel: channel.id, ts: message.ts, message: messageJson(message) };
     },
-    "chat.update": (args) => {
-      const channel = channelOrThrow(str(args, "channel"));
+    "chat.update": (args, caller) => {
+      const channel = channelOrThrow(str(args, "channel"), caller);
       const message = findMessage(channel, str(args, "ts"));
       if (!message) throw new SlackError("message_not_found");
-      if (message.bot_id !== botId) throw new SlackError("cant_update_message");
+      const own =
+        caller.kind === "bot" ? message.bot_id === caller.installation.botId : message.user === caller.userId;
+      if (!own) throw new SlackError("cant_update_message");
       checkMessageContent(args);
       if (str(args, "text") !== undefined) message.text = str(args, "text")!;
       if (Array.isArray(args.blocks) && args.blocks.length > 0) message.blocks = args.blocks;
       else delete message.blocks;
-      message.edited = { user: botUserId, ts: nextTs() };
+      message.edited = { user: caller.userId, ts: nextTs() };
       return { channel: channel.id, ts: message.ts, text: message.text, message: messageJson(message) };
     },
-    "chat.postEphemeral": (args) => {
-      const channel = postable(args);
+    "chat.postEphemeral": (args, caller) => {
+      const channel = postable(args, caller);
       checkMessageContent(args);
       if (!str(args, "user")) throw new SlackError("user_not_in_channel");
       const messageTs = nextTs();
       ephemerals.push({ ...args, channel: channel.id, message_ts: messageTs });
       return { message_ts: messageTs };
     },
-    "conversations.replies": (args) => {
-      const channel = channelOrThrow(str(args, "channel"));
+    "conversations.replies": (args, caller) => {
+      const channel = channelOrThrow(str(args, "channel"), caller);
       if (!channel.botIsMember) throw new SlackError("not_in_channel");
       const ts = str(args, "ts");
       const parent = findMessage(channel, ts);
@@ -752,8 +922,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         response_metadata: { next_cursor: "" },
       };
     },
-    "conversations.history": (args) => {
-      const channel = channelOrThrow(str(args, "channel"));
+    "conversations.history": (args, caller) => {
+      const channel = channelOrThrow(str(args, "channel"), caller);
       if (!channel.botIsMember) throw new SlackError("not_in_channel");
       const limit = Number(str(args, "limit") ?? 100);
       const top = channel.messages.filter((m) => !m.thread_ts || m.thread_ts === m.ts).reverse();
@@ -763,16 +933,17 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         response_metadata: { next_cursor: "" },
       };
     },
-    "users.info": (args) => {
+    "users.info": (args, caller) => {
       const id = str(args, "user");
-      if (!id || !(id === botUserId || id === userId || id.startsWith("U") || id.startsWith("W")))
-        throw new SlackError("user_not_found");
-      const isBot = id === botUserId;
+      if (!id || !(id.startsWith("U") || id.startsWith("W"))) throw new SlackError("user_not_found");
+      const isBot = [...workspaces.installations.values()].some(
+        (installation) => installation.botUserId === id,
+      );
       return {
         user: {
           id,
-          team_id: teamId,
-          name: isBot ? "hugginggpt" : id === userId ? "fake.user" : id.toLowerCase(),
+          team_id: caller.team.id,
+          name: isBot ? "hugginggpt" : id === caller.team.userId ? "fake.user" : id.toLowerCase(),
           real_name: isBot ? "HuggingGPT" : "Fake User",
           is_bot: isBot,
           deleted: false,
@@ -784,8 +955,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         },
       };
     },
-    "conversations.info": (args) => {
-      const channel = channelOrThrow(str(args, "channel"));
+    "conversations.info": (args, caller) => {
+      const channel = channelOrThrow(str(args, "channel"), caller);
       return {
         channel: {
           id: channel.id,
@@ -801,23 +972,23 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         },
       };
     },
-    "reactions.add": (args) => {
-      const channel = channelOrThrow(str(args, "channel"));
+    "reactions.add": (args, caller) => {
+      const channel = channelOrThrow(str(args, "channel"), caller);
       if (!channel.botIsMember) throw new SlackError("not_in_channel");
       const message = findMessage(channel, str(args, "timestamp"));
       if (!message) throw new SlackError("message_not_found");
       const name = str(args, "name");
       if (!name) throw new SlackError("invalid_name");
       let reaction = message.reactions.find((r) => r.name === name);
-      if (reaction?.users.includes(botUserId)) throw new SlackError("already_reacted");
+      if (reaction?.users.includes(caller.userId)) throw new SlackError("already_reacted");
       if (!reaction) {
         reaction = { name, users: [] };
         message.reactions.push(reaction);
       }
-      reaction.users.push(botUserId);
+      reaction.users.push(caller.userId);
       return {};
     },
-    "views.open": (args) => {
+    "views.open": (args, caller) => {
       const triggerId = str(args, "trigger_id");
       const trigger = triggerId ? triggers.get(triggerId) : undefined;
       if (!trigger)
@@ -839,34 +1010,35 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       trigger.used = true;
       const opened: Json = {
         id: nextId("V"),
-        team_id: teamId,
+        team_id: caller.team.id,
         state: { values: {} },
         hash: `${Date.now()}.${idCounter}`,
         private_metadata: "",
         callback_id: "",
         root_view_id: null,
         app_id: appId,
-        bot_id: botId,
+        bot_id: caller.installation.botId,
         ...(view as Json),
       };
       opened.root_view_id = opened.id;
       views.push(opened);
       return { view: opened };
     },
-    "files.info": (args) => {
+    "files.info": (args, caller) => {
       const file = files.get(str(args, "file") ?? "");
-      if (!file?.uploaded) throw new SlackError("file_not_found");
+      if (!file?.uploaded || !workspaces.serves(caller.installation, file.teamId))
+        throw new SlackError("file_not_found");
       return { file: fileObject(file), comments: [], response_metadata: { next_cursor: "" } };
     },
-    "files.getUploadURLExternal": (args) => {
+    "files.getUploadURLExternal": (args, caller) => {
       const filename = str(args, "filename");
       const length = Number(str(args, "length"));
       if (!filename || !Number.isInteger(length) || length < 1) throw new SlackError("invalid_arguments");
       if (length > uploadLimit.bytes) throw new SlackError("file_too_large");
-      const file = createFile({ name: filename, user: botUserId, size: length });
+      const file = createFile({ name: filename, user: caller.userId, size: length, team: caller.team.id });
       return { upload_url: `${base}/upload/v1/${file.id}`, file_id: file.id };
     },
-    "files.completeUploadExternal": (args) => {
+    "files.completeUploadExternal": (args, caller) => {
       const list = args.files;
       if (!Array.isArray(list) || list.length === 0) throw new SlackError("invalid_arguments");
       const entries = list.map((entry) => {
@@ -880,7 +1052,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       let channel: FakeSlackChannel | undefined;
       let thread_ts: string | undefined;
       if (channelId) {
-        channel = postable({ channel: channelId });
+        channel = postable({ channel: channelId }, caller);
         thread_ts = threadRoot(channel, str(args, "thread_ts"));
         if (args.blocks !== undefined) checkMessageContent({ blocks: args.blocks });
         const comment = str(args, "initial_comment");
@@ -898,7 +1070,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
           files: entries.map((e) => e.file.id),
           upload: true,
           ...(thread_ts ? { thread_ts } : {}),
-          ...botAuthor(),
+          ...authorOf(caller),
         });
       }
       return { files: entries.map(({ file }) => ({ id: file.id, title: file.title })) };
@@ -929,17 +1101,32 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const token = authorization?.startsWith("Bearer ") ? authorization.slice(7) : str(args, "token");
     const record: RecordedSlackCall = { method, args, token, status: 0, response: {}, at: Date.now() };
     calls.push(record);
+    const owner = workspaces.owner(token);
+    const granted = owner
+      ? owner.kind === "bot"
+        ? owner.installation.scopes
+        : owner.installation.userScopes
+      : scopes;
 
     function reply(status: number, body: Json, headers: Record<string, string> = {}) {
       record.status = status;
       record.response = body;
       sendJson(response, status, body, {
         "content-type": "application/json; charset=utf-8",
-        "x-oauth-scopes": [...scopes].join(","),
+        "x-oauth-scopes": [...granted].join(","),
         ...headers,
       });
     }
 
+    // The install flow's exchange needs no token: the app's client id and secret authenticate it.
+    if (method === "oauth.v2.access") {
+      try {
+        return reply(200, { ok: true, ...oauth.access(args, authorization) });
+      } catch (error) {
+        if (error instanceof SlackError) return reply(200, { ok: false, error: error.error, ...error.extra });
+        throw error;
+      }
+    }
     const handler = methods[method];
     const isAppMethod = method === "apps.connections.open";
     if (!handler && !isAppMethod) return reply(200, { ok: false, error: "unknown_method" });
@@ -947,9 +1134,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const revokedAs = revoked.get(token);
     if (revokedAs) return reply(200, { ok: false, error: revokedAs });
     if (isAppMethod) {
-      if (token === botToken) return reply(200, { ok: false, error: "not_allowed_token_type" });
+      if (owner) return reply(200, { ok: false, error: "not_allowed_token_type" });
       if (token !== appToken) return reply(200, { ok: false, error: "invalid_auth" });
-    } else if (token !== botToken) {
+    } else if (!owner) {
       return reply(200, { ok: false, error: token === appToken ? "not_allowed_token_type" : "invalid_auth" });
     }
     const fault = takeFault(method);
@@ -964,7 +1151,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const body: Json = { ok: false, error: fault.error };
       if (fault.error === "missing_scope") {
         body.needed = fault.needed ?? "chat:write";
-        body.provided = [...scopes].join(",");
+        body.provided = [...granted].join(",");
       }
       return reply(fault.status ?? 200, body);
     }
@@ -973,19 +1160,27 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       tickets.add(ticket);
       return reply(200, { ok: true, url: `ws://${http.hostPort}/link/?ticket=${ticket}&app_id=${appId}` });
     }
+    if (!owner) throw new Error("fake Slack: a Web API call without its token's owner");
+    const caller: Caller = {
+      ...owner,
+      token,
+      userId: owner.kind === "bot" ? owner.installation.botUserId : owner.installation.userId,
+      scopes: granted,
+      team: homeTeam(owner.installation),
+    };
     const needed = METHOD_SCOPES[method];
     if (needed) {
       const scope = typeof needed === "string" ? needed : needed(channels.get(str(args, "channel") ?? ""));
-      if (!scopes.has(scope))
+      if (!granted.has(scope))
         return reply(200, {
           ok: false,
           error: "missing_scope",
           needed: scope,
-          provided: [...scopes].join(","),
+          provided: [...granted].join(","),
         });
     }
     try {
-      const result = handler!(args);
+      const result = handler!(args, caller);
       return reply(200, { ok: true, ...result });
     } catch (error) {
       if (error instanceof SlackError) return reply(200, { ok: false, error: error.error, ...error.extra });
@@ -1029,10 +1224,19 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
 
   function fileHost(path: string, request: IncomingMessage, response: ServerResponse) {
     const match = /^\/files-pri\/([^/-]+)-([^/]+)\/(?:download\/)?[^/]+$/.exec(path);
-    const file = match && match[1] === teamId ? files.get(match[2]!) : undefined;
+    const file = match ? files.get(match[2]!) : undefined;
     const authorization = request.headers.authorization;
+    const token = authorization?.startsWith("Bearer ") ? authorization.slice(7) : undefined;
+    const owner = workspaces.owner(token);
+    // Only a bot token of an installation serving the file's workspace, with files:read, gets the bytes.
     const authorized =
-      authorization === `Bearer ${botToken}` && !revoked.has(botToken) && scopes.has("files:read");
+      token !== undefined &&
+      owner?.kind === "bot" &&
+      !revoked.has(token) &&
+      owner.installation.scopes.has("files:read") &&
+      file !== undefined &&
+      match?.[1] === file.teamId &&
+      workspaces.serves(owner.installation, file.teamId);
     if (!authorized || !file?.uploaded) {
       // Slack answers a missing or wrong token (or one without files:read) with its sign-in page, status 200.
       sendBytes(response, 200, Buffer.from(LOGIN_PAGE), "text/html; charset=utf-8");
@@ -1052,7 +1256,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   function userMessage(input: UserMessageInput & { type?: string }): Json & { ts: string; channel: string } {
     const channel = channels.get(input.channel ?? "C0GENERAL");
     if (!channel) throw new Error(`fake Slack: no channel ${input.channel}`);
-    const user = input.user ?? userId;
+    const user = input.user ?? teamOf(channel.teamId).userId;
     const thread_ts = input.thread_ts ? threadRoot(channel, input.thread_ts) : undefined;
     for (const file of input.files ?? [])
       if (!file.channels.includes(channel.id)) file.channels.push(channel.id);
@@ -1071,7 +1275,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       ts: stored.ts,
       channel: channel.id,
       event_ts: stored.ts,
-      team: teamId,
+      team: channel.teamId,
       client_msg_id: randomUUID(),
       blocks: [
         {
@@ -1093,12 +1297,22 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     return event;
   }
 
-  function envelope(event: Json, eventId: string): Json {
+  /**
+   * The Events API envelope of an event in a workspace (the event's `team`, else the default one):
+   * `authorizations` names the installation serving it (org-wide: `team_id` null), or the bot the
+   * workspace would have when the app is not installed there.
+   */
+  function envelope(event: Json, eventId: string, inTeam?: string): Json {
+    const team = teamOf(inTeam ?? (typeof event.team === "string" ? event.team : teamId));
+    const installation = workspaces.serving(team.id);
+    const bot = installation ?? botIdentity(team.id, false);
+    const orgWide = installation?.isEnterpriseInstall === true;
     return {
       token: "fake-verification-token",
-      team_id: teamId,
-      context_team_id: teamId,
-      context_enterprise_id: null,
+      team_id: team.id,
+      ...(team.enterpriseId ? { enterprise_id: team.enterpriseId } : {}),
+      context_team_id: team.id,
+      context_enterprise_id: team.enterpriseId ?? null,
       api_app_id: appId,
       event,
       type: "event_callback",
@@ -1106,11 +1320,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       event_time: Math.floor(Date.now() / 1000),
       authorizations: [
         {
-          enterprise_id: null,
-          team_id: teamId,
-          user_id: botUserId,
+          enterprise_id: team.enterpriseId ?? null,
+          team_id: orgWide ? null : team.id,
+          user_id: bot.botUserId,
           is_bot: true,
-          is_enterprise_install: false,
+          is_enterprise_install: orgWide,
         },
       ],
       is_ext_shared_channel: false,
@@ -1144,6 +1358,25 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     return id;
   }
 
+  const eventTs = () => `${(Date.now() / 1000).toFixed(6)}`;
+
+  /** The `tokens_revoked` event Slack sends for an installation's bot and/or user token. */
+  function tokensRevoked(installation: FakeInstallation, which: { bot?: boolean; user?: boolean }): Json {
+    return {
+      type: "tokens_revoked",
+      tokens: {
+        oauth: which.user && installation.userToken ? [installation.userId] : [],
+        bot: which.bot ? [installation.botUserId] : [],
+      },
+      event_ts: eventTs(),
+    };
+  }
+
+  /** Sends an event Slack sends by itself (uninstalls, revocations) to the app URL. */
+  function deliverEvent(event: Json, team: string): Promise<SentEvent> {
+    return fake.sendEvent(event, { team });
+  }
+
   const fake: FakeSlack = {
     url: base,
     apiUrl: `${base}/api/`,
@@ -1166,6 +1399,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     responseUrlPosts,
     socketAcks,
     deliveries,
+    clientId,
+    clientSecret,
+    teams: workspaces.teams,
+    authorizeVisits: oauth.visits,
     get uploadLimitBytes() {
       return uploadLimit.bytes;
     },
@@ -1179,8 +1416,44 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       [...channels.values()]
         .filter((c) => channel === undefined || c.id === channel)
         .flatMap((c) => c.messages)
-        .filter((m) => m.bot_id === botId && (threadTs === undefined || m.thread_ts === threadTs)),
+        .filter(
+          (m) =>
+            m.bot_id !== undefined &&
+            workspaces.botIds().has(m.bot_id) &&
+            (threadTs === undefined || m.thread_ts === threadTs),
+        ),
     addChannel,
+    addTeam,
+    installation: (id) => workspaces.installations.get(id) ?? workspaces.serving(id),
+    setRedirectUrl: (url) => {
+      oauth.redirectUrls = [url];
+    },
+    approveNextInstall: (consent) => oauth.approveNext(consent),
+    async uninstall(id, { deliver = "http" } = {}) {
+      const installation = workspaces.uninstall(id);
+      if (!installation) throw new Error(`fake Slack: the app is not installed in ${id}`);
+      if (deliver === "none") return [];
+      const team = homeTeam(installation).id;
+      const revokedEvent = tokensRevoked(installation, { bot: true, user: true });
+      const sent = [await deliverEvent(revokedEvent, team)];
+      sent.push(await deliverEvent({ type: "app_uninstalled", event_ts: eventTs() }, team));
+      return sent;
+    },
+    async revokeInstallationTokens(id, which) {
+      const installation = workspaces.installations.get(id);
+      if (!installation) throw new Error(`fake Slack: the app is not installed in ${id}`);
+      const event = tokensRevoked(installation, which);
+      if (which.bot) {
+        workspaces.tokens.delete(installation.botToken);
+        revoked.set(installation.botToken, "token_revoked");
+      }
+      if (which.user && installation.userToken) {
+        workspaces.tokens.delete(installation.userToken);
+        revoked.set(installation.userToken, "token_revoked");
+        installation.userToken = undefined;
+      }
+      return deliverEvent(event, homeTeam(installation).id);
+    },
     revokeToken: (token, error = "token_revoked") => {
       revoked.set(token, error);
     },
@@ -1198,8 +1471,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         name: meta.name,
         ...(meta.title ? { title: meta.title } : {}),
         ...(meta.mimetype ? { mimetype: meta.mimetype } : {}),
-        user: meta.user ?? userId,
+        user: meta.user ?? teamOf(meta.team ?? teamId).userId,
         size: bytes.byteLength,
+        team: meta.team ?? teamId,
       });
       file.bytes = Buffer.from(bytes);
       file.uploaded = true;
@@ -1212,11 +1486,13 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     userMessage: (input) => userMessage(input),
     mention: (input) => {
-      const tag = `<@${botUserId}>`;
+      const channel = channels.get(input.channel ?? "C0GENERAL");
+      const tag = `<@${workspaces.botUserIn(channel?.teamId ?? teamId).botUserId}>`;
       const text = input.text.includes(tag) ? input.text : `${tag} ${input.text}`;
       return userMessage({ ...input, text, type: "app_mention" });
     },
-    directMessage: (input) => userMessage({ ...input, channel: "D0DM" }),
+    directMessage: ({ team, ...input }) =>
+      userMessage({ ...input, channel: teamOf(team ?? teamId).dmChannel }),
     eventFor: (message) => {
       const channel = channels.get(message.channel);
       return {
@@ -1238,7 +1514,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     async sendEvent(event, options = {}) {
       const eventId = options.eventId ?? nextId("Ev");
-      const body = envelope(event, eventId);
+      const body = envelope(event, eventId, options.team);
       const sent = await postSigned(
         target(options),
         JSON.stringify(body),
@@ -1262,22 +1538,24 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     async sendCommand(command, options = {}) {
       const channel = channels.get(command.channel_id ?? "C0GENERAL");
+      const team = teamOf(channel?.teamId ?? teamId);
       const triggerId = command.trigger_id ?? issueTrigger();
       const responseUrl =
         command.response_url ??
-        `${base}/commands/${teamId}/${nextId("")}/${randomUUID().replaceAll("-", "")}`;
+        `${base}/commands/${team.id}/${nextId("")}/${randomUUID().replaceAll("-", "")}`;
       const form: Record<string, string> = {
         token: "fake-verification-token",
-        team_id: teamId,
-        team_domain: teamDomain,
+        team_id: team.id,
+        team_domain: team.domain,
+        ...(team.enterpriseId ? { enterprise_id: team.enterpriseId } : {}),
         channel_id: channel?.id ?? command.channel_id ?? "C0GENERAL",
         channel_name: channel ? (channel.isIm ? "directmessage" : channel.name) : "unknown",
-        user_id: command.user_id ?? userId,
+        user_id: command.user_id ?? team.userId,
         user_name: "fake.user",
         command: command.command ?? "/ask",
         text: command.text ?? "",
         api_app_id: appId,
-        is_enterprise_install: "false",
+        is_enterprise_install: String(workspaces.serving(team.id)?.isEnterpriseInstall === true),
         response_url: responseUrl,
         trigger_id: triggerId,
       };

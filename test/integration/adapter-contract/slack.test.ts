@@ -2,12 +2,21 @@
  * The adapter contract (test/support/adapter-contract.ts) on Slack: the real Bolt app (HTTP receiver)
  * and Web API client against the fake Slack, started as `start` starts it (the adapter registered in
  * PLATFORM_ADAPTERS). Messages mention the bot in a channel; the bot answers in the message's thread.
+ * Twice: on one workspace's SLACK_BOT_TOKEN, and installed in a workspace through the install flow.
  */
+import { randomBytes } from "node:crypto";
 import type { Adapter } from "../../../src/core/types.js";
 import { PLATFORM_ADAPTERS } from "../../../src/main.js";
-import { type FakeSlack, type FakeSlackMessage, type Json, startFakeSlack } from "../../fakes/slack/index.js";
+import {
+  type FakeSlack,
+  type FakeSlackMessage,
+  type FakeSlackTeam,
+  type Json,
+  startFakeSlack,
+} from "../../fakes/slack/index.js";
 import { type AdapterDriver, adapterContract, type Sent } from "../../support/adapter-contract.js";
 import { freePort } from "../../support/net.js";
+import { installThroughBrowser } from "../../support/slack-install.js";
 
 interface SlackSent extends Sent {
   event: Json;
@@ -28,14 +37,17 @@ function textOf(message: FakeSlackMessage): string {
   return [message.text, ...blocks].filter((text) => text !== "").join("\n");
 }
 
-function createSlackDriver(): AdapterDriver<SlackSent> {
+function createSlackDriver(mode: "token" | "install flow"): AdapterDriver<SlackSent> {
   let slack: FakeSlack | undefined;
   let adapter: Adapter | undefined;
   let port = 0;
+  /** The workspace the bot was installed in through the install flow. */
+  let installedIn: FakeSlackTeam | undefined;
   const fake = () => {
     if (!slack) throw new Error("the fake Slack is not started");
     return slack;
   };
+  const channel = () => installedIn?.generalChannel ?? fake().generalChannel;
 
   async function deliver(event: Json & { ts: string; channel: string }, marker: string, root: string) {
     const started = Date.now();
@@ -55,11 +67,18 @@ function createSlackDriver(): AdapterDriver<SlackSent> {
     async setUp() {
       slack = await startFakeSlack();
       port = await freePort();
-      return {
-        SLACK_BOT_TOKEN: slack.botToken,
+      const reach = {
         SLACK_SIGNING_SECRET: slack.signingSecret,
         SLACK_API_URL: slack.apiUrl,
         PORT: String(port),
+      };
+      if (mode === "token") return { SLACK_BOT_TOKEN: slack.botToken, ...reach };
+      return {
+        SLACK_CLIENT_ID: slack.clientId,
+        SLACK_CLIENT_SECRET: slack.clientSecret,
+        SLACK_STATE_SECRET: randomBytes(24).toString("base64"),
+        SLACK_INSTALLATION_KEY: randomBytes(32).toString("base64"),
+        ...reach,
       };
     },
     async start(app, bot) {
@@ -68,13 +87,21 @@ function createSlackDriver(): AdapterDriver<SlackSent> {
       adapter = spec.create(app);
       await adapter.start(bot);
       fake().setAppUrl(`http://127.0.0.1:${port}/slack/events`);
+      if (mode === "install flow") {
+        fake().setRedirectUrl(`http://127.0.0.1:${port}/slack/oauth_redirect`);
+        const team = fake().addTeam({ id: "T7CONTRACT", name: "Contract" });
+        const run = await installThroughBrowser(fake(), `http://127.0.0.1:${port}`, team.id);
+        if (run.result.status !== 200) throw new Error(`the install failed: ${run.result.body}`);
+        installedIn = team;
+      }
     },
     async stop() {
       await adapter?.stop();
       await slack?.close();
     },
     async send(marker, text) {
-      const mention = fake().mention({ text: `<@${fake().botUserId}> ${text} ${marker}` });
+      // The fake writes the mention of the workspace's bot user.
+      const mention = fake().mention({ text: `${text} ${marker}`, channel: channel() });
       return deliver(mention, marker, mention.ts);
     },
     async followUp(sent, marker, text) {
@@ -122,14 +149,19 @@ function createSlackDriver(): AdapterDriver<SlackSent> {
     },
     async withFilesRefused(run) {
       // The bot token without files:write: Slack refuses every upload.
-      fake().removeScope("files:write");
+      const scopes = fake().installation(installedIn?.id ?? fake().teamId)?.scopes;
+      if (!scopes) throw new Error("the bot is not installed");
+      scopes.delete("files:write");
       try {
         return await run();
       } finally {
-        fake().addScope("files:write");
+        scopes.add("files:write");
       }
     },
   };
 }
 
-adapterContract("the Slack adapter", createSlackDriver);
+adapterContract("the Slack adapter", () => createSlackDriver("token"));
+adapterContract("the Slack adapter, installed through the install flow", () =>
+  createSlackDriver("install flow"),
+);

@@ -68,6 +68,51 @@ describe("configuration", () => {
     expect(message).toContain("OPENAI_BASE_URL");
   });
 
+  it("takes SLACK_INSTALLATION_KEY as 32 bytes in base64 (standard or URL-safe) or hex", () => {
+    const bytes = Buffer.from(Array.from({ length: 32 }, (_, index) => (index * 37 + 251) % 256));
+    for (const written of [
+      bytes.toString("base64"),
+      bytes.toString("base64url"),
+      bytes.toString("hex"),
+      bytes.toString("hex").toUpperCase(),
+      ` ${bytes.toString("base64")}\n`,
+    ]) {
+      const key = loadConfig({ SLACK_INSTALLATION_KEY: written }).SLACK_INSTALLATION_KEY;
+      expect(key && Buffer.from(key).equals(bytes)).toBe(true);
+    }
+    expect(loadConfig({}).SLACK_INSTALLATION_KEY).toBeUndefined();
+  });
+
+  it("refuses a key of another length or alphabet, saying how to make one and never showing it", () => {
+    for (const written of [
+      Buffer.alloc(16, 7).toString("base64"),
+      Buffer.alloc(33, 7).toString("base64"),
+      "a".repeat(63),
+      "correct horse battery staple and some more words to reach 44",
+    ]) {
+      let caught: unknown;
+      try {
+        loadConfig({ SLACK_INSTALLATION_KEY: written });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(BotError);
+      const message = (caught as BotError).userMessage;
+      expect(message).toContain("SLACK_INSTALLATION_KEY must be 32 bytes");
+      expect(message).toContain("openssl rand -base64 32");
+      expect(message).not.toContain(written);
+    }
+  });
+
+  it("asks for a state secret long enough to sign with", () => {
+    expect(() => loadConfig({ SLACK_STATE_SECRET: "short" })).toThrow(
+      /SLACK_STATE_SECRET must be at least 16/,
+    );
+    expect(loadConfig({ SLACK_STATE_SECRET: "a-long-enough-state-secret" }).SLACK_STATE_SECRET).toBe(
+      "a-long-enough-state-secret",
+    );
+  });
+
   it("collects the secret values for redaction", () => {
     expect(
       secretValues({ OPENAI_API_KEY: "sk-abcdef123", HF_TOKEN: "hf_secret_token", LLM_MODEL: "x" }),

@@ -136,6 +136,26 @@ export function storageContract(name: string, target: ContractTarget): void {
       for (const key of keys) expect(await memory.get(key)).toBe(`value of ${key}`);
     });
 
+    it("lists the live keys of one namespace, without its prefix", async () => {
+      const { storage } = await open();
+      const installations = storage.namespace<string>("slack-installations", 0);
+      const results = storage.namespace<string>("results", 60_000);
+      expect(await storage.keys("slack-installations")).toEqual([]);
+      const keys = ["team:T1", "enterprise:E1", "team:a%b_c*d?[e]"];
+      for (const key of keys) await installations.set(key, `value of ${key}`);
+      await results.set("team:T9", "another namespace");
+      await installations.set("gone", "soon", 50);
+      await sleep(150);
+      expect((await storage.keys("slack-installations")).filter((key) => key !== "gone").sort()).toEqual(
+        [...keys].sort(),
+      );
+      // An expired entry may still be listed until it is swept; it is never read.
+      expect(await installations.get("gone")).toBeUndefined();
+      await installations.delete("team:T1");
+      expect(await storage.keys("slack-installations")).not.toContain("team:T1");
+      expect(await storage.keys("results")).toEqual(["team:T9"]);
+    });
+
     if (!target.persistent) return;
     it("keeps values across a re-open", async () => {
       const { storage, reopen } = await open();

@@ -31,6 +31,9 @@ class FlakyBackend implements Backend {
   clear(prefix: string) {
     return this.run(() => this.data.clearSync(prefix));
   }
+  keys(prefix: string) {
+    return this.run(() => this.data.keysSync(prefix));
+  }
   ping() {
     return this.run(() => undefined);
   }
@@ -76,6 +79,20 @@ describe("a storage backend that is down", () => {
       error: "connect ECONNREFUSED 127.0.0.1:6379",
     });
     expect(storage.status()).toMatchObject({ backend: "redis", state: "down" });
+  });
+
+  it("lists keys from memory while the backend is down, and from the backend once it is back", async () => {
+    const backend = new FlakyBackend();
+    const { storage } = open(backend, { retryMs: 50 });
+    const installations = storage.namespace<string>("slack-installations", 0);
+    await installations.set("team:T1", "stored in the backend");
+    backend.mode = "fail";
+    await installations.set("team:T2", "kept in memory");
+    // Memory knows only what was written while the backend was down.
+    expect(await storage.keys("slack-installations")).toEqual(["team:T2"]);
+    backend.mode = "up";
+    await waitFor(() => storage.status().state === "up");
+    expect((await storage.keys("slack-installations")).sort()).toEqual(["team:T1", "team:T2"]);
   });
 
   it("does not let a backend that never answers hold a request for longer than the timeout", async () => {
