@@ -373,7 +373,7 @@ async function start(args: string[], io: CliIo): Promise<number> {
     ...(gateway ? { queue: () => gateway.redis.status === "ready" } : {}),
   });
   try {
-    const adapters = createPlatformAdapters(app, platforms);
+    const adapters = createPlatformAdapters(app, platforms, { gateway: gateway !== undefined });
     const stopped = untilSignal();
     const running: Adapter[] = [];
     try {

@@ -6,7 +6,11 @@ import {
   defaultConsoleThread,
 } from "../adapters/console/index.js";
 import type { DeployResult } from "../adapters/discord/commands.js";
-import { createLazyDiscordAdapter, deployCommandsLazily } from "../adapters/discord/lazy.js";
+import {
+  createLazyDiscordAdapter,
+  deployCommandsLazily,
+  loadDiscordPostman,
+} from "../adapters/discord/lazy.js";
 import type { HttpRoute } from "../adapters/shared/http-routes.js";
 import {
   createLazySlackAdapter,
@@ -240,15 +244,22 @@ export interface PlatformAdapterSpec {
 export interface PlatformWiring {
   /** Another platform of this process listens on PORT. */
   readonly portTaken: boolean;
+  /** This process is a gateway: it admits and queues, workers download and answer. */
+  readonly gateway?: boolean;
   /** Routes for that platform to serve, added as the adapters are made and read when it starts. */
   readonly portRoutes: HttpRoute[];
 }
 
 /** The adapters of the given platforms, made for one process: PORT shared as `PlatformWiring` says. */
-export function createPlatformAdapters(app: App, specs: readonly PlatformAdapterSpec[]): Adapter[] {
+export function createPlatformAdapters(
+  app: App,
+  specs: readonly PlatformAdapterSpec[],
+  options: { gateway?: boolean } = {},
+): Adapter[] {
   const wiring: PlatformWiring = {
     portTaken: specs.some((spec) => spec.listensOnPort?.(app.config) ?? false),
     portRoutes: [],
+    ...(options.gateway ? { gateway: true } : {}),
   };
   return specs.map((spec) => spec.create(app, wiring));
 }
@@ -277,6 +288,16 @@ export const PLATFORM_ADAPTERS: readonly PlatformAdapterSpec[] = [
           : {}),
         messageContent: app.config.DISCORD_MESSAGE_CONTENT,
         commands: COMMANDS,
+        maxFileBytes: app.config.MAX_FILE_MB * 1024 * 1024,
+        downloadTimeoutMs: app.config.DOWNLOAD_TIMEOUT_SECONDS * 1000,
+        ...(wiring?.gateway ? { gatewayRole: true } : {}),
+        fitImage: (bytes, maxBytes) => fitImage(bytes, maxBytes),
+        logger: app.logger.child({ platform: "discord" }),
+      }),
+    postman: (app) =>
+      loadDiscordPostman({
+        ...(app.config.DISCORD_TOKEN ? { token: app.config.DISCORD_TOKEN } : {}),
+        apiUrl: app.config.DISCORD_API_URL,
         maxFileBytes: app.config.MAX_FILE_MB * 1024 * 1024,
         downloadTimeoutMs: app.config.DOWNLOAD_TIMEOUT_SECONDS * 1000,
         fitImage: (bytes, maxBytes) => fitImage(bytes, maxBytes),

@@ -71,6 +71,8 @@ export interface DiscordAdapterOptions {
   maxFileBytes: number;
   /** How long one attachment download may take (DOWNLOAD_TIMEOUT_SECONDS in ms). */
   downloadTimeoutMs: number;
+  /** A gateway process: workers download the attachments, this process does not start to. */
+  gatewayRole?: boolean;
   /** Fits images to the upload limit (render's `fitImage`). */
   fitImage: ImageFitter;
   logger?: Logger;
@@ -134,6 +136,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   const downloads = {
     maxBytes: options.maxFileBytes,
     timeoutMs: options.downloadTimeoutMs,
+    eager: options.gatewayRole !== true,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   };
 
@@ -200,8 +203,17 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       text,
       attachments: attachmentsOf(message),
       receivedAt: Date.now(),
+      // Snowflakes grow with time: padded, they sort as the messages were sent.
+      stamp: message.id.padStart(20, "0"),
     };
-    const disposition = await bot.receive(request, channelTarget(place, uploadLimit, targetContext));
+    const disposition = await bot.receive(
+      request,
+      channelTarget(place, uploadLimit, targetContext, {
+        ...(request.workspace ? { workspace: request.workspace } : {}),
+        channel: request.channel,
+        thread: request.thread,
+      }),
+    );
     log.debug("message handled", { disposition: disposition.status });
   }
 

@@ -138,6 +138,11 @@ export function isMissingPermission(error: unknown): boolean {
   return code === 50013 || code === 50001;
 }
 
+/** A thread was started on that message already (160004). */
+export function isThreadAlreadyCreated(error: unknown): boolean {
+  return discordErrorCode(error) === 160004;
+}
+
 /** Discord does not know the message (10008): deleted, or not made yet. */
 export function isUnknownMessage(error: unknown): boolean {
   return discordErrorCode(error) === 10008;

@@ -2,11 +2,12 @@
  * The Discord adapter and `deploy-commands` without loading discord.js until they are used: the
  * composition root imports this, so `ask`, `chat` and `models` start as fast as before.
  */
-import type { Adapter, BotHandle } from "../../src/core/types.js";
+import type { Adapter, BotHandle, Postman } from "../../src/core/types.js";
 import type { HttpRoute } from "../shared/http-routes.js";
 import type { DiscordAdapter, DiscordAdapterOptions } from "./adapter.js";
 import type { DeployOptions, DeployResult } from "./commands.js";
 import { answerNotStarted, INTERACTIONS_PATH } from "./endpoint.js";
+import type { DiscordPostmanOptions } from "./postman.js";
 
 /** The adapter's options, with another server to hand the interactions endpoint's route to. */
 export interface LazyDiscordAdapterOptions extends DiscordAdapterOptions {
@@ -51,4 +52,10 @@ export function createLazyDiscordAdapter(options: LazyDiscordAdapterOptions): Ad
 export async function deployCommandsLazily(options: DeployOptions): Promise<DeployResult> {
   const { deployCommands } = await import("./commands.js");
   return deployCommands(options);
+}
+
+/** The Discord postman of a worker (postman.ts), with discord.js loaded only then. */
+export async function loadDiscordPostman(options: DiscordPostmanOptions): Promise<Postman> {
+  const { createDiscordPostman } = await import("./postman.js");
+  return createDiscordPostman(options);
 }

@@ -21,6 +21,11 @@ export interface DownloadOptions {
   maxBytes: number;
   /** How long one download may take. */
   timeoutMs: number;
+  /**
+   * Start downloads when the event arrives (default), as the signed links expire; not in a gateway
+   * process, whose workers download the files themselves (within a day of the link).
+   */
+  eager?: boolean;
   fetch?: typeof globalThis.fetch;
 }
 
@@ -32,7 +37,7 @@ export interface DownloadOptions {
 export function discordAttachment(file: DiscordFile, options: DownloadOptions): Attachment {
   const fetchFile = options.fetch;
   let early: Promise<Uint8Array> | undefined;
-  if (file.size <= options.maxBytes) {
+  if (options.eager !== false && file.size <= options.maxBytes) {
     early = downloadFile(file.url, {
       signal: AbortSignal.timeout(options.timeoutMs),
       maxBytes: options.maxBytes,

@@ -211,6 +211,7 @@ export async function runSlashCommand(
   } else if (command.inThread) {
     conversation = context.conversationOf(command.channelId) ?? command.channelId;
   }
+  const channel = command.inThread ? (command.threadParentId ?? command.channelId) : command.channelId;
   const target = interactionTarget(
     {
       applicationId: command.applicationId,
@@ -221,6 +222,11 @@ export async function runSlashCommand(
       threadAfterAnswer,
       uploadLimit: command.uploadLimit,
       ...(context.lifetimeMs !== undefined ? { lifetimeMs: context.lifetimeMs } : {}),
+      conversation: {
+        ...(command.guildId ? { workspace: command.guildId } : {}),
+        channel,
+        thread: conversation,
+      },
     },
     context.target,
   );
@@ -230,11 +236,12 @@ export async function runSlashCommand(
     eventId: command.id,
     author: command.user,
     ...(command.guildId ? { workspace: command.guildId } : {}),
-    channel: command.inThread ? (command.threadParentId ?? command.channelId) : command.channelId,
+    channel,
     thread: conversation,
     text: command.prompt ?? "",
     attachments: [],
     receivedAt: Date.now(),
+    stamp: command.id.padStart(20, "0"),
   };
   let disposition: Disposition;
   try {

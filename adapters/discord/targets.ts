@@ -4,10 +4,24 @@
  * then a thread on the reply). Missing permissions degrade to the channel and say so; files Discord
  * refuses are replaced by a note; the text is never lost.
  */
-import type { ProgressMessage, Reply, ReplyTarget } from "../../src/core/types.js";
+import { createHash } from "node:crypto";
+import {
+  type DeliveryJournal,
+  type ProgressMessage,
+  type Reply,
+  type ReplyAddress,
+  type ReplyTarget,
+  UNJOURNALED,
+} from "../../src/core/types.js";
 import { errorSummary } from "../../src/errors.js";
 import type { Logger } from "../../src/log.js";
-import { type DiscordApi, isInteractionGone, isMissingPermission, isTooLarge } from "./api.js";
+import {
+  type DiscordApi,
+  isInteractionGone,
+  isMissingPermission,
+  isThreadAlreadyCreated,
+  isTooLarge,
+} from "./api.js";
 import {
   composeMessages,
   type Embed,
@@ -25,7 +39,19 @@ export interface TargetContext {
   logger: Logger;
   /** A thread this adapter started, and the conversation its messages continue. */
   onThreadStarted(threadId: string, conversation: string): void;
+  /** What a run of this request posted already (a worker's run again after a crash posts nothing twice). */
+  journal?: DeliveryJournal;
 }
+
+/** Where a request's conversation is, for the address a worker answers from. */
+export interface Conversation {
+  workspace?: string;
+  channel: string;
+  thread: string;
+}
+
+const journalOf = (context: TargetContext): DeliveryJournal => context.journal ?? UNJOURNALED;
+const digest = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 16);
 
 function textMessage(content: string): OutgoingMessage {
   return { content, embeds: [], files: [] };
@@ -92,11 +118,29 @@ export interface Place {
   channelId(): Promise<string>;
   /** The note owed to the user about where the answer went, once. */
   takeNote(): string | undefined;
+  /** The place as data, for a worker to rebuild (`placeFrom`). */
+  describe(): PlaceData;
 }
+
+/** A place as data: a channel, or a thread to start on a message (if it is not started yet). */
+export type PlaceData =
+  | { kind: "fixed"; channelId: string }
+  | { kind: "thread"; parentId: string; messageId: string; name: string; conversation: string };
 
 /** A channel, DM or existing thread. */
 export function fixedPlace(channelId: string): Place {
-  return { channelId: async () => channelId, takeNote: () => undefined };
+  return {
+    channelId: async () => channelId,
+    takeNote: () => undefined,
+    describe: () => ({ kind: "fixed", channelId }),
+  };
+}
+
+/** A place rebuilt from its data (in a worker). */
+export function placeFrom(data: PlaceData, context: TargetContext): Place {
+  return data.kind === "fixed"
+    ? fixedPlace(data.channelId)
+    : threadPlace(data.parentId, data.messageId, data.name, data.conversation, context);
 }
 
 /** A thread on `messageId` in `parentId`, started when first needed. */
@@ -117,6 +161,9 @@ export function threadPlace(
           return threadId;
         },
         (error: unknown) => {
+          // Started already (by the gateway's notice, or a run of this request before): Discord
+          // gives a thread on a message the message's id.
+          if (isThreadAlreadyCreated(error)) return messageId;
           context.logger.warn("thread could not be started; answering in the channel", {
             error: errorSummary(error),
           });
@@ -133,6 +180,7 @@ export function threadPlace(
       note = undefined;
       return taken;
     },
+    describe: () => ({ kind: "thread", parentId, messageId, name, conversation }),
   };
 }
 
@@ -145,8 +193,10 @@ async function postText(place: Place, text: string, context: TargetContext): Pro
   const channelId = await place.channelId();
   const pieces = splitMessage(withNote(text, place.takeNote()));
   let first = "";
-  for (const piece of pieces) {
-    const id = await context.api.post(channelId, textMessage(piece));
+  for (const [index, piece] of pieces.entries()) {
+    const id = await journalOf(context).once(`text:${digest(text)}:${index}`, () =>
+      context.api.post(channelId, textMessage(piece)),
+    );
     first ||= id;
   }
   return first;
@@ -159,10 +209,13 @@ async function postReply(
   context: TargetContext,
 ): Promise<void> {
   const channelId = await place.channelId();
+  const journal = journalOf(context);
   const note = place.takeNote();
-  if (note) await context.api.post(channelId, textMessage(note));
-  for (const message of await renderReply(reply, uploadLimit, context.fitImage)) {
-    await deliver((outgoing) => context.api.post(channelId, outgoing), message, context.logger);
+  if (note) await journal.once("place-note", () => context.api.post(channelId, textMessage(note)));
+  for (const [index, message] of (await renderReply(reply, uploadLimit, context.fitImage)).entries()) {
+    await journal.once(`reply:${index}`, () =>
+      deliver((outgoing) => context.api.post(channelId, outgoing), message, context.logger),
+    );
   }
 }
 
@@ -173,24 +226,78 @@ async function openChannelProgress(
   context: TargetContext,
 ): Promise<ProgressMessage> {
   const channelId = await place.channelId();
+  const journal = journalOf(context);
   // The note stays a message of its own: the progress message is edited over.
   const note = place.takeNote();
-  if (note) await context.api.post(channelId, textMessage(note));
-  const messageId = await context.api.post(channelId, textMessage(splitMessage(text)[0] ?? text));
+  if (note) await journal.once("place-note", () => context.api.post(channelId, textMessage(note)));
+  const messageId = await journal.once("progress", () =>
+    context.api.post(channelId, textMessage(splitMessage(text)[0] ?? text)),
+  );
   const edit = async (next: string) => {
     await context.api.edit(channelId, messageId, textMessage(splitMessage(next)[0] ?? next));
   };
   return { edit, finish: edit };
 }
 
+/** The address of a target: its conversation, and in `extra` its place and what answering needs. */
+function addressOf(
+  conversation: Conversation,
+  place: Place,
+  uploadLimit: number,
+  more: Pick<ReplyAddress, "interaction"> & { threadAfterAnswer?: boolean } = {},
+): ReplyAddress {
+  const data = place.describe();
+  return {
+    platform: "discord",
+    ...(conversation.workspace ? { workspace: conversation.workspace } : {}),
+    channel: conversation.channel,
+    thread: conversation.thread,
+    ...(more.interaction ? { interaction: more.interaction } : {}),
+    extra: {
+      uploadLimit,
+      ...(more.threadAfterAnswer ? { threadAfterAnswer: true } : {}),
+      ...(data.kind === "fixed"
+        ? { place: "fixed", placeChannel: data.channelId }
+        : {
+            place: "thread",
+            placeChannel: data.parentId,
+            placeMessage: data.messageId,
+            placeName: data.name,
+            placeConversation: data.conversation,
+          }),
+    },
+  };
+}
+
+/** The place an address names (see `addressOf`). */
+export function placeDataOf(address: ReplyAddress): PlaceData {
+  const extra = address.extra ?? {};
+  const text = (key: string) => (typeof extra[key] === "string" ? (extra[key] as string) : "");
+  return extra.place === "thread"
+    ? {
+        kind: "thread",
+        parentId: text("placeChannel"),
+        messageId: text("placeMessage"),
+        name: text("placeName"),
+        conversation: text("placeConversation"),
+      }
+    : { kind: "fixed", channelId: text("placeChannel") || address.channel };
+}
+
 /** Replies in a channel, DM or thread (mentions, DMs, follow-ups). */
-export function channelTarget(place: Place, uploadLimit: number, context: TargetContext): ReplyTarget {
+export function channelTarget(
+  place: Place,
+  uploadLimit: number,
+  context: TargetContext,
+  conversation?: Conversation,
+): ReplyTarget {
   return {
     openProgress: (text) => openChannelProgress(place, text, context),
     send: (reply) => postReply(place, reply, uploadLimit, context),
     async notice(text) {
       await postText(place, text, context);
     },
+    ...(conversation ? { address: () => addressOf(conversation, place, uploadLimit) } : {}),
   };
 }
 
@@ -210,9 +317,11 @@ export interface InteractionInfo {
   /** How long to use the token (default 14 minutes: a margin under Discord's 15). */
   lifetimeMs?: number;
   now?: () => number;
+  /** Where the request's conversation is: with it, the target has an address a worker answers from. */
+  conversation?: Conversation;
 }
 
-const INTERACTION_LIFETIME_MS = 14 * 60_000;
+export const INTERACTION_LIFETIME_MS = 14 * 60_000;
 
 /** A slash command's reply target, with a way to end the deferred reply when the bot said nothing. */
 export interface InteractionTarget extends ReplyTarget {
@@ -261,16 +370,18 @@ export function interactionTarget(info: InteractionInfo, context: TargetContext)
     }
   }
 
+  const journal = journalOf(context);
+  // An edit of the original reply can be made again; a follow-up, once per step of the journal.
   const editOriginal = (message: OutgoingMessage) =>
     context.api.editOriginal(info.applicationId, info.token, message);
-  const followUp = (message: OutgoingMessage) =>
-    context.api.followUp(info.applicationId, info.token, message);
+  const followUp = (step: string, message: OutgoingMessage) =>
+    journal.once(step, () => context.api.followUp(info.applicationId, info.token, message));
 
   async function say(text: string): Promise<void> {
     const pieces = splitMessage(text);
-    for (const piece of pieces) {
+    for (const [index, piece] of pieces.entries()) {
       const sent = await attempt(async () => {
-        if (originalUsed) await followUp(textMessage(piece));
+        if (originalUsed) await followUp(`say:${digest(text)}:${index}`, textMessage(piece));
         else await editOriginal(textMessage(piece));
         originalUsed = true;
       });
@@ -311,7 +422,7 @@ export function interactionTarget(info: InteractionInfo, context: TargetContext)
         const first = index === 0;
         const sent = await attempt(() =>
           deliver(
-            (outgoing) => (first ? editOriginal(outgoing) : followUp(outgoing)),
+            (outgoing) => (first ? editOriginal(outgoing) : followUp(`reply:${index}`, outgoing)),
             message,
             context.logger,
           ),
@@ -322,9 +433,11 @@ export function interactionTarget(info: InteractionInfo, context: TargetContext)
       if (index < messages.length) {
         const channelId = await info.place.channelId();
         const note = info.place.takeNote();
-        if (note) await context.api.post(channelId, textMessage(note));
-        for (const message of messages.slice(index)) {
-          await deliver((outgoing) => context.api.post(channelId, outgoing), message, context.logger);
+        if (note) await journal.once("place-note", () => context.api.post(channelId, textMessage(note)));
+        for (const [rest, message] of messages.slice(index).entries()) {
+          await journal.once(`reply-channel:${index + rest}`, () =>
+            deliver((outgoing) => context.api.post(channelId, outgoing), message, context.logger),
+          );
         }
         return;
       }
@@ -340,6 +453,20 @@ export function interactionTarget(info: InteractionInfo, context: TargetContext)
     },
 
     notice: say,
+
+    ...(info.conversation
+      ? {
+          address: () =>
+            addressOf(info.conversation as Conversation, info.place, info.uploadLimit, {
+              interaction: {
+                applicationId: info.applicationId,
+                token: info.token,
+                expiresAt: info.createdAt + lifetime,
+              },
+              threadAfterAnswer: info.threadAfterAnswer,
+            }),
+        }
+      : {}),
 
     async settle(text, options = {}) {
       if (originalUsed) return;
