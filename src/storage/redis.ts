@@ -1,4 +1,3 @@
-import KeyvRedis, { createClient } from "@keyv/redis";
 import type { Backend } from "./backend.js";
 
 export class RedisOfflineError extends Error {
@@ -17,6 +16,9 @@ function globEscape(text: string): string {
  *
  * The client never queues commands while disconnected (they fail at once, so a stopped Redis costs a
  * request nothing) and reconnects in the background for as long as the storage is open.
+ *
+ * @keyv/redis (with node-redis, some 400 modules and 17 MB of a process) is imported here, when a
+ * Redis storage is opened, so that a bot on SQLite or memory never loads it.
  */
 export function openRedis(
   url: string,
@@ -24,40 +26,48 @@ export function openRedis(
 ): Backend {
   const prefix = options.prefix ?? "hugginggpt-bot";
   const maxDelay = options.maxReconnectDelayMs ?? 5000;
-  const client = createClient({
-    url,
-    disableOfflineQueue: true,
-    socket: {
-      connectTimeout: options.connectTimeoutMs ?? 2000,
-      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, maxDelay),
-    },
-  });
   let everReady = false;
   let lastError: Error | undefined;
   let closed = false;
   const waiting = new Set<(error?: Error) => void>();
-  client.on("ready", () => {
-    everReady = true;
-    for (const wake of waiting) wake();
-  });
-  // node-redis throws an error event that nobody listens to; this one is reported by the resilient layer.
-  client.on("error", (error: unknown) => {
-    lastError = error instanceof Error ? error : new Error(String(error));
-    for (const wake of waiting) wake(lastError);
-  });
-  client.connect().catch(() => undefined);
 
-  const store = new KeyvRedis<string>(client, {
-    namespace: prefix,
-    throwOnErrors: true,
-    throwOnConnectError: true,
+  const opening = import("@keyv/redis").then(({ default: KeyvRedis, createClient }) => {
+    const client = createClient({
+      url,
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: options.connectTimeoutMs ?? 2000,
+        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, maxDelay),
+      },
+    });
+    client.on("ready", () => {
+      everReady = true;
+      for (const wake of waiting) wake();
+    });
+    // node-redis throws an error event that nobody listens to; this one is reported by the resilient layer.
+    client.on("error", (error: unknown) => {
+      lastError = error instanceof Error ? error : new Error(String(error));
+      for (const wake of waiting) wake(lastError);
+    });
+    // Closed before the module was loaded: no connection is opened at all.
+    if (!closed) client.connect().catch(() => undefined);
+    const store = new KeyvRedis<string>(client, {
+      namespace: prefix,
+      throwOnErrors: true,
+      throwOnConnectError: true,
+    });
+    store.on("error", () => undefined);
+    return { client, store };
   });
-  store.on("error", () => undefined);
+  // A failed import surfaces from the next call, never as an unhandled rejection.
+  opening.catch(() => undefined);
 
   /** Until the first connection, wait for it (or its first failure); later, fail at once while down. */
-  async function ready(): Promise<void> {
+  async function ready(): Promise<Awaited<typeof opening>> {
     if (closed) throw new RedisOfflineError("the storage is closed");
-    if (client.isReady) return;
+    const opened = await opening;
+    if (closed) throw new RedisOfflineError("the storage is closed");
+    if (opened.client.isReady) return opened;
     if (everReady) throw new RedisOfflineError(lastError?.message ?? "reconnecting");
     await new Promise<void>((resolve, reject) => {
       const wake = (error?: Error): void => {
@@ -67,37 +77,41 @@ export function openRedis(
       };
       waiting.add(wake);
     });
+    return opened;
   }
 
   return {
     name: "redis",
     async get(key) {
-      await ready();
+      const { store } = await ready();
       const value: unknown = await store.get(key);
       return typeof value === "string" ? value : undefined;
     },
     async set(key, value, ttlMs) {
-      await ready();
+      const { store } = await ready();
       await store.set(key, value, ttlMs !== undefined && ttlMs > 0 ? Math.ceil(ttlMs) : undefined);
     },
     async delete(key) {
-      await ready();
+      const { store } = await ready();
       return store.delete(key);
     },
     async clear(keyPrefix) {
-      await ready();
+      const { client, store } = await ready();
       const match = `${globEscape(store.createKeyPrefix(keyPrefix, prefix))}*`;
       for await (const keys of client.scanIterator({ MATCH: match, COUNT: 500 })) {
         if (keys.length > 0) await client.unlink(keys);
       }
     },
     async ping() {
-      await ready();
+      const { client } = await ready();
       await client.ping();
     },
     async close() {
       closed = true;
       for (const wake of waiting) wake(new Error("the storage is closed"));
+      const opened = await opening.catch(() => undefined);
+      if (!opened) return;
+      const { client } = opened;
       if (client.isReady) {
         await client.close().catch(() => client.destroy());
       } else if (client.isOpen) {
