@@ -3,9 +3,9 @@
  * Hentai, Neutral, Porn, Sexy) on the shared TensorFlow.js wasm backend. Weights ship in the package.
  */
 import type * as Tensorflow from "@tensorflow/tfjs-core";
-import type { LayersModel } from "@tensorflow/tfjs-layers";
 import type { Label, LabelsResource } from "../../tasks/index.js";
 import { requireMedia } from "../hosted/inputs.js";
+import { compileKerasMobileNet, type KerasMobileNet } from "./keras-mobilenet.js";
 import {
   decodeRgb,
   loadTensorflow,
@@ -16,7 +16,7 @@ import {
 } from "./tfjs.js";
 import type { LocalAvailability, LocalRunner } from "./types.js";
 
-const PACKAGES = ["nsfwjs", "@tensorflow/tfjs-layers", ...TENSORFLOW_PACKAGES] as const;
+const PACKAGES = ["nsfwjs", ...TENSORFLOW_PACKAGES] as const;
 // The packages are optional dependencies pinned by the lockfile: reinstall them, do not add new ones.
 const HOW_TO_ADD = `npm ci --include=optional (it installs ${PACKAGES.join(", ")})`;
 
@@ -91,7 +91,7 @@ export function decideImageSafety(labels: readonly Label[]): { flagged: boolean;
 /** What the classifier holds once loaded. */
 interface LoadedModel {
   tf: TensorflowCore;
-  model: LayersModel;
+  model: KerasMobileNet;
 }
 
 interface ModelDefinition {
@@ -110,27 +110,25 @@ function isModelDefinition(value: unknown): value is ModelDefinition {
 
 /**
  * nsfwjs's MobileNetV2 from the package's own bundles (model JSON and base64 weights as modules),
- * loaded as the Keras layers model it is with `@tensorflow/tfjs-layers` alone. `nsfwjs/core` is not
- * used: it imports the whole `@tensorflow/tfjs` (converter, data, the CPU and WebGL backends, every
- * gradient), which held about 40 MB more in the bot's process for nothing this check runs.
+ * compiled onto TensorFlow.js core ops by keras-mobilenet.ts. `nsfwjs/core` is not used: it imports
+ * the whole `@tensorflow/tfjs` (layers, converter, data, the CPU and WebGL backends, every gradient),
+ * which held about 40 MB more in the bot's process for nothing this check runs.
  */
 async function loadModel(): Promise<LoadedModel> {
   const tf = await loadTensorflow();
-  const layers = await import("@tensorflow/tfjs-layers");
   const definitions: unknown = await import("nsfwjs/models/mobilenet_v2");
   const definition: unknown = Reflect.get(definitions as object, "MobileNetV2Model");
   if (!isModelDefinition(definition)) throw new Error("nsfwjs has an unexpected layout");
   const json = (await definition.modelJson()).default;
   const shards = await Promise.all(definition.weightBundles.map(async (bundle) => (await bundle()).default));
   const weights = Buffer.concat(shards.map((shard) => Buffer.from(shard, "base64")));
-  const handler: Tensorflow.io.IOHandler = {
-    load: async () => ({
-      modelTopology: json.modelTopology,
-      weightSpecs: json.weightsManifest.flatMap((group) => group.weights),
-      weightData: new Uint8Array(weights).buffer,
-    }),
-  };
-  return { tf, model: await layers.loadLayersModel(handler) };
+  const model = compileKerasMobileNet(
+    tf,
+    json.modelTopology,
+    json.weightsManifest.flatMap((group) => group.weights),
+    new Uint8Array(weights).buffer,
+  );
+  return { tf, model };
 }
 
 /**
@@ -141,10 +139,7 @@ async function loadModel(): Promise<LoadedModel> {
 async function classify({ tf, model }: LoadedModel, pixels: RgbPixels): Promise<Float32Array> {
   const output = tf.tidy(() => {
     const input = tf.tensor4d(pixels.data, [1, pixels.height, pixels.width, 3], "int32");
-    const scaled = tf.div(tf.cast(input, "float32"), tf.scalar(255));
-    const result = model.predict(scaled);
-    if (Array.isArray(result)) throw new Error("the safety model has more than one output");
-    return result;
+    return model.predict(tf.div<Tensorflow.Tensor4D>(tf.cast(input, "float32"), tf.scalar(255)));
   });
   try {
     const scores = await output.data();

@@ -1,12 +1,12 @@
 /**
  * One TensorFlow.js for the whole process, on the WebAssembly backend, shared by Human (object
- * detection) and the image safety check (nsfwjs's model on `@tensorflow/tfjs-layers`).
+ * detection) and the image safety check (nsfwjs's model on core ops, keras-mobilenet.ts).
  *
  * Why it works with one copy: every path into TensorFlow.js lands on the same CommonJS files.
  * `@tensorflow/tfjs-core` has no `exports` map, so an ESM `import()` gets its `main`
- * (`dist/tf-core.node.js`), which is also what Human's `dist/human.node-wasm.js` and
- * `@tensorflow/tfjs-layers` `require()`. One module instance means one engine, one backend registry
- * and one `Tensor` class, so the wasm backend set here serves both.
+ * (`dist/tf-core.node.js`), which is also what Human's `dist/human.node-wasm.js` `require()`s. One
+ * module instance means one engine, one backend registry and one `Tensor` class, so the wasm
+ * backend set here serves both.
  * `@tensorflow/tfjs-node` (native) cannot be installed here, which is why the backend is wasm and why
  * models are read from disk by the router below instead of a `file://` fetch.
  */
