@@ -2,6 +2,7 @@
  * A check on images the bot is about to post: nsfwjs (MobileNetV2, 224×224, five classes: Drawing,
  * Hentai, Neutral, Porn, Sexy) on the shared TensorFlow.js wasm backend. Weights ship in the package.
  */
+import { readFile } from "node:fs/promises";
 import type * as Tensorflow from "@tensorflow/tfjs-core";
 import type { Label, LabelsResource } from "../../tasks/index.js";
 import { requireMedia } from "../hosted/inputs.js";
@@ -17,6 +18,8 @@ import {
 import type { LocalAvailability, LocalRunner } from "./types.js";
 
 const PACKAGES = ["nsfwjs", ...TENSORFLOW_PACKAGES] as const;
+/** nsfwjs's MobileNetV2 definition: the model JSON bundle's loader, and the folder of its weight shards. */
+const MODEL_ENTRY = "nsfwjs/models/mobilenet_v2";
 // The packages are optional dependencies pinned by the lockfile: reinstall them, do not add new ones.
 const HOW_TO_ADD = `npm ci --include=optional (it installs ${PACKAGES.join(", ")})`;
 
@@ -96,38 +99,59 @@ interface LoadedModel {
 
 interface ModelDefinition {
   modelJson(): Promise<{ default: Tensorflow.io.ModelJSON }>;
-  weightBundles: Array<() => Promise<{ default: string }>>;
 }
 
 function isModelDefinition(value: unknown): value is ModelDefinition {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof Reflect.get(value, "modelJson") === "function" &&
-    Array.isArray(Reflect.get(value, "weightBundles"))
-  );
+  return typeof value === "object" && value !== null && typeof Reflect.get(value, "modelJson") === "function";
+}
+
+/** The one string literal of a weight shard's browserify bundle: `….exports="<base64>"`. */
+const SHARD_BASE64 = /\.exports="([A-Za-z0-9+/]+={0,2})"/g;
+
+/**
+ * One weight shard of nsfwjs's model, read from its bundle as text. Imported as a module, the 3.5 MB
+ * bundle stayed in the process three times over (its source, twice, and its string), and Node's
+ * scan of it for export names grew cjs-module-lexer's wasm memory by 14 MB for good.
+ */
+async function readShard(modelFolder: URL, name: string): Promise<Buffer> {
+  const text = await readFile(new URL(`${name}.min.js`, modelFolder), "utf8");
+  const literals = [...text.matchAll(SHARD_BASE64)];
+  const base64 = literals.length === 1 ? literals[0]?.[1] : undefined;
+  if (base64 === undefined) throw new Error(`nsfwjs's weight shard ${name} has an unexpected layout`);
+  return Buffer.from(base64, "base64");
+}
+
+/** Bytes a weight takes in the shards, stored quantized or not. */
+function storedBytes(spec: Tensorflow.io.WeightsManifestEntry): number {
+  const stored = spec.quantization?.dtype ?? spec.dtype;
+  const bytes =
+    stored === "uint8" || stored === "bool" ? 1 : stored === "uint16" || stored === "float16" ? 2 : 4;
+  return spec.shape.reduce((product, dimension) => product * dimension, bytes);
 }
 
 /**
- * nsfwjs's MobileNetV2 from the package's own bundles (model JSON and base64 weights as modules),
- * compiled onto TensorFlow.js core ops by keras-mobilenet.ts. `nsfwjs/core` is not used: it imports
- * the whole `@tensorflow/tfjs` (layers, converter, data, the CPU and WebGL backends, every gradient),
- * which held about 40 MB more in the bot's process for nothing this check runs.
+ * nsfwjs's MobileNetV2 from the package's own files (the model JSON bundle, imported; the base64
+ * weight shards, read as text), compiled onto TensorFlow.js core ops by keras-mobilenet.ts.
+ * `nsfwjs/core` is not used: it imports the whole `@tensorflow/tfjs` (layers, converter, data, the
+ * CPU and WebGL backends, every gradient), which held about 40 MB more in the bot's process for
+ * nothing this check runs.
  */
 async function loadModel(): Promise<LoadedModel> {
   const tf = await loadTensorflow();
-  const definitions: unknown = await import("nsfwjs/models/mobilenet_v2");
+  const definitions: unknown = await import(MODEL_ENTRY);
   const definition: unknown = Reflect.get(definitions as object, "MobileNetV2Model");
   if (!isModelDefinition(definition)) throw new Error("nsfwjs has an unexpected layout");
   const json = (await definition.modelJson()).default;
-  const shards = await Promise.all(definition.weightBundles.map(async (bundle) => (await bundle()).default));
-  const weights = Buffer.concat(shards.map((shard) => Buffer.from(shard, "base64")));
-  const model = compileKerasMobileNet(
-    tf,
-    json.modelTopology,
-    json.weightsManifest.flatMap((group) => group.weights),
-    new Uint8Array(weights).buffer,
-  );
+  // The shards sit beside the model JSON bundle, as nsfwjs's own loaders import them.
+  const modelFolder = new URL("../../models/mobilenet_v2/", import.meta.resolve(MODEL_ENTRY));
+  const names = json.weightsManifest.flatMap((group) => group.paths);
+  const weights = Buffer.concat(await Promise.all(names.map((name) => readShard(modelFolder, name))));
+  const specs = json.weightsManifest.flatMap((group) => group.weights);
+  const expected = specs.reduce((total, spec) => total + storedBytes(spec), 0);
+  if (weights.byteLength !== expected) {
+    throw new Error(`nsfwjs's weights hold ${weights.byteLength} bytes where its manifest lists ${expected}`);
+  }
+  const model = compileKerasMobileNet(tf, json.modelTopology, specs, new Uint8Array(weights).buffer);
   return { tf, model };
 }
 
