@@ -101,15 +101,78 @@ function inputsOf(layer: KerasLayer): string[] {
   return (layer.inbound_nodes[0] ?? []).map(([name]) => name);
 }
 
+/** Bytes per stored value, by the dtype a weight is stored in (quantized or not). */
+const STORED_BYTES = { float32: 4, uint8: 1, uint16: 2 } as const;
+
+interface WeightEntry {
+  spec: Tensorflow.io.WeightsManifestEntry;
+  stored: keyof typeof STORED_BYTES;
+  offset: number;
+  size: number;
+}
+
 /**
- * Compiles the model: weights decoded (dequantized as TensorFlow.js does), batch norms folded into
+ * The weights by name, each read as a fresh Float32Array and dequantized as TensorFlow.js's
+ * `io.decodeWeights` does (`value × scale + min` for uint8 and uint16). No tensor is made of the
+ * stored values, and nothing is copied but the values themselves: only the folded weights go into
+ * the wasm heap, and the transient arrays of a load are a third of what decoding to tensors,
+ * reading them back and copying them to fold made (they stayed in the process's malloc heap).
+ */
+function weightReader(specs: Tensorflow.io.WeightsManifestEntry[], data: Uint8Array) {
+  const entries = new Map<string, WeightEntry>();
+  let offset = 0;
+  for (const spec of specs) {
+    const stored = spec.quantization?.dtype ?? spec.dtype;
+    if (spec.dtype !== "float32" || (stored !== "float32" && stored !== "uint8" && stored !== "uint16")) {
+      throw new UnsupportedModelError(spec.name, `has a weight stored as ${stored} for ${spec.dtype}`);
+    }
+    const size = spec.shape.reduce((product, dimension) => product * dimension, 1);
+    entries.set(spec.name, { spec, stored, offset, size });
+    offset += size * STORED_BYTES[stored];
+  }
+  if (offset !== data.byteLength) {
+    throw new UnsupportedModelError(
+      "weights",
+      `hold ${data.byteLength} bytes where the manifest lists ${offset}`,
+    );
+  }
+  const entry = (name: string): WeightEntry => {
+    const found = entries.get(name);
+    if (!found) throw new UnsupportedModelError(name, "has no weights");
+    return found;
+  };
+  return {
+    shape: (name: string): number[] => entry(name).spec.shape,
+    read(name: string): Float32Array {
+      const { spec, stored, offset: start, size } = entry(name);
+      const view = new DataView(data.buffer, data.byteOffset + start, size * STORED_BYTES[stored]);
+      const values = new Float32Array(size);
+      if (stored === "float32") {
+        for (let index = 0; index < size; index++) values[index] = view.getFloat32(index * 4, true);
+        return values;
+      }
+      const { min, scale } = spec.quantization ?? {};
+      if (min === undefined || scale === undefined) {
+        throw new UnsupportedModelError(name, "is quantized without min and scale");
+      }
+      for (let index = 0; index < size; index++) {
+        const quantized = stored === "uint16" ? view.getUint16(index * 2, true) : view.getUint8(index);
+        values[index] = quantized * scale + min;
+      }
+      return values;
+    },
+  };
+}
+
+/**
+ * Compiles the model: weights dequantized as TensorFlow.js does, batch norms folded into
  * the convolutions' kernels and biases, ReLU6 fused, Dropout dropped (it is the identity at inference).
  */
 export function compileKerasMobileNet(
   tf: TensorflowCore,
   modelTopology: unknown,
   weightSpecs: Tensorflow.io.WeightsManifestEntry[],
-  weightData: ArrayBuffer,
+  weightData: Uint8Array,
 ): KerasMobileNet {
   const topology = topologySchema.parse(modelTopology).model_config.config;
   const consumers = new Map<string, KerasLayer[]>();
@@ -122,19 +185,9 @@ export function compileKerasMobileNet(
     return readers.length === 1 && readers[0]?.class_name === className ? readers[0] : undefined;
   };
 
-  const decoded = tf.io.decodeWeights(weightData, weightSpecs);
+  const weights = weightReader(weightSpecs, weightData);
+  const values = (layer: string, name: string): Float32Array => weights.read(`${layer}/${name}`);
   const kept: Tensorflow.Tensor[] = [];
-  const weight = (layer: string, name: string): Tensorflow.Tensor => {
-    const tensor = decoded[`${layer}/${name}`];
-    if (!tensor) throw new UnsupportedModelError(layer, `has no weight ${name}`);
-    return tensor;
-  };
-  const values = (layer: string, name: string): Float32Array => {
-    const data = weight(layer, name).dataSync();
-    if (!(data instanceof Float32Array))
-      throw new UnsupportedModelError(layer, `has a ${name} that is not float32`);
-    return data;
-  };
   const keep = <T extends Tensorflow.Tensor>(tensor: T): T => {
     kept.push(tensor);
     return tensor;
@@ -160,15 +213,14 @@ export function compileKerasMobileNet(
           const config = parse(convolutionConfig, layer.config, layer.name);
           const depthwise = layer.class_name === "DepthwiseConv2D";
           const kernelName = depthwise ? "depthwise_kernel" : "kernel";
-          const shape = weight(layer.name, kernelName).shape;
+          const shape = weights.shape(`${layer.name}/${kernelName}`);
           if (shape.length !== 4) throw new UnsupportedModelError(layer.name, "has a kernel that is not 4-D");
           const [height, width, inChannels, last] = shape as [number, number, number, number];
           // [h, w, in, out]; depthwise [h, w, in, multiplier], output channel = in × multiplier + m.
           const outChannels = depthwise ? inChannels * last : last;
-          const kernel = Float32Array.from(values(layer.name, kernelName));
-          const bias = config.use_bias
-            ? Float32Array.from(values(layer.name, "bias"))
-            : new Float32Array(outChannels);
+          // Fresh arrays, folded in place, then copied once into the wasm heap.
+          const kernel = values(layer.name, kernelName);
+          const bias = config.use_bias ? values(layer.name, "bias") : new Float32Array(outChannels);
           let output = layer.name;
           let activation: "linear" | "relu6" = "linear";
           const norm = soleConsumer(layer.name, "BatchNormalization");
@@ -262,9 +314,13 @@ export function compileKerasMobileNet(
           break;
         case "Dense": {
           const { activation } = parse(denseConfig, layer.config, layer.name);
+          const [rows, columns] = weights.shape(`${layer.name}/kernel`);
+          if (rows === undefined || columns === undefined) {
+            throw new UnsupportedModelError(layer.name, "has a kernel that is not 2-D");
+          }
           const matrix = {
-            b: keep(weight(layer.name, "kernel")) as Tensorflow.Tensor2D,
-            bias: keep(weight(layer.name, "bias")),
+            b: keep(tf.tensor2d(values(layer.name, "kernel"), [rows, columns])),
+            bias: keep(tf.tensor1d(values(layer.name, "bias"))),
           };
           steps.push({
             output: layer.name,
@@ -285,9 +341,6 @@ export function compileKerasMobileNet(
   } catch (error) {
     for (const tensor of kept) tensor.dispose();
     throw error;
-  } finally {
-    // The folded kernels are copies: the decoded originals are not needed any more (Dense keeps its own).
-    for (const tensor of Object.values(decoded)) if (!kept.includes(tensor)) tensor.dispose();
   }
 
   const outputName = source(topology.output_layers[0][0]);

@@ -137,29 +137,57 @@ for (const [norm, channels] of [
     SHAPES[`${norm}/${parameter}`] = [channels];
 }
 
+/** Stored as nsfwjs stores its weights: quantized to uint8 (value × scale + min), or to uint16. */
+const QUANTIZED: Record<string, { dtype: "uint8" | "uint16"; min: number; scale: number }> = {
+  "stem/kernel": { dtype: "uint8", min: -0.9, scale: 0.007 },
+  "depthwise/depthwise_kernel": { dtype: "uint16", min: -1.1, scale: 0.00004 },
+};
+
+/**
+ * The weights as a manifest and one buffer, and the float values the model should compute with
+ * (for a quantized weight, its values dequantized).
+ */
 function weightsOf(): {
   specs: Tensorflow.io.WeightsManifestEntry[];
-  data: ArrayBuffer;
+  data: Uint8Array;
   values: Map<string, Float32Array>;
 } {
   const values = new Map<string, Float32Array>();
+  const chunks: Uint8Array[] = [];
+  const specs: Tensorflow.io.WeightsManifestEntry[] = [];
   let seed = 7;
   for (const [name, shape] of Object.entries(SHAPES)) {
     const raw = sequence(
       shape.reduce((a, b) => a * b, 1),
       seed++,
     );
-    // A variance must be positive.
-    values.set(name, name.endsWith("moving_variance") ? raw.map((value) => value + 1.5) : raw);
+    const quantization = QUANTIZED[name];
+    if (quantization) {
+      const top = quantization.dtype === "uint8" ? 255 : 65535;
+      const stored = Array.from(raw, (value) => Math.round(((value + 1) / 2) * top));
+      const array = quantization.dtype === "uint8" ? Uint8Array.from(stored) : Uint16Array.from(stored);
+      chunks.push(new Uint8Array(array.buffer));
+      values.set(
+        name,
+        Float32Array.from(stored, (q) => q * quantization.scale + quantization.min),
+      );
+      specs.push({ name, shape, dtype: "float32", quantization });
+    } else {
+      // A variance must be positive.
+      const floats = name.endsWith("moving_variance") ? raw.map((value) => value + 1.5) : raw;
+      chunks.push(new Uint8Array(floats.buffer));
+      values.set(name, floats);
+      specs.push({ name, shape, dtype: "float32" });
+    }
   }
-  const specs = Object.entries(SHAPES).map(([name, shape]) => ({ name, shape, dtype: "float32" as const }));
-  const bytes = new Uint8Array([...values.values()].reduce((sum, array) => sum + array.byteLength, 0));
-  let offset = 0;
-  for (const array of values.values()) {
-    bytes.set(new Uint8Array(array.buffer), offset);
-    offset += array.byteLength;
+  // One byte of padding in front, as a shard's bytes may sit at any offset of a Buffer.
+  const data = new Uint8Array(1 + chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
+  let offset = 1;
+  for (const chunk of chunks) {
+    data.set(chunk, offset);
+    offset += chunk.byteLength;
   }
-  return { specs, data: bytes.buffer, values };
+  return { specs, data: data.subarray(1), values };
 }
 
 function topologyOf(layers: LayerSpec[]): unknown {
@@ -271,6 +299,9 @@ describe("a Keras MobileNet on TensorFlow.js core ops, batch norms folded", () =
     expect(() =>
       compileKerasMobileNet(tf, topologyOf(withLayer(1, { config: { dilation_rate: [2, 2] } })), specs, data),
     ).toThrow(/layer stem has settings not understood here/);
+    expect(() => compileKerasMobileNet(tf, topologyOf(LAYERS), specs, data.subarray(1))).toThrow(
+      /hold \d+ bytes where the manifest lists \d+/,
+    );
     expect(tf.memory().numTensors).toBe(before);
   });
 });
