@@ -26,6 +26,18 @@ interface LayerSpec {
 }
 
 const conv = { data_format: "channels_last", dilation_rate: [1, 1], activation: "linear" };
+const batchNorm = (name: string, input: string): LayerSpec => ({
+  name,
+  class_name: "BatchNormalization",
+  config: { axis: -1, epsilon: 0.001 },
+  inputs: [input],
+});
+const relu6 = (name: string, input: string): LayerSpec => ({
+  name,
+  class_name: "ReLU",
+  config: { max_value: 6, negative_slope: 0, threshold: 0 },
+  inputs: [input],
+});
 const LAYERS: LayerSpec[] = [
   { name: "input", class_name: "InputLayer", config: { batch_input_shape: [null, 6, 6, 2] }, inputs: [] },
   {
@@ -34,18 +46,8 @@ const LAYERS: LayerSpec[] = [
     config: { ...conv, filters: 3, kernel_size: [3, 3], strides: [1, 1], padding: "same", use_bias: false },
     inputs: ["input"],
   },
-  {
-    name: "stem_bn",
-    class_name: "BatchNormalization",
-    config: { axis: -1, epsilon: 0.001 },
-    inputs: ["stem"],
-  },
-  {
-    name: "stem_relu",
-    class_name: "ReLU",
-    config: { max_value: 6, negative_slope: 0, threshold: 0 },
-    inputs: ["stem_bn"],
-  },
+  batchNorm("stem_bn", "stem"),
+  relu6("stem_relu", "stem_bn"),
   {
     name: "pad",
     class_name: "ZeroPadding2D",
@@ -71,30 +73,15 @@ const LAYERS: LayerSpec[] = [
     },
     inputs: ["pad"],
   },
-  {
-    name: "depthwise_bn",
-    class_name: "BatchNormalization",
-    config: { axis: -1, epsilon: 0.001 },
-    inputs: ["depthwise"],
-  },
-  {
-    name: "depthwise_relu",
-    class_name: "ReLU",
-    config: { max_value: 6, negative_slope: 0, threshold: 0 },
-    inputs: ["depthwise_bn"],
-  },
+  batchNorm("depthwise_bn", "depthwise"),
+  relu6("depthwise_relu", "depthwise_bn"),
   {
     name: "project",
     class_name: "Conv2D",
     config: { ...conv, filters: 6, kernel_size: [1, 1], strides: [1, 1], padding: "same", use_bias: true },
     inputs: ["depthwise_relu"],
   },
-  {
-    name: "project_bn",
-    class_name: "BatchNormalization",
-    config: { axis: -1, epsilon: 0.001 },
-    inputs: ["project"],
-  },
+  batchNorm("project_bn", "project"),
   { name: "add", class_name: "Add", config: {}, inputs: ["depthwise_relu", "project_bn"] },
   {
     name: "pool",
