@@ -5,10 +5,11 @@
  *
  * Why not `@tensorflow/tfjs-layers`: it runs every convolution as four kernels (convolution, batch
  * norm, ReLU, clip), each writing a full-size tensor into the wasm heap, and the heap keeps its
- * high-water mark for good: 69 MB after a few images there, 48 MB here. One fused kernel per
- * convolution also makes a check faster (68 → 40 ms median on darknet's photos, decoding included),
+ * high-water mark for good: 69 MB after a few images there, 41 MB here. One fused kernel per
+ * convolution also makes a check faster (68 → 34 ms median on darknet's photos, decoding included),
  * and the layers library itself is not loaded. Folding rounds differently: the five scores move by
- * less than 1e-6 (8e-7 at most on darknet's photos).
+ * less than 1e-6 (8e-7 at most on darknet's photos). The zero padding before a strided convolution
+ * becomes that convolution's own padding, so the padded copy of its input is never made.
  *
  * Only the layers this model uses are understood; any other layer, or a setting other than the
  * model's, is refused when the model loads rather than run wrongly.
@@ -68,6 +69,8 @@ const denseConfig = z.object({
   activation: z.enum(["linear", "relu", "softmax"]),
   use_bias: z.literal(true),
 });
+
+type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
 
 /** One kernel of the compiled model: what it reads, the name it writes, and how. */
 interface Step {
@@ -198,6 +201,8 @@ export function compileKerasMobileNet(
   const renamed = new Map<string, string>();
   const source = (name: string): string => renamed.get(name) ?? name;
   const folded = new Set<string>();
+  // A convolution's explicit padding, from the ZeroPadding2D before it.
+  const paddedBy = new Map<string, ExplicitPadding>();
   const inputName = topology.input_layers[0][0];
 
   try {
@@ -257,7 +262,7 @@ export function compileKerasMobileNet(
           const convolution = {
             filter,
             strides: config.strides,
-            pad: config.padding,
+            pad: paddedBy.get(layer.name) ?? config.padding,
             bias: biasTensor,
             activation,
           };
@@ -266,7 +271,14 @@ export function compileKerasMobileNet(
             inputs,
             run: ([x]) =>
               depthwise
-                ? tf.fused.depthwiseConv2d({ x: x as Tensorflow.Tensor4D, ...convolution })
+                ? tf.fused.depthwiseConv2d({
+                    x: x as Tensorflow.Tensor4D,
+                    ...convolution,
+                    // tfjs-core 4.22 types this `pad` without explicit padding, which the op hands to
+                    // computeConv2DInfo as the unfused depthwiseConv2d does (typed with it); the test
+                    // compares with tf.pad and depthwiseConv2d.
+                    pad: convolution.pad as "valid",
+                  })
                 : tf.fused.conv2d({ x: x as Tensorflow.Tensor4D, ...convolution }),
           });
           break;
@@ -277,10 +289,19 @@ export function compileKerasMobileNet(
           break;
         case "ZeroPadding2D": {
           const { padding } = parse(paddingConfig, layer.config, layer.name);
+          const explicit: ExplicitPadding = [[0, 0], padding[0], padding[1], [0, 0]];
+          // Padding for a convolution without its own is the convolution's: the padded copy of a
+          // 112×112×96 tensor is not made (the largest tensor of the model, alive with its source).
+          const next = soleConsumer(layer.name, "DepthwiseConv2D") ?? soleConsumer(layer.name, "Conv2D");
+          if (next && parse(convolutionConfig, next.config, next.name).padding === "valid") {
+            paddedBy.set(next.name, explicit);
+            renamed.set(layer.name, inputs[0] ?? "");
+            break;
+          }
           steps.push({
             output: layer.name,
             inputs,
-            run: ([x]) => tf.pad(x as Tensorflow.Tensor, [[0, 0], padding[0], padding[1], [0, 0]]),
+            run: ([x]) => tf.pad(x as Tensorflow.Tensor, explicit),
           });
           break;
         }
