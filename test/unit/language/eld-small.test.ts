@@ -19,7 +19,7 @@ describe("ELD's small database, packed", () => {
     expect(packed.type).toBe(expected.type);
     expect(packed.languages).toEqual(expected.languages);
     const keys = Object.keys(expected.ngrams);
-    expect(packed.index.size).toBe(keys.length);
+    expect(packed.size).toBe(keys.length);
     const data = ngramsData(packed);
     let differing = 0;
     for (const key of keys) {
