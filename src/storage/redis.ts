@@ -1,3 +1,4 @@
+import type { createClient, default as KeyvRedis } from "@keyv/redis";
 import type { Backend } from "./backend.js";
 
 export class RedisOfflineError extends Error {
@@ -11,14 +12,26 @@ function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, (character) => `\\${character}`);
 }
 
+/** The client: commands fail at once while disconnected; reconnects back off up to `maxDelayMs`. */
+function newClient(create: typeof createClient, url: string, connectTimeoutMs: number, maxDelayMs: number) {
+  return create({
+    url,
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: connectTimeoutMs,
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, maxDelayMs),
+    },
+  });
+}
+
 /**
  * Redis through @keyv/redis, one client for every namespace; keys are `PREFIX::namespace:key`.
  *
  * The client never queues commands while disconnected (they fail at once, so a stopped Redis costs a
  * request nothing) and reconnects in the background for as long as the storage is open.
  *
- * @keyv/redis (with node-redis, some 400 modules and 17 MB of a process) is imported here, when a
- * Redis storage is opened, so that a bot on SQLite or memory never loads it.
+ * @keyv/redis (with node-redis, some 400 modules and 17 MB of a process) is imported when a Redis
+ * storage is opened, not with this module, so that a bot on SQLite or memory never loads it.
  */
 export function openRedis(
   url: string,
@@ -26,20 +39,15 @@ export function openRedis(
 ): Backend {
   const prefix = options.prefix ?? "hugginggpt-bot";
   const maxDelay = options.maxReconnectDelayMs ?? 5000;
+  // Set once the module is loaded; every method waits for that in ready() before it uses them.
+  let client!: ReturnType<typeof newClient>;
+  let store!: KeyvRedis<string>;
   let everReady = false;
   let lastError: Error | undefined;
   let closed = false;
   const waiting = new Set<(error?: Error) => void>();
-
-  const opening = import("@keyv/redis").then(({ default: KeyvRedis, createClient }) => {
-    const client = createClient({
-      url,
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: options.connectTimeoutMs ?? 2000,
-        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, maxDelay),
-      },
-    });
+  const opening = import("@keyv/redis").then((module) => {
+    client = newClient(module.createClient, url, options.connectTimeoutMs ?? 2000, maxDelay);
     client.on("ready", () => {
       everReady = true;
       for (const wake of waiting) wake();
@@ -51,23 +59,23 @@ export function openRedis(
     });
     // Closed before the module was loaded: no connection is opened at all.
     if (!closed) client.connect().catch(() => undefined);
-    const store = new KeyvRedis<string>(client, {
+
+    store = new module.default<string>(client, {
       namespace: prefix,
       throwOnErrors: true,
       throwOnConnectError: true,
     });
     store.on("error", () => undefined);
-    return { client, store };
   });
   // A failed import surfaces from the next call, never as an unhandled rejection.
   opening.catch(() => undefined);
 
   /** Until the first connection, wait for it (or its first failure); later, fail at once while down. */
-  async function ready(): Promise<Awaited<typeof opening>> {
+  async function ready(): Promise<void> {
     if (closed) throw new RedisOfflineError("the storage is closed");
-    const opened = await opening;
+    await opening;
     if (closed) throw new RedisOfflineError("the storage is closed");
-    if (opened.client.isReady) return opened;
+    if (client.isReady) return;
     if (everReady) throw new RedisOfflineError(lastError?.message ?? "reconnecting");
     await new Promise<void>((resolve, reject) => {
       const wake = (error?: Error): void => {
@@ -77,41 +85,38 @@ export function openRedis(
       };
       waiting.add(wake);
     });
-    return opened;
   }
 
   return {
     name: "redis",
     async get(key) {
-      const { store } = await ready();
+      await ready();
       const value: unknown = await store.get(key);
       return typeof value === "string" ? value : undefined;
     },
     async set(key, value, ttlMs) {
-      const { store } = await ready();
+      await ready();
       await store.set(key, value, ttlMs !== undefined && ttlMs > 0 ? Math.ceil(ttlMs) : undefined);
     },
     async delete(key) {
-      const { store } = await ready();
+      await ready();
       return store.delete(key);
     },
     async clear(keyPrefix) {
-      const { client, store } = await ready();
+      await ready();
       const match = `${globEscape(store.createKeyPrefix(keyPrefix, prefix))}*`;
       for await (const keys of client.scanIterator({ MATCH: match, COUNT: 500 })) {
         if (keys.length > 0) await client.unlink(keys);
       }
     },
     async ping() {
-      const { client } = await ready();
+      await ready();
       await client.ping();
     },
     async close() {
       closed = true;
       for (const wake of waiting) wake(new Error("the storage is closed"));
-      const opened = await opening.catch(() => undefined);
-      if (!opened) return;
-      const { client } = opened;
+      if (!(await opening.then(() => true).catch(() => false))) return;
       if (client.isReady) {
         await client.close().catch(() => client.destroy());
       } else if (client.isOpen) {
