@@ -1,21 +1,19 @@
 /**
  * The language of a text, offline: ELD (Efficient Language Detector) with its small n-gram
- * database, loaded on first use (about 45 MB, under a second). Chosen by measurement on 535 short
- * chat-style texts in 20 languages written for this purpose (test/fixtures/language): 0.88 of all
- * texts and 0.79 of the one-to-four-word ones right, English told apart with precision 1.00 and
- * recall 0.98, 0.08 ms a text; franc-min got 0.60, tinyld 0.88 (English recall 0.93), cld3 0.79.
- * `npm run bench` measures it again.
+ * database, loaded on first use (packed to about 2 MB by eld-small.ts, in about 0.1 s). Chosen by
+ * measurement on 535 short chat-style texts in 20 languages written for this purpose
+ * (test/fixtures/language): 0.88 of all texts and 0.79 of the one-to-four-word ones right, English
+ * told apart with precision 1.00 and recall 0.98, 0.08 ms a text; franc-min got 0.60, tinyld 0.88
+ * (English recall 0.93), cld3 0.79. `npm run bench` measures it again.
  */
 import { normalizeLanguage } from "./codes.js";
+import { type LanguageDetector, loadSmallDetector } from "./eld-small.js";
 
-interface Detector {
-  detect(text: string): { language: string; isReliable(): boolean };
-}
+let loading: Promise<LanguageDetector> | undefined;
 
-let loading: Promise<Detector> | undefined;
-
-function detector(): Promise<Detector> {
-  loading ??= import("eld/small").then((module) => module.eld);
+function detector(): Promise<LanguageDetector> {
+  // ELD's own module (the same database as one object literal, about 45 MB) if its files moved.
+  loading ??= loadSmallDetector().catch(() => import("eld/small").then((module) => module.eld));
   return loading;
 }
 

@@ -76,7 +76,7 @@ describe("an installation where the safety classifier cannot run", () => {
     expect(report.tasks).toEqual([expect.objectContaining({ task: "text-to-image", status: "ok" })]);
     expect(report.files.filter((file) => file.endsWith(".png"))).toEqual([]);
     expect(report.summary.notes).toContain(
-      "The image 1-text-to-image.png (task 1) was withheld by the safety check: the check cannot run here (nsfwjs not installed; to enable it: npm ci --include=optional (it installs nsfwjs, @tensorflow/tfjs, @tensorflow/tfjs-core, @tensorflow/tfjs-backend-wasm); SAFETY_CHECK=false posts images unchecked).",
+      "The image 1-text-to-image.png (task 1) was withheld by the safety check: the check cannot run here (nsfwjs not installed; to enable it: npm ci --include=optional (it installs nsfwjs, @tensorflow/tfjs-core, @tensorflow/tfjs-backend-wasm); SAFETY_CHECK=false posts images unchecked).",
     );
     // SAFETY_CHECK=false is the one way to post it unchecked.
     const unchecked = await ask(copy, { SAFETY_CHECK: "false" });

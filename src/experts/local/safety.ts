@@ -2,19 +2,24 @@
  * A check on images the bot is about to post: nsfwjs (MobileNetV2, 224×224, five classes: Drawing,
  * Hentai, Neutral, Porn, Sexy) on the shared TensorFlow.js wasm backend. Weights ship in the package.
  */
+import { readFile } from "node:fs/promises";
 import type * as Tensorflow from "@tensorflow/tfjs-core";
 import type { Label, LabelsResource } from "../../tasks/index.js";
 import { requireMedia } from "../hosted/inputs.js";
+import { compileKerasMobileNet, type KerasMobileNet } from "./keras-mobilenet.js";
 import {
   decodeRgb,
   loadTensorflow,
+  type RgbPixels,
   resolvePackage,
   TENSORFLOW_PACKAGES,
   type TensorflowCore,
 } from "./tfjs.js";
 import type { LocalAvailability, LocalRunner } from "./types.js";
 
-const PACKAGES = ["nsfwjs", "@tensorflow/tfjs", ...TENSORFLOW_PACKAGES] as const;
+const PACKAGES = ["nsfwjs", ...TENSORFLOW_PACKAGES] as const;
+/** nsfwjs's MobileNetV2 definition: the model JSON bundle's loader, and the folder of its weight shards. */
+const MODEL_ENTRY = "nsfwjs/models/mobilenet_v2";
 // The packages are optional dependencies pinned by the lockfile: reinstall them, do not add new ones.
 const HOW_TO_ADD = `npm ci --include=optional (it installs ${PACKAGES.join(", ")})`;
 
@@ -31,6 +36,9 @@ export const EXPLICIT_COMBINED_THRESHOLD = 0.5;
  * course; only a confident, winning Sexy is withheld, so ordinary holiday pictures still get posted.
  */
 export const SEXY_THRESHOLD = 0.85;
+
+/** The classes nsfwjs answers with, in the order of the model's outputs (nsfwjs's NSFW_CLASSES). */
+const SAFETY_CLASSES = ["Drawing", "Hentai", "Neutral", "Porn", "Sexy"] as const;
 
 export interface ImageSafetyVerdict {
   flagged: boolean;
@@ -83,59 +91,78 @@ export function decideImageSafety(labels: readonly Label[]): { flagged: boolean;
   return { flagged: false };
 }
 
-/** The slice of nsfwjs used here. */
-interface NsfwModel {
-  classify(
-    image: Tensorflow.Tensor3D,
-    topk?: number,
-  ): Promise<Array<{ className: string; probability: number }>>;
-  dispose(): void;
-}
-
-interface NsfwCore {
-  load(handler: Tensorflow.io.IOHandler, options: { size: number }): Promise<NsfwModel>;
+/** What the classifier holds once loaded. */
+interface LoadedModel {
+  tf: TensorflowCore;
+  model: KerasMobileNet;
 }
 
 interface ModelDefinition {
   modelJson(): Promise<{ default: Tensorflow.io.ModelJSON }>;
-  weightBundles: Array<() => Promise<{ default: string }>>;
-}
-
-function isNsfwCore(value: unknown): value is NsfwCore {
-  return typeof value === "object" && value !== null && typeof Reflect.get(value, "load") === "function";
 }
 
 function isModelDefinition(value: unknown): value is ModelDefinition {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof Reflect.get(value, "modelJson") === "function" &&
-    Array.isArray(Reflect.get(value, "weightBundles"))
-  );
+  return typeof value === "object" && value !== null && typeof Reflect.get(value, "modelJson") === "function";
+}
+
+/** The one string literal of a weight shard's browserify bundle: `….exports="<base64>"`. */
+const SHARD_BASE64 = /\.exports="([A-Za-z0-9+/]+={0,2})"/g;
+
+/**
+ * One weight shard of nsfwjs's model, read from its bundle as text. Imported as a module, the 3.5 MB
+ * bundle stayed in the process three times over (its source, twice, and its string), and Node's
+ * scan of it for export names grew cjs-module-lexer's wasm memory by 14 MB for good.
+ */
+async function readShard(modelFolder: URL, name: string): Promise<Buffer> {
+  const text = await readFile(new URL(`${name}.min.js`, modelFolder), "utf8");
+  const literals = [...text.matchAll(SHARD_BASE64)];
+  const base64 = literals.length === 1 ? literals[0]?.[1] : undefined;
+  if (base64 === undefined) throw new Error(`nsfwjs's weight shard ${name} has an unexpected layout`);
+  return Buffer.from(base64, "base64");
 }
 
 /**
- * The MobileNetV2 model from the package's own bundles (model JSON and base64 weights as modules),
- * handed to nsfwjs as an IO handler rather than by name, which would make nsfwjs log a notice to the
- * console on every load.
+ * nsfwjs's MobileNetV2 from the package's own files (the model JSON bundle, imported; the base64
+ * weight shards, read as text), compiled onto TensorFlow.js core ops by keras-mobilenet.ts.
+ * `nsfwjs/core` is not used: it imports the whole `@tensorflow/tfjs` (layers, converter, data, the
+ * CPU and WebGL backends, every gradient), which held about 40 MB more in the bot's process for
+ * nothing this check runs.
  */
-async function loadModel(): Promise<{ model: NsfwModel; tf: TensorflowCore }> {
+async function loadModel(): Promise<LoadedModel> {
   const tf = await loadTensorflow();
-  const core: unknown = await import("nsfwjs/core");
-  const definitions: unknown = await import("nsfwjs/models/mobilenet_v2");
+  const definitions: unknown = await import(MODEL_ENTRY);
   const definition: unknown = Reflect.get(definitions as object, "MobileNetV2Model");
-  if (!isNsfwCore(core) || !isModelDefinition(definition)) throw new Error("nsfwjs has an unexpected layout");
+  if (!isModelDefinition(definition)) throw new Error("nsfwjs has an unexpected layout");
   const json = (await definition.modelJson()).default;
-  const shards = await Promise.all(definition.weightBundles.map(async (bundle) => (await bundle()).default));
-  const weights = Buffer.concat(shards.map((shard) => Buffer.from(shard, "base64")));
-  const handler: Tensorflow.io.IOHandler = {
-    load: async () => ({
-      modelTopology: json.modelTopology,
-      weightSpecs: json.weightsManifest.flatMap((group) => group.weights),
-      weightData: new Uint8Array(weights).buffer,
-    }),
-  };
-  return { model: await core.load(handler, { size: INPUT_SIZE }), tf };
+  // The shards sit beside the model JSON bundle, as nsfwjs's own loaders import them.
+  const modelFolder = new URL("../../models/mobilenet_v2/", import.meta.resolve(MODEL_ENTRY));
+  const names = json.weightsManifest.flatMap((group) => group.paths);
+  const weights = Buffer.concat(await Promise.all(names.map((name) => readShard(modelFolder, name))));
+  // compileKerasMobileNet checks the bytes against the manifest.
+  const specs = json.weightsManifest.flatMap((group) => group.weights);
+  const model = compileKerasMobileNet(tf, json.modelTopology, specs, weights);
+  return { tf, model };
+}
+
+/**
+ * The five scores of one image, in SAFETY_CLASSES order, as nsfwjs's `classify` computes them: the
+ * bytes as floats divided by 255, one batch of one, the model's softmax. Every tensor made on the
+ * way is disposed before this returns.
+ */
+async function classify({ tf, model }: LoadedModel, pixels: RgbPixels): Promise<Float32Array> {
+  const output = tf.tidy(() => {
+    const input = tf.tensor4d(pixels.data, [1, pixels.height, pixels.width, 3], "int32");
+    return model.predict(tf.div<Tensorflow.Tensor4D>(tf.cast(input, "float32"), tf.scalar(255)));
+  });
+  try {
+    const scores = await output.data();
+    if (!(scores instanceof Float32Array) || scores.length !== SAFETY_CLASSES.length) {
+      throw new Error(`the safety model answered ${scores.length} scores, not ${SAFETY_CLASSES.length}`);
+    }
+    return scores;
+  } finally {
+    output.dispose();
+  }
 }
 
 /** The image safety check: loads nsfwjs on the first check and keeps it warm until `close()`. */
@@ -164,18 +191,12 @@ export function createImageSafetyClassifier(options: ImageSafetyOptions = {}): I
         { width: INPUT_SIZE, height: INPUT_SIZE, fit: "fill" },
         imageOptions,
       );
-      const { model, tf } = await loaded();
+      const model = await loaded();
       signal.throwIfAborted();
-      const input = tf.tensor3d(pixels.data, [pixels.height, pixels.width, 3], "int32");
-      let predictions: Awaited<ReturnType<NsfwModel["classify"]>>;
-      try {
-        predictions = await model.classify(input, 5);
-      } finally {
-        input.dispose();
-      }
-      const labels = predictions
-        .map(({ className, probability }) => ({ label: className, score: probability }))
-        .sort((a, b) => b.score - a.score);
+      const scores = await classify(model, pixels);
+      const labels = SAFETY_CLASSES.map((label, index) => ({ label, score: scores[index] ?? 0 })).sort(
+        (a, b) => b.score - a.score,
+      );
       return { labels, ...decideImageSafety(labels) };
     },
 
@@ -187,9 +208,6 @@ export function createImageSafetyClassifier(options: ImageSafetyOptions = {}): I
     },
   };
 }
-
-/** The classes nsfwjs answers with. */
-const SAFETY_CLASSES = ["Drawing", "Hentai", "Neutral", "Porn", "Sexy"] as const;
 
 /**
  * The safety classifier as an image-classification expert, for requests about whether an image is

@@ -1,18 +1,19 @@
 /**
  * One TensorFlow.js for the whole process, on the WebAssembly backend, shared by Human (object
- * detection) and nsfwjs (image safety).
+ * detection) and the image safety check (nsfwjs's model on core ops, keras-mobilenet.ts).
  *
  * Why it works with one copy: every path into TensorFlow.js lands on the same CommonJS files.
- * `@tensorflow/tfjs-core` has no `exports` map, so an ESM `import()` gets its `main`
- * (`dist/tf-core.node.js`), which is also what Human's `dist/human.node-wasm.js` and nsfwjs's
- * `@tensorflow/tfjs` `require()`. One module instance means one engine, one backend registry and one
- * `Tensor` class (nsfwjs tests `img instanceof tf.Tensor`), so the wasm backend set here serves both.
+ * `@tensorflow/tfjs-core` has no `exports` map, so `require()` (and an ESM `import()`) gets its
+ * `main` (`dist/tf-core.node.js`), which is also what Human's `dist/human.node-wasm.js` `require()`s.
+ * One module instance means one engine, one backend registry and one `Tensor` class, so the wasm
+ * backend set here serves both.
  * `@tensorflow/tfjs-node` (native) cannot be installed here, which is why the backend is wasm and why
  * models are read from disk by the router below instead of a `file://` fetch.
  */
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
+import type * as WasmBackend from "@tensorflow/tfjs-backend-wasm";
 import type * as Tensorflow from "@tensorflow/tfjs-core";
 import sharp from "sharp";
 import { isBotError } from "../../errors.js";
@@ -114,8 +115,12 @@ export function wasmFolder(): string {
 let ready: Promise<TensorflowCore> | undefined;
 
 async function start(): Promise<TensorflowCore> {
-  const tf = await import("@tensorflow/tfjs-core");
-  const wasm = await import("@tensorflow/tfjs-backend-wasm");
+  // `require`, not `import()`: both packages are CommonJS, and an ESM import of a CommonJS file makes
+  // Node scan its source for export names with cjs-module-lexer, whose wasm memory grows to the
+  // largest source it scans (tfjs-core's is 1.2 MB) and never shrinks, while the module keeps a
+  // second copy of its source. Human's bundle `require()`s the same file: still one instance.
+  const tf = require("@tensorflow/tfjs-core") as TensorflowCore;
+  const wasm = require("@tensorflow/tfjs-backend-wasm") as typeof WasmBackend;
   // Without a path the backend looks for its binaries next to the caller's script, not in its package.
   wasm.setWasmPaths(wasmFolder());
   if (!(await tf.setBackend("wasm"))) throw new Error("the TensorFlow.js wasm backend failed to start");
