@@ -365,7 +365,7 @@ async function start(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const app = createApp(config, { env: io.env });
-  const gateway = values.role === "gateway" ? createAppGateway(app) : undefined;
+  const gateway = values.role === "gateway" ? await createAppGateway(app) : undefined;
   const bot = gateway?.bot ?? app.bot;
   let started = false;
   const ops = await startAppOps(app, {

@@ -59,7 +59,7 @@ import { classifierScreen } from "./pipeline/screen.js";
 import type { Backends } from "./pipeline/select.js";
 import { pipelineSettingsFrom } from "./pipeline/settings.js";
 import { closeRenderPool, fitImage, inspectImage } from "./render/index.js";
-import { createGateway, type Gateway, startWorker, type Worker } from "./scale/roles.js";
+import type { Gateway, Worker } from "./scale/roles.js";
 import { createStorageFromConfig, type Storage } from "./storage/index.js";
 
 export interface App {
@@ -347,7 +347,9 @@ function redisUrlFor(config: Config, role: string): string {
 }
 
 /** A gateway on this app (`start --role gateway`): its bot admits and queues, the workers answer. */
-export function createAppGateway(app: App): Gateway {
+export async function createAppGateway(app: App): Promise<Gateway> {
+  // BullMQ and ioredis are loaded by the roles only: `start`, `ask` and `chat` never pay for them.
+  const { createGateway } = await import("./scale/roles.js");
   return createGateway({
     redisUrl: redisUrlFor(app.config, "gateway"),
     storage: app.storage,
@@ -373,6 +375,7 @@ export async function startAppWorker(app: App): Promise<Worker> {
     });
   }
   const postmen = await Promise.all(platforms.map((spec) => spec.postman?.(app) as Promise<Postman>));
+  const { startWorker } = await import("./scale/roles.js");
   return startWorker({
     redisUrl: redisUrlFor(app.config, "worker"),
     pipeline: app.pipeline,

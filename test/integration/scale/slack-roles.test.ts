@@ -86,7 +86,7 @@ describe.skipIf(noRedis !== undefined)("gateway and workers on Redis, against th
       JOB_LOCK_SECONDS: "5",
     });
     app = createApp(loadConfig(env), { env });
-    gateway = createAppGateway(app);
+    gateway = await createAppGateway(app);
     const spec = PLATFORM_ADAPTERS.find((candidate) => candidate.platform === "slack");
     if (!spec) throw new Error("the Slack adapter is not registered");
     adapter = spec.create(app);
