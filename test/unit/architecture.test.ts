@@ -175,6 +175,17 @@ describe("the layering of DESIGN.md", () => {
     expect(offenders).toEqual([]);
   });
 
+  it("keeps the queue engine in src/scale/: BullMQ and ioredis nowhere else, and core never imports the roles", () => {
+    const engine = /^(bullmq|ioredis)$/;
+    const outside = [...sourceFiles("src"), ...sourceFiles("adapters"), ...sourceFiles("commands")]
+      .filter((file) => !file.startsWith("src/scale/"))
+      .filter((file) => importsOf(file).some((specifier) => engine.test(specifier)));
+    const core = sourceFiles("src/core").filter((file) =>
+      importsOf(file).some((specifier) => /\/scale\//.test(specifier)),
+    );
+    expect([...outside, ...core]).toEqual([]);
+  });
+
   it("has no circle of imports between rooms (src/ folders and modules, adapters, commands)", () => {
     const files = [...sourceFiles("src"), ...sourceFiles("adapters"), ...sourceFiles("commands")];
     expect(roomCycles(files)).toEqual([]);
