@@ -1,0 +1,232 @@
+/**
+ * Throughput of the roles with 1, 2 and 4 workers, side by side in one run: a gateway and N worker
+ * processes (`start --role …`, the real bin) on a Redis of their own, answering the fake Slack; every
+ * request is CPU-bound local object detection on one of darknet's photos (no keys: the offline
+ * planner, the local expert, the boxes drawn, the safety check of the image posted). Per setup:
+ * requests a second and the ratio to one worker, how many cores one worker keeps busy (from
+ * /proc/<pid>/stat), p99 from a job being added to its start (BullMQ's own timestamps), and Redis
+ * commands per request (INFO's counter).
+ */
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { QUEUE_NAME } from "../src/scale/redis.js";
+import { type FakeSlack, startFakeSlack } from "../test/fakes/slack/index.js";
+import { freePort } from "../test/support/net.js";
+import { type RoleProcess, startRole } from "../test/support/role-process.js";
+import { findRedisServer, startRedisServer } from "../test/unit/storage/redis-server.js";
+import type { BenchFigure } from "./harness.js";
+
+const PHOTOS_DIR = "/usr/share/darknet/data";
+/** Requests timed per setup, each in a thread of its own (so thread order never holds one back). */
+const REQUESTS = 32;
+const WORKER_COUNTS = [1, 2, 4] as const;
+/** One request at a time per worker: how much the workers add, not how much one worker overlaps. */
+const PER_WORKER = 1;
+const TICKS = 100;
+
+interface Run {
+  workers: number;
+  perSecond: number;
+  /** CPU seconds of the workers per second of wall time. */
+  cores: number;
+  p99StartMs: number;
+  redisCommands: number;
+}
+
+async function photos(): Promise<Array<{ name: string; bytes: Uint8Array }>> {
+  const names = (await readdir(PHOTOS_DIR)).filter((name) => name.endsWith(".jpg")).sort();
+  return Promise.all(
+    names.map(async (name) => ({ name, bytes: new Uint8Array(await readFile(join(PHOTOS_DIR, name))) })),
+  );
+}
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+async function cpuSeconds(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return 0;
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / TICKS;
+}
+
+async function ready(url: string): Promise<boolean> {
+  try {
+    return (await fetch(`${url}/readyz`)).status === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  timeoutMs: number,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+async function runSetup(
+  workerCount: number,
+  slack: FakeSlack,
+  album: Array<{ name: string; bytes: Uint8Array }>,
+): Promise<Run> {
+  const binary = findRedisServer();
+  if (!binary) throw new Error("redis-server is not installed (apt-get install redis-server)");
+  const redis = await startRedisServer(binary);
+  const dir = await mkdtemp(join(tmpdir(), "hgb-throughput-"));
+  const env = {
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: slack.signingSecret,
+    SLACK_API_URL: slack.apiUrl,
+    REDIS_URL: redis.url,
+    INFERENCE_MODE: "local",
+    HUB_CATALOG: "false",
+    RATE_LIMIT_REQUESTS: "0",
+    MAX_QUEUED_REQUESTS: "1000",
+    LOG_LEVEL: "warn",
+    DATA_DIR: dir,
+  };
+  const processes: RoleProcess[] = [];
+  const client = new Redis(redis.url, { maxRetriesPerRequest: null });
+  const queue = new Queue(QUEUE_NAME, { connection: client });
+  try {
+    const [port, gatewayOps] = [await freePort(), await freePort()];
+    processes.push(
+      startRole(
+        "gateway",
+        "gateway",
+        {
+          ...env,
+          PORT: String(port),
+          METRICS_PORT: String(gatewayOps),
+          MAX_CONCURRENT_REQUESTS: String(PER_WORKER),
+        },
+        dir,
+      ),
+    );
+    const opsUrls = [`http://127.0.0.1:${gatewayOps}`];
+    const workers: RoleProcess[] = [];
+    for (let index = 0; index < workerCount; index++) {
+      const ops = await freePort();
+      const worker = startRole(
+        `worker-${index + 1}`,
+        "worker",
+        { ...env, PORT: "0", METRICS_PORT: String(ops), MAX_CONCURRENT_REQUESTS: String(PER_WORKER) },
+        dir,
+      );
+      workers.push(worker);
+      processes.push(worker);
+      opsUrls.push(`http://127.0.0.1:${ops}`);
+    }
+    for (const [index, url] of opsUrls.entries()) {
+      await waitFor(
+        () => ready(url),
+        `${processes[index]?.name} to be ready:\n${processes[index]?.output()}`,
+        120_000,
+      );
+    }
+    const events = `http://127.0.0.1:${port}/slack/events`;
+    let sent = 0;
+    const send = async (count: number): Promise<string[]> => {
+      const roots: string[] = [];
+      await Promise.all(
+        Array.from({ length: count }, async () => {
+          const photo = album[sent++ % album.length]!;
+          const file = slack.addUserFile(Buffer.from(photo.bytes), {
+            name: photo.name,
+            mimetype: "image/jpeg",
+          });
+          const mention = slack.mention({
+            text: `<@${slack.botUserId}> what is in this photo?`,
+            files: [file],
+          });
+          roots.push(mention.ts);
+          const delivered = await slack.sendEvent(mention, { url: events });
+          if (delivered.status !== 200) throw new Error(`the gateway answered ${delivered.status}`);
+        }),
+      );
+      return roots;
+    };
+    const answered = (roots: readonly string[]) =>
+      roots.filter((ts) =>
+        slack
+          .thread(slack.generalChannel, ts)
+          .some(
+            (message) =>
+              message.bot_id &&
+              (message.blocks ?? []).some((block) => (block as { type?: string }).type === "context"),
+          ),
+      ).length;
+
+    // Warm every worker: each loads the detector and the safety classifier on its first request.
+    const warm = await send(workerCount * 3);
+    await waitFor(() => answered(warm) === warm.length, "the warm-up answers", 300_000);
+
+    const before = await Promise.all(workers.map((worker) => cpuSeconds(worker.child.pid)));
+    const commandsBefore = Number(
+      /total_commands_processed:(\d+)/.exec(await client.info("stats"))?.[1] ?? 0,
+    );
+    const started = performance.now();
+    const startedAt = Date.now();
+    const roots = await send(REQUESTS);
+    await waitFor(() => answered(roots) === roots.length, "the answers", 600_000);
+    const seconds = (performance.now() - started) / 1000;
+    const after = await Promise.all(workers.map((worker) => cpuSeconds(worker.child.pid)));
+    const commandsAfter = Number(/total_commands_processed:(\d+)/.exec(await client.info("stats"))?.[1] ?? 0);
+    const jobs = (await queue.getJobs(["completed"], 0, 1000)).filter((job) => job.timestamp >= startedAt);
+    const waits = jobs.flatMap((job) => (job.processedOn ? [job.processedOn - job.timestamp] : []));
+    const cpu = after.reduce((sum, value, index) => sum + value - (before[index] ?? 0), 0);
+    return {
+      workers: workerCount,
+      perSecond: REQUESTS / seconds,
+      cores: cpu / seconds / workerCount,
+      p99StartMs: percentile(waits, 99),
+      // Less the commands of the bench's own reads.
+      redisCommands: (commandsAfter - commandsBefore) / REQUESTS,
+    };
+  } finally {
+    await Promise.all(processes.map((process) => process.stop("SIGTERM")));
+    await queue.close();
+    client.disconnect();
+    await redis.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchThroughput(): Promise<BenchFigure[]> {
+  const album = await photos();
+  const slack = await startFakeSlack();
+  try {
+    const runs: Run[] = [];
+    for (const count of WORKER_COUNTS) runs.push(await runSetup(count, slack, album));
+    const one = runs[0]!;
+    return runs.flatMap((run): BenchFigure[] => [
+      {
+        name: `Throughput, ${run.workers} worker${run.workers === 1 ? "" : "s"} (local detection, one request at a time each)`,
+        value: run.perSecond / one.perSecond,
+        unit: "× 1 worker",
+        target: run.workers === 2 ? "≥ 1.7" : "",
+        detail: `${run.perSecond.toFixed(2)} requests/s over ${REQUESTS}; each worker kept ${run.cores.toFixed(2)} cores busy; p99 from a job added to its start ${run.p99StartMs.toFixed(0)} ms; ${run.redisCommands.toFixed(0)} Redis commands a request`,
+      },
+    ]);
+  } finally {
+    await slack.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const figure of await benchThroughput()) console.log(figure);
+}
