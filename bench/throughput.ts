@@ -144,8 +144,11 @@ async function runSetup(
       const roots: string[] = [];
       await Promise.all(
         Array.from({ length: count }, async () => {
-          const photo = album[sent++ % album.length]!;
-          const file = slack.addUserFile(Buffer.from(photo.bytes), {
+          const photo = album[sent % album.length]!;
+          // Bytes after the JPEG's end mark, which decoders ignore: each request's photo is new to the
+          // results cache, so every request runs the detector.
+          const unique = Buffer.concat([Buffer.from(photo.bytes), Buffer.from(`request ${sent++}`)]);
+          const file = slack.addUserFile(unique, {
             name: photo.name,
             mimetype: "image/jpeg",
           });
