@@ -138,8 +138,17 @@ async function regionMap(
     const id = index + 1;
     areas[id] = area;
     const words = wordsOf(mask);
+    const regions = wordsOf(map);
+    const all = Math.imul(id, 0x01010101) >>> 0;
     for (let w = 0; w < words.length; w++) {
-      if ((words[w]! & 0x80808080) === 0) continue;
+      const covered = words[w]! & 0x80808080;
+      if (covered === 0) continue;
+      // Four covered pixels of one region no smaller than this segment: all four change at once.
+      const below = regions[w]!;
+      if (covered === 0x80808080 && below === Math.imul(below & 0xff, 0x01010101) >>> 0) {
+        if (areas[below & 0xff]! >= area) regions[w] = all;
+        continue;
+      }
       for (let p = w * 4, last = p + 4; p < last; p++) {
         if (mask[p]! >= 128 && areas[map[p]!]! >= area) map[p] = id;
       }
