@@ -79,6 +79,11 @@ export function chunk(type: string, data: Buffer): Buffer {
  * followed by a little compressed data. A decoder that trusts it allocates width × height bytes.
  */
 export function bombPng(width: number, height: number): Buffer {
+  return greyPngFile(width, height, Buffer.alloc(width + 1));
+}
+
+/** An 8-bit greyscale PNG around already filtered rows, with any extra chunks before the image data. */
+function greyPngFile(width: number, height: number, filtered: Buffer, extra: Buffer[] = []): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
@@ -87,7 +92,8 @@ export function bombPng(width: number, height: number): Buffer {
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk("IHDR", ihdr),
-    chunk("IDAT", deflateSync(Buffer.alloc(width + 1))),
+    ...extra,
+    chunk("IDAT", deflateSync(filtered)),
     chunk("IEND", Buffer.alloc(0)),
   ]);
 }
@@ -127,16 +133,5 @@ export function greyPng(
       filtered[y * (width + 1) + 1 + x] = (at(x, y) - predictor) & 0xff;
     }
   }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 0; // greyscale
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    ...extra,
-    chunk("IDAT", deflateSync(filtered)),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
+  return greyPngFile(width, height, filtered, extra);
 }
