@@ -5,8 +5,10 @@ import {
   decodeError,
   type EncodedImage,
   type ImageOptions,
+  maxPixelsOf,
   readHeader,
 } from "./image.js";
+import { readGreyPng, writePalettePng } from "./png.js";
 
 const NAME = "The depth map";
 
@@ -76,10 +78,13 @@ function gridFromValues(rows: unknown, maxPixels: number): Grid {
 
 /**
  * A depth PNG as 16-bit samples, so a 16-bit map keeps its precision through the normalisation. The
- * usual one-channel 8-bit map (hf-inference's) is read as it is: widening it to 16 bits only
- * multiplies every sample by 257, which the min..max stretch takes out again.
+ * usual one-channel 8-bit map (hf-inference's) is read as it is, on this thread (png.ts) unless it
+ * needs sharp: widening it to 16 bits only multiplies every sample by 257, which the min..max
+ * stretch takes out again.
  */
 async function gridFromPng(png: Uint8Array, options: ImageOptions): Promise<Grid> {
+  const grey = readGreyPng(png, maxPixelsOf(options));
+  if (grey) return { width: grey.width, height: grey.height, values: grey.data };
   const { maxPixels, channels, depth } = await readHeader(png, { maxPixels: options.maxPixels, name: NAME });
   try {
     const decoder = sharp(png, { limitInputPixels: maxPixels, failOn: "truncated" });
@@ -108,10 +113,54 @@ async function gridFromPng(png: Uint8Array, options: ImageOptions): Promise<Grid
   }
 }
 
+/** Smallest and largest value, NaN left out (an empty or all-NaN grid gives +∞, −∞). */
+function rangeOf(values: ArrayLike<number>): { min: number; max: number } {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, max };
+}
+
+/**
+ * Each sample's place on the colour map (0..255, min..max); `missing` marks NaN samples (left at 0),
+ * undefined when there are none.
+ */
+function colourIndices(values: ArrayLike<number>): { indices: Uint8Array; missing: Uint8Array | undefined } {
+  const { min, max } = rangeOf(values);
+  // A flat map (or one with no valid value) has no range to stretch: draw it mid-scale.
+  const range = max > min ? max - min : 0;
+  const colourIndex = (v: number) => (range === 0 ? 128 : Math.round(((v - min) / range) * 255));
+  const indices = new Uint8Array(values.length);
+  if (values instanceof Uint8Array || values instanceof Uint16Array) {
+    // Integer samples: each distinct value's place worked out once, then looked up per pixel.
+    const lookup = new Uint8Array(max + 1);
+    for (let v = min; v <= max; v++) lookup[v] = colourIndex(v);
+    for (let i = 0; i < values.length; i++) indices[i] = lookup[values[i]!]!;
+    return { indices, missing: undefined };
+  }
+  let missing: Uint8Array | undefined;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Number.isNaN(v)) {
+      missing ??= new Uint8Array(values.length);
+      missing[i] = 1;
+    } else {
+      indices[i] = colourIndex(v);
+    }
+  }
+  return { indices, missing };
+}
+
 /**
  * Depth as a colour image: from the greyscale PNG an hf-inference depth model returns, or from a
  * 2-D array of numbers (`predicted_depth`). Values are stretched min..max over the Turbo map
- * (low = blue, high = red); missing values (NaN, null) are drawn black. Always PNG.
+ * (low = blue, high = red); missing values (NaN, null) are drawn black. Always PNG: a palette PNG of
+ * the 256 Turbo colours, written on this thread (png.ts), or, when black is needed for missing values,
+ * an RGB one.
  */
 export async function renderDepth(
   input: { png?: Uint8Array; values?: number[][] },
@@ -123,38 +172,18 @@ export async function renderDepth(
       ? gridFromValues(input.values, options.maxPixels ?? DEFAULT_MAX_PIXELS)
       : undefined;
   if (!grid) throw invalid("no PNG and no values were given");
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  const { values } = grid;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  // A flat map (or one with no valid value) has no range to stretch: draw it mid-scale.
-  const range = max > min ? max - min : 0;
   const table = turboTable();
-  const colourIndex = (v: number) => (range === 0 ? 128 : Math.round(((v - min) / range) * 255));
-  const rgb = new Uint8Array(values.length * 3);
-  if (values instanceof Uint8Array || values instanceof Uint16Array) {
-    // Integer samples: each distinct value's colour worked out once, then looked up per pixel.
-    const lookup = new Uint8Array(max + 1);
-    for (let v = min; v <= max; v++) lookup[v] = colourIndex(v);
-    for (let i = 0, o = 0; i < values.length; i++, o += 3) {
-      const index = lookup[values[i]!]! * 3;
-      rgb[o] = table[index]!;
-      rgb[o + 1] = table[index + 1]!;
-      rgb[o + 2] = table[index + 2]!;
-    }
-  } else {
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      if (Number.isNaN(v)) continue;
-      const index = colourIndex(v);
-      rgb[i * 3] = table[index * 3]!;
-      rgb[i * 3 + 1] = table[index * 3 + 1]!;
-      rgb[i * 3 + 2] = table[index * 3 + 2]!;
-    }
+  const { indices, missing } = colourIndices(grid.values);
+  if (!missing) {
+    return { bytes: writePalettePng(grid.width, grid.height, indices, table), mime: "image/png" };
+  }
+  const rgb = new Uint8Array(indices.length * 3);
+  for (let i = 0; i < indices.length; i++) {
+    if (missing[i]) continue;
+    const colour = indices[i]! * 3;
+    rgb[i * 3] = table[colour]!;
+    rgb[i * 3 + 1] = table[colour + 1]!;
+    rgb[i * 3 + 2] = table[colour + 2]!;
   }
   const bytes = await sharp(rgb, { raw: { width: grid.width, height: grid.height, channels: 3 } })
     .png({ compressionLevel: 4 })

@@ -1,6 +1,6 @@
 import type { Detection } from "../tasks/resource.js";
 import { type Canvas, strokeRect } from "./canvas.js";
-import { decodeCanvas, type EncodedImage, encodeCanvas, type ImageOptions } from "./image.js";
+import { canvasOf, type DecodedImage, type EncodedImage, encodeCanvas, type ImageOptions } from "./image.js";
 import { clampLabel, drawLabel, layoutLabel, scaleFor } from "./layout.js";
 import { labelColours } from "./palette.js";
 
@@ -65,14 +65,15 @@ export function paintDetections(canvas: Canvas, detections: readonly Detection[]
 
 /**
  * The image with one box per detection and its label and score ("dog 0.98"), one colour per
- * label. JPEG in, JPEG out (quality 85); anything else comes out as PNG.
+ * label. JPEG in, JPEG out (quality 85); anything else comes out as PNG. The picture is a file, or
+ * its pixels decoded ahead (`decodeAhead`), painted on as they are.
  */
 export async function drawDetections(
-  image: Uint8Array,
+  image: Uint8Array | DecodedImage,
   detections: Detection[],
   options: ImageOptions = {},
 ): Promise<EncodedImage> {
-  const { canvas, info } = await decodeCanvas(image, options);
+  const { canvas, info } = await canvasOf(image, options);
   paintDetections(canvas, detections);
   return encodeCanvas(canvas, info.format === "jpeg");
 }

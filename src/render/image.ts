@@ -30,6 +30,12 @@ export interface EncodedImage {
   mime: string;
 }
 
+/** A picture decoded for drawing: its pixels, and what its header said. */
+export interface DecodedImage {
+  canvas: Canvas;
+  info: ImageInfo;
+}
+
 /**
  * Formats we accept as images: the ones libvips decodes that a Hugging Face model server also
  * reads. SVG is refused on purpose: it is a program for a renderer, not a photo, and no vision
@@ -51,7 +57,8 @@ function subject(name: string | undefined): string {
   return name?.trim() ? name.trim() : "The image";
 }
 
-function maxPixelsOf(options: ImageOptions): number {
+/** The pixel limit the options set (or the default), checked to be a positive number. */
+export function maxPixelsOf(options: ImageOptions): number {
   const max = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!Number.isFinite(max) || max < 1)
     throw new RangeError(`maxPixels must be a positive number, got ${max}`);
@@ -187,11 +194,15 @@ export async function inspectImage(
  * Decodes to 8-bit sRGB pixels (alpha kept when present), upright per EXIF, which is how the
  * `transformers` pipelines load an image, so detection boxes line up with what we draw on.
  */
-export async function decodeCanvas(
+export async function decodeCanvas(bytes: Uint8Array, options: ImageOptions = {}): Promise<DecodedImage> {
+  return decodeChecked(bytes, await readHeader(bytes, options), options.name);
+}
+
+async function decodeChecked(
   bytes: Uint8Array,
-  options: ImageOptions = {},
-): Promise<{ canvas: Canvas; info: ImageInfo }> {
-  const { info, maxPixels } = await readHeader(bytes, options);
+  { info, maxPixels }: { info: ImageInfo; maxPixels: number },
+  name: string | undefined,
+): Promise<DecodedImage> {
   try {
     const { data, info: raw } = await sharp(bytes, {
       limitInputPixels: maxPixels,
@@ -206,8 +217,39 @@ export async function decodeCanvas(
     }
     return { canvas: { data, width: raw.width, height: raw.height, channels: raw.channels }, info };
   } catch (error) {
-    throw decodeError(error, options.name, info.format);
+    throw decodeError(error, name, info.format);
   }
+}
+
+/**
+ * Photos up to this size are decoded ahead of their drawing (see `decodeAhead`): a 12 MP phone photo
+ * passes. Above it, holding the pixels (3 bytes each) through a model call that may take minutes costs
+ * more memory than the milliseconds it saves are worth, and the drawing decodes the file itself.
+ */
+export const DECODE_AHEAD_MAX_PIXELS = 16_000_000;
+
+/**
+ * decodeCanvas for a drawing that comes later, on another thread: the pixels are copied into an
+ * ArrayBuffer of their own, which postMessage can move (a buffer from sharp is copied on every post,
+ * so each thread it passes through would copy it again). Undefined above DECODE_AHEAD_MAX_PIXELS
+ * (the drawing then decodes the file); rejects as decodeCanvas does.
+ */
+export async function decodeAhead(
+  bytes: Uint8Array,
+  options: ImageOptions = {},
+): Promise<DecodedImage | undefined> {
+  const header = await readHeader(bytes, options);
+  if (header.info.width * header.info.height > DECODE_AHEAD_MAX_PIXELS) return undefined;
+  const decoded = await decodeChecked(bytes, header, options.name);
+  return { ...decoded, canvas: { ...decoded.canvas, data: new Uint8Array(decoded.canvas.data) } };
+}
+
+/** The pixels of a picture decoded ahead, or else of the file, decoded now. */
+export function canvasOf(
+  image: Uint8Array | DecodedImage,
+  options: ImageOptions = {},
+): Promise<DecodedImage> {
+  return image instanceof Uint8Array ? decodeCanvas(image, options) : Promise.resolve(image);
 }
 
 /**

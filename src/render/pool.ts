@@ -13,9 +13,8 @@ import { Worker } from "node:worker_threads";
 // sharp must be loaded by the main thread before any worker loads it: on glibc Linux its shared
 // libraries must outlive every thread that used them.
 import "sharp";
-import type { EncodedImage } from "./image.js";
-import type { RenderJobArgs, RenderJobName } from "./jobs.js";
-import { fromWireError, parseRenderReply, type RenderRequest } from "./wire.js";
+import type { RenderJobArgs, RenderJobName, RenderJobResult } from "./jobs.js";
+import { fromWireError, parseRenderReply, type RenderRequest, type RenderValue } from "./wire.js";
 
 /** More workers than this would only queue on libuv's four threads that decode and encode. */
 const MAX_WORKERS = 4;
@@ -23,7 +22,7 @@ const DEFAULT_IDLE_MS = 60_000;
 const ENTRY = new URL("./worker-entry.mjs", import.meta.url);
 
 interface Pending {
-  resolve(value: EncodedImage): void;
+  resolve(value: RenderValue): void;
   reject(error: Error): void;
 }
 
@@ -31,6 +30,8 @@ interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
   idleTimer: NodeJS.Timeout | undefined;
+  /** The jobs this worker has run: V8 has compiled their loops here. */
+  ran: Set<RenderJobName>;
 }
 
 export interface RenderPoolOptions {
@@ -62,15 +63,29 @@ export class RenderPool {
   }
 
   /** Runs one job on a worker; settles as the function would have on this thread. */
-  async run<Name extends RenderJobName>(job: Name, ...args: RenderJobArgs<Name>): Promise<EncodedImage> {
+  run<Name extends RenderJobName>(job: Name, ...args: RenderJobArgs<Name>): Promise<RenderJobResult<Name>> {
+    return this.runMoving(job, [], ...args);
+  }
+
+  /**
+   * `run`, moving the given buffers to the worker instead of copying them: they are empty here
+   * afterwards. For pixels decoded ahead, which would otherwise be copied on their way to the drawing.
+   */
+  async runMoving<Name extends RenderJobName>(
+    job: Name,
+    transfer: readonly ArrayBuffer[],
+    ...args: RenderJobArgs<Name>
+  ): Promise<RenderJobResult<Name>> {
     if (this.closed) throw new Error("the render pool is closed");
-    const slot = this.pick();
+    const slot = this.pick(job);
     const id = this.nextId++;
-    const result = new Promise<EncodedImage>((resolve, reject) => slot.pending.set(id, { resolve, reject }));
+    // The worker ran `job`, whose result this is (the reply's shape is checked in parseRenderReply).
+    const result = new Promise<RenderValue>((resolve, reject) => slot.pending.set(id, { resolve, reject }));
     this.busy(slot);
+    slot.ran.add(job);
     const request: RenderRequest = { id, job, args };
-    slot.worker.postMessage(request);
-    return result;
+    slot.worker.postMessage(request, [...transfer]);
+    return (await result) as RenderJobResult<Name>;
   }
 
   /** Stops every worker; jobs still in flight reject. Later `run` calls throw. */
@@ -80,9 +95,18 @@ export class RenderPool {
     await Promise.all(slots.map((slot) => this.stop(slot, new Error("the render pool was closed"))));
   }
 
-  private pick(): Slot {
+  /**
+   * An idle worker that has run this job before, else any idle one, else a new one while there is
+   * room, else the least busy. Each worker compiles its own code: a worker's first mask drawing runs
+   * in V8's interpreter until the loops are hot, several times slower than on a worker that has drawn
+   * masks, so two drawings of a plan go each to the worker that knows it, when both are free.
+   */
+  private pick(job: RenderJobName): Slot {
     let best: Slot | undefined;
-    for (const slot of this.slots) if (!best || slot.pending.size < best.pending.size) best = slot;
+    for (const slot of this.slots) {
+      if (slot.pending.size === 0 && slot.ran.has(job)) return slot;
+      if (!best || slot.pending.size < best.pending.size) best = slot;
+    }
     if (best && (best.pending.size === 0 || this.slots.size >= this.size)) return best;
     return this.start();
   }
@@ -91,16 +115,18 @@ export class RenderPool {
     // Jobs posted before the worker has loaded wait in its port. The worker gets none of this
     // process's node flags: its entry loads what it needs, and flags such as --input-type would stop it.
     const worker = new Worker(ENTRY, { execArgv: [] });
-    const slot: Slot = { worker, pending: new Map(), idleTimer: undefined };
+    const slot: Slot = { worker, pending: new Map(), idleTimer: undefined, ran: new Set() };
     this.slots.add(slot);
     worker.on("message", (message: unknown) => {
       const reply = parseRenderReply(message);
       const pending = reply && slot.pending.get(reply.id);
       if (!reply || !pending) return;
       slot.pending.delete(reply.id);
-      // A Buffer over the moved bytes, as sharp hands them out on this thread.
-      if (reply.ok) pending.resolve({ ...reply.value, bytes: asBuffer(reply.value.bytes) });
-      else pending.reject(fromWireError(reply.error));
+      if (!reply.ok) pending.reject(fromWireError(reply.error));
+      // A Buffer over encoded bytes, as sharp hands them out on this thread.
+      else if (reply.value && "bytes" in reply.value)
+        pending.resolve({ ...reply.value, bytes: asBuffer(reply.value.bytes) });
+      else pending.resolve(reply.value);
       if (slot.pending.size === 0) this.idle(slot);
     });
     worker.on("error", (error) => {

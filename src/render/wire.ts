@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { BotError, type ErrorCode } from "../errors.js";
-import type { EncodedImage } from "./image.js";
+import type { DecodedImage, EncodedImage } from "./image.js";
 import type { RenderJobName } from "./jobs.js";
 
 export interface RenderRequest {
@@ -24,18 +24,45 @@ const wireError = z.object({
 
 export type WireError = z.infer<typeof wireError>;
 
+const encodedImage = z.object({ bytes: z.instanceof(Uint8Array), mime: z.string() });
+
+const decodedImage = z.object({
+  canvas: z.object({
+    data: z.instanceof(Uint8Array),
+    width: z.number().int().positive(),
+    height: z.number().int().positive(),
+    channels: z.union([z.literal(3), z.literal(4)]),
+  }),
+  info: z.object({ width: z.number(), height: z.number(), format: z.string(), mime: z.string() }),
+});
+
+/** What a job answers: an encoded image, a decoded one, or nothing (a photo too large to decode ahead). */
+export type RenderValue = EncodedImage | DecodedImage | undefined;
+
 const renderReply = z.discriminatedUnion("ok", [
   z.object({
     id: z.number(),
     ok: z.literal(true),
-    value: z.object({ bytes: z.instanceof(Uint8Array), mime: z.string() }),
+    value: z.union([encodedImage, decodedImage, z.undefined()]),
   }),
   z.object({ id: z.number(), ok: z.literal(false), error: wireError }),
 ]);
 
 export type RenderReply =
-  | { id: number; ok: true; value: EncodedImage }
+  | { id: number; ok: true; value: RenderValue }
   | { id: number; ok: false; error: WireError };
+
+/**
+ * The buffer under `bytes`, to move rather than copy, when `bytes` is all of it: a view into a shared
+ * pool must be copied. (A buffer from sharp is copied by postMessage whatever the transfer list says;
+ * `decodeAhead` copies its pixels into a plain ArrayBuffer so that they move.)
+ */
+export function movableBuffers(bytes: Uint8Array): ArrayBuffer[] {
+  const { buffer } = bytes;
+  return buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && buffer.byteLength === bytes.byteLength
+    ? [buffer]
+    : [];
+}
 
 /** A worker's reply, checked: undefined for anything else. */
 export function parseRenderReply(message: unknown): RenderReply | undefined {

@@ -1,5 +1,5 @@
 import type { InferenceClient, InferenceProviderOrPolicy, Options } from "@huggingface/inference";
-import { drawDetections, drawMasks, renderDepth } from "../../render/index.js";
+import { drawDetections, drawMasks, prepareImage, renderDepth } from "../../render/index.js";
 import type { Detection, Label, Resource, TaskName } from "../../tasks/index.js";
 import { type ExpertArgs, ExpertError, outputFileName } from "../types.js";
 import { expertErrorFromStatus, parseRetryAfter } from "./errors.js";
@@ -256,6 +256,8 @@ const textTasks = {
 const visionTasks = {
   "object-detection": async (run, args) => {
     const image = requireMedia(run.task, args, "image", "image");
+    // The photo decodes while the model works, so the boxes are drawn as soon as it answers.
+    const photo = prepareImage(image.bytes);
     const output = await run.client.objectDetection({ ...run.target, inputs: toBlob(image) }, run.options);
     const detections: Detection[] = output
       .map(({ label, score, box }) => ({
@@ -264,7 +266,7 @@ const visionTasks = {
         box: { xmin: box.xmin, ymin: box.ymin, xmax: box.xmax, ymax: box.ymax },
       }))
       .sort((a, b) => b.score - a.score);
-    const drawn = await drawDetections(image.bytes, detections);
+    const drawn = await drawDetections(photo, detections);
     return {
       kind: "detections",
       detections,
@@ -308,6 +310,8 @@ const visionTasks = {
 
   "image-segmentation": async (run, args) => {
     const image = requireMedia(run.task, args, "image", "image");
+    // The photo decodes while the model works, so the masks are drawn as soon as it answers.
+    const photo = prepareImage(image.bytes);
     const output = await run.client.imageSegmentation({ ...run.target, inputs: toBlob(image) }, run.options);
     const segments = output.map((segment) => ({
       label: segment.label,
@@ -315,7 +319,7 @@ const visionTasks = {
       score: typeof segment.score === "number" ? segment.score : Number.NaN,
       mask: parseBase64(segment.mask),
     }));
-    const overlay = await drawMasks(image.bytes, segments);
+    const overlay = await drawMasks(photo, segments);
     const labels = segments.map(({ label, score }) => ({ label, score: Number.isFinite(score) ? score : 1 }));
     return { kind: "labels", labels, image: imageResource(run.task, overlay.bytes, overlay.mime, true) };
   },

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { isBotError } from "../../../src/errors.js";
 import { turboTable } from "../../../src/render/depth.js";
 import { renderDepth } from "../../../src/render/index.js";
-import { pixelAt, pixels } from "./fixtures.js";
+import { greyPng, pixelAt, pixels } from "./fixtures.js";
 
 function turbo(index: number) {
   const table = turboTable();
@@ -37,6 +37,16 @@ describe("renderDepth", () => {
     expect([image.width, image.height]).toEqual([256, 1]);
     expect(pixelAt(image, 0, 0)).toEqual(turbo(0));
     expect(pixelAt(image, 255, 0)).toEqual(turbo(255));
+
+    // The 256 colours of the map as a palette PNG, a third of the bytes of RGB.
+    expect((await sharp((await renderDepth({ png: png8 })).bytes).metadata()).isPalette).toBe(true);
+    // One-channel, as hf-inference sends it: read in JS (plain) or by sharp (interlaced), the same picture.
+    const grey = greyPng(256, 1, ramp);
+    const interlaced = await sharp(grey).toColourspace("b-w").png({ progressive: true }).toBuffer();
+    expect((await sharp(interlaced).metadata()).channels).toBe(1);
+    for (const png of [grey, interlaced]) {
+      expect((await pixels((await renderDepth({ png })).bytes)).data.equals(image.data)).toBe(true);
+    }
 
     const png16 = await sharp(png8).toColourspace("grey16").png().toBuffer();
     expect((await sharp(png16).metadata()).depth).toBe("ushort");

@@ -65,7 +65,7 @@ function crc32(bytes: Uint8Array): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
-function chunk(type: string, data: Buffer): Buffer {
+export function chunk(type: string, data: Buffer): Buffer {
   const length = Buffer.alloc(4);
   length.writeUInt32BE(data.length);
   const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
@@ -79,6 +79,11 @@ function chunk(type: string, data: Buffer): Buffer {
  * followed by a little compressed data. A decoder that trusts it allocates width × height bytes.
  */
 export function bombPng(width: number, height: number): Buffer {
+  return greyPngFile(width, height, Buffer.alloc(width + 1));
+}
+
+/** An 8-bit greyscale PNG around already filtered rows, with any extra chunks before the image data. */
+function greyPngFile(width: number, height: number, filtered: Buffer, extra: Buffer[] = []): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
@@ -87,7 +92,46 @@ export function bombPng(width: number, height: number): Buffer {
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk("IHDR", ihdr),
-    chunk("IDAT", deflateSync(Buffer.alloc(width + 1))),
+    ...extra,
+    chunk("IDAT", deflateSync(filtered)),
     chunk("IEND", Buffer.alloc(0)),
   ]);
+}
+
+/** PNG's predictor for filter type 4: whichever of left, above, upper-left is nearest left + above − upper-left. */
+function paeth(left: number, above: number, aboveLeft: number): number {
+  const estimate = left + above - aboveLeft;
+  const [a, b, c] = [Math.abs(estimate - left), Math.abs(estimate - above), Math.abs(estimate - aboveLeft)];
+  return a <= b && a <= c ? left : b <= c ? above : aboveLeft;
+}
+
+/**
+ * An 8-bit greyscale PNG written by hand, row y stored with filter `filters[y % filters.length]`
+ * (0 none, 1 sub, 2 up, 3 average, 4 Paeth), with any extra chunks before the image data: libvips
+ * writes no filter but "none", while other encoders (Pillow's among them) choose one per row.
+ */
+export function greyPng(
+  width: number,
+  height: number,
+  pixels: Uint8Array,
+  filters: readonly number[] = [0],
+  extra: Buffer[] = [],
+): Buffer {
+  const filtered = Buffer.alloc((width + 1) * height);
+  const at = (x: number, y: number) => (x < 0 || y < 0 ? 0 : pixels[y * width + x]!);
+  for (let y = 0; y < height; y++) {
+    const filter = filters[y % filters.length]!;
+    filtered[y * (width + 1)] = filter;
+    for (let x = 0; x < width; x++) {
+      const predictor = [
+        0,
+        at(x - 1, y),
+        at(x, y - 1),
+        (at(x - 1, y) + at(x, y - 1)) >>> 1,
+        paeth(at(x - 1, y), at(x, y - 1), at(x - 1, y - 1)),
+      ][filter]!;
+      filtered[y * (width + 1) + 1 + x] = (at(x, y) - predictor) & 0xff;
+    }
+  }
+  return greyPngFile(width, height, filtered, extra);
 }

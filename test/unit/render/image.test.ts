@@ -1,7 +1,12 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { type BotError, isBotError } from "../../../src/errors.js";
-import { decodeError } from "../../../src/render/image.js";
+import {
+  DECODE_AHEAD_MAX_PIXELS,
+  decodeAhead,
+  decodeCanvas,
+  decodeError,
+} from "../../../src/render/image.js";
 import { inspectImage } from "../../../src/render/index.js";
 import { bombPng, flatJpeg, flatPng, noisy } from "./fixtures.js";
 
@@ -95,5 +100,24 @@ describe("inspectImage", () => {
     expect(heic.userMessage).toBe(
       "IMG_0001.HEIC is a HEIC photo, which I cannot decode; please send it as JPEG or PNG.",
     );
+  });
+});
+
+describe("decodeAhead", () => {
+  it("decodes as decodeCanvas does, into pixels that can move between threads", async () => {
+    const photo = await noisy(40, 30).jpeg().toBuffer();
+    const ahead = await decodeAhead(photo);
+    const now = await decodeCanvas(photo);
+    expect(ahead?.info).toEqual(now.info);
+    expect(Buffer.from(ahead!.canvas.data).equals(Buffer.from(now.canvas.data))).toBe(true);
+    // A buffer of its own, which postMessage moves rather than copies.
+    expect(ahead!.canvas.data.buffer.byteLength).toBe(40 * 30 * 3);
+  });
+
+  it("leaves a photo above its limit to the drawing, and rejects what cannot be decoded", async () => {
+    const side = Math.ceil(Math.sqrt(DECODE_AHEAD_MAX_PIXELS)) + 1;
+    expect(await decodeAhead(bombPng(side, side))).toBeUndefined();
+    expect((await failure(decodeAhead(bombPng(100_000, 100_000)))).code).toBe("input_too_large");
+    expect((await failure(decodeAhead(new Uint8Array([1, 2, 3])))).code).toBe("input_invalid");
   });
 });

@@ -1,9 +1,13 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { isBotError } from "../../../src/errors.js";
-import { drawMasks } from "../../../src/render/index.js";
+import type { Canvas } from "../../../src/render/canvas.js";
+import { decodeAhead } from "../../../src/render/image.js";
+import { drawMasks, prepareImage } from "../../../src/render/index.js";
+import { clampLabel, drawLabel, layoutLabel, scaleFor } from "../../../src/render/layout.js";
+import { drawMasks as drawMasksHere } from "../../../src/render/masks.js";
 import { labelColours } from "../../../src/render/palette.js";
-import { flatJpeg, flatPng, GREY, near, pixelAt, pixels } from "./fixtures.js";
+import { flatJpeg, flatPng, GREY, greyPng, near, noisy, pixelAt, pixels } from "./fixtures.js";
 
 /** White-on-black greyscale PNG, as hf-inference returns masks, with one white rectangle. */
 function rectMask(
@@ -19,7 +23,183 @@ function rectMask(
   return sharp(Buffer.from(svg)).extractChannel(0).png().toBuffer();
 }
 
+/** A small deterministic generator, so a failing case can be run again. */
+function random(seed: number): (below: number) => number {
+  let state = seed;
+  return (below) => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return Math.floor((state / 2 ** 32) * below);
+  };
+}
+
+/** Coverage (0..255) of a random rectangle, ellipse or speckle, as a model's soft mask might be. */
+function randomCoverage(width: number, height: number, next: (below: number) => number): Uint8Array {
+  const coverage = new Uint8Array(width * height);
+  const [cx, cy] = [next(width), next(height)];
+  const [rx, ry] = [1 + next(width), 1 + next(height)];
+  const shape = next(3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const inside =
+        shape === 0
+          ? Math.abs(x - cx) < rx / 2 && Math.abs(y - cy) < ry / 2
+          : shape === 1
+            ? ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 < 0.25
+            : next(4) === 0;
+      coverage[y * width + x] = inside ? 128 + next(128) : next(128);
+    }
+  }
+  return coverage;
+}
+
+/**
+ * What drawMasks is specified to draw, written pixel by pixel for clarity, not speed: each pixel shows
+ * the covering segment (coverage ≥ 128) of smallest area, the later one on a tie; a region pixel is
+ * its colour when it lies within `line` px of the border or the pixel `line` px away left, right,
+ * above or below belongs to another region, else the photo washed half in the colour; each label is
+ * centred on the region pixel nearest the region's centroid (the first in reading order on a tie).
+ */
+function drawnBySpec(
+  canvas: Canvas,
+  segments: Array<{ label: string; score: number; coverage: Uint8Array }>,
+) {
+  const { width, height, channels, data } = canvas;
+  const areas = segments.map(({ coverage }) => coverage.filter((value) => value >= 128).length);
+  const region = new Uint8Array(width * height);
+  for (let p = 0; p < region.length; p++) {
+    let best = 0;
+    segments.forEach(({ coverage }, index) => {
+      if (coverage[p]! >= 128 && (best === 0 || areas[index]! <= areas[best - 1]!)) best = index + 1;
+    });
+    region[p] = best;
+  }
+  const byLabel = labelColours(segments.map((segment) => segment.label));
+  const { unit, line } = scaleFor(width, height);
+  const at = (x: number, y: number) => region[y * width + x];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const id = at(x, y)!;
+      if (id === 0) continue;
+      const colour = byLabel.get(segments[id - 1]!.label)!;
+      const onEdge =
+        x < line ||
+        y < line ||
+        x >= width - line ||
+        y >= height - line ||
+        [at(x - line, y), at(x + line, y), at(x, y - line), at(x, y + line)].some((other) => other !== id);
+      const i = (y * width + x) * channels;
+      const [r, g, b] = [colour.r, colour.g, colour.b];
+      if (channels === 4) {
+        const below = data[i + 3]! / 255;
+        const a = onEdge ? 1 : 0.5;
+        const out = a + below * (1 - a);
+        [r, g, b].forEach((c, k) => {
+          data[i + k] = Math.round((c * a + data[i + k]! * below * (1 - a)) / out);
+        });
+        data[i + 3] = Math.round(out * 255);
+      } else {
+        [r, g, b].forEach((c, k) => {
+          data[i + k] = onEdge ? c : (data[i + k]! + c + 1) >> 1;
+        });
+      }
+    }
+  }
+  segments.forEach((segment, index) => {
+    const pixelsOf: Array<[number, number]> = [];
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) if (at(x, y) === index + 1) pixelsOf.push([x, y]);
+    if (pixelsOf.length === 0) return;
+    const cx = pixelsOf.reduce((sum, [x]) => sum + x, 0) / pixelsOf.length;
+    const cy = pixelsOf.reduce((sum, [, y]) => sum + y, 0) / pixelsOf.length;
+    let anchor = pixelsOf[0]!;
+    for (const pixel of pixelsOf) {
+      const distance = (pixel[0] - cx) ** 2 + (pixel[1] - cy) ** 2;
+      if (distance < (anchor[0] - cx) ** 2 + (anchor[1] - cy) ** 2) anchor = pixel;
+    }
+    const label = layoutLabel(segment.label, segment.score, width, unit);
+    if (!label) return;
+    const position = clampLabel(canvas, label, anchor[0] - label.width / 2, anchor[1] - label.height / 2);
+    drawLabel(canvas, label, position.left, position.top, byLabel.get(segment.label)!, unit);
+  });
+  return data;
+}
+
+/**
+ * Ties, which random masks seldom make: two overlapping squares of one area (the later shows), and
+ * a region whose centroid lies halfway between two columns (its label goes by the left one).
+ */
+function ties(width: number, height: number) {
+  const square = (left: number, top: number) =>
+    Uint8Array.from({ length: width * height }, (_, p) => {
+      const [x, y] = [p % width, Math.floor(p / width)];
+      return x >= left && x < left + 12 && y >= top && y < top + 12 ? 255 : 0;
+    });
+  return [
+    { label: "cat", score: 0.5, coverage: square(20, 20) },
+    { label: "dog", score: 0.5, coverage: square(24, 24) },
+    { label: "sky", score: 0.5, coverage: square(60, 50) },
+  ];
+}
+
 describe("drawMasks", () => {
+  it("draws what the pixel-by-pixel specification draws, on random masks of both kinds", async () => {
+    const next = random(20_240_611);
+    for (let round = 0; round < 12; round++) {
+      const [width, height] = round === 0 ? [120, 90] : [20 + next(120), 20 + next(90)];
+      const withAlpha = next(3) === 0;
+      // RGB, or RGBA with a translucent background (the wash then brings its own opacity).
+      const photo = await (withAlpha ? noisy(width, height).ensureAlpha(0.6) : noisy(width, height))
+        .png()
+        .toBuffer();
+      const segments =
+        round === 0
+          ? ties(width, height)
+          : Array.from({ length: 1 + next(5) }, () => ({
+              label: ["cat", "dog", "sofa", "sky"][next(4)]!,
+              score: next(5) === 0 ? Number.NaN : next(100) / 100,
+              coverage: randomCoverage(width, height, next),
+            }));
+      // Greyscale PNGs with Pillow-like row filters (read in JS), or grey + alpha (read by sharp).
+      const masks = await Promise.all(
+        segments.map(({ coverage }, index) =>
+          index % 2 === 0
+            ? greyPng(width, height, coverage, [0, 1, 2, 3, 4].slice(next(5)))
+            : sharp(Buffer.from(Array.from(coverage, (value) => [255, value]).flat()), {
+                raw: { width, height, channels: 2 },
+              })
+                .png()
+                .toBuffer(),
+        ),
+      );
+      const { canvas } = (await decodeAhead(photo))!;
+      const expected = drawnBySpec(canvas, segments);
+      const drawn = await drawMasks(
+        photo,
+        segments.map(({ label, score }, index) => ({ label, score, mask: masks[index]! })),
+      );
+      const { data, info } = await sharp(drawn.bytes).raw().toBuffer({ resolveWithObject: true });
+      expect({ round, size: [info.width, info.height, info.channels] }).toEqual({
+        round,
+        size: [width, height, canvas.channels],
+      });
+      expect({ round, same: data.equals(Buffer.from(expected)) }).toEqual({ round, same: true });
+    }
+  });
+
+  it("draws on a photo decoded ahead exactly what it draws on the file", async () => {
+    const photo = await noisy(200, 150).jpeg({ quality: 80 }).toBuffer();
+    const segments = [
+      { label: "sky", score: 0.9, mask: await rectMask(200, 150, 0, 0, 200, 50) },
+      { label: "tree", score: 0.8, mask: await rectMask(100, 75, 10, 20, 40, 50) },
+    ];
+    const fromFile = await drawMasksHere(photo, segments);
+    const ahead = await drawMasksHere((await decodeAhead(photo))!, segments);
+    const prepared = await drawMasks(prepareImage(photo), segments);
+    expect(ahead.mime).toBe("image/jpeg");
+    expect(Buffer.from(ahead.bytes).equals(Buffer.from(fromFile.bytes))).toBe(true);
+    expect(Buffer.from(prepared.bytes).equals(Buffer.from(fromFile.bytes))).toBe(true);
+  });
+
   it("washes each segment in its label's colour, at a mask of another size, and leaves the rest", async () => {
     // The sofa mask is half the image size: it covers x 160..320, y 0..240 once stretched.
     const segments = [

@@ -4,7 +4,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BotError, isBotError } from "../../../src/errors.js";
 import { renderDepth as renderDepthHere } from "../../../src/render/depth.js";
 import { drawDetections as drawDetectionsHere } from "../../../src/render/detections.js";
-import { closeRenderPool, drawDetections, drawMasks, renderDepth } from "../../../src/render/index.js";
+import {
+  closeRenderPool,
+  drawDetections,
+  drawMasks,
+  prepareImage,
+  renderDepth,
+} from "../../../src/render/index.js";
 import { drawMasks as drawMasksHere } from "../../../src/render/masks.js";
 import { RenderPool } from "../../../src/render/pool.js";
 import type { Detection } from "../../../src/tasks/resource.js";
@@ -60,7 +66,9 @@ describe("the render worker pool", () => {
     > = [
       [drawDetections(photo, detections), drawDetectionsHere(photo, detections)],
       [drawDetections(png, detections), drawDetectionsHere(png, detections)],
+      [drawDetections(prepareImage(photo), detections), drawDetectionsHere(photo, detections)],
       [drawMasks(photo, segments), drawMasksHere(photo, segments)],
+      [drawMasks(prepareImage(photo), segments), drawMasksHere(photo, segments)],
       [renderDepth(depth), renderDepthHere(depth)],
     ];
     for (const [pooled, here] of pairs) {
@@ -68,6 +76,29 @@ describe("the render worker pool", () => {
       expect(a.mime).toBe(b.mime);
       expect(Buffer.from(a.bytes).equals(Buffer.from(b.bytes))).toBe(true);
     }
+  });
+
+  it("draws a prepared photo again from its file once its pixels have gone to a drawing", async () => {
+    const photo = await noisy(120, 90).jpeg({ quality: 80 }).toBuffer();
+    const prepared = prepareImage(photo);
+    const first = await drawDetections(prepared, detections);
+    const second = await drawDetections(prepared, detections);
+    expect(Buffer.from(second.bytes).equals(Buffer.from(first.bytes))).toBe(true);
+    expect(
+      Buffer.from(first.bytes).equals(Buffer.from((await drawDetectionsHere(photo, detections)).bytes)),
+    ).toBe(true);
+  });
+
+  it("reports a prepared photo that cannot be decoded when it is drawn on, and not before", async () => {
+    const whole = await noisy(64, 64).jpeg().toBuffer();
+    const truncated = prepareImage(whole.subarray(0, whole.byteLength / 2), { name: "half.jpg" });
+    // Never drawn on (the model failed, say): its decoding error must not surface as unhandled.
+    prepareImage(new Uint8Array([1, 2, 3]));
+    const damaged = await drawMasks(truncated, []).catch((error: unknown) => error);
+    expect(isBotError(damaged) && damaged.code).toBe("input_invalid");
+    expect(isBotError(damaged) && damaged.userMessage).toBe(
+      "half.jpg is not a readable image (the file is truncated or damaged).",
+    );
   });
 
   it("rejects as the function would: a BotError with its code and message, a RangeError as such", async () => {
