@@ -11,6 +11,7 @@ import { benchLocalExperts } from "./local-experts.js";
 import { benchOfflinePlanner } from "./offline-planner.js";
 import { benchOverhead } from "./overhead.js";
 import { benchRender } from "./render.js";
+import { benchThroughput } from "./throughput.js";
 
 interface Row {
   name: string;
@@ -29,6 +30,7 @@ const BENCHES: Array<{ name: string; run: () => Promise<BenchFigure[]> }> = [
   { name: "bot-load", run: () => benchBotLoad() },
   { name: "offline-planner", run: () => benchOfflinePlanner() },
   { name: "local-experts", run: () => benchLocalExperts() },
+  { name: "throughput", run: () => benchThroughput() },
 ];
 
 /**
