@@ -22,9 +22,11 @@ export function createRedisJournal(redis: Redis, jobId: string): DeliveryJournal
   return {
     async once(step, perform) {
       const key = `${KEY_PREFIX}journal:${jobId}:${step}`;
+      const mine = `running:${run}`;
       for (;;) {
-        const claimed = await redis.set(key, `running:${run}`, "PX", STEP_CLAIM_MS, "NX");
-        if (claimed === "OK") {
+        const claimed = await redis.set(key, mine, "PX", STEP_CLAIM_MS, "NX");
+        // A claim sent again after a reconnect finds its own first sending: it is this run's.
+        if (claimed === "OK" || (await redis.get(key)) === mine) {
           try {
             const value = await perform();
             await redis.set(key, `${DONE}${JSON.stringify(value)}`, "PX", RECORD_MS);
