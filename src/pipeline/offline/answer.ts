@@ -20,16 +20,17 @@ const REASON_LIMIT = 200;
 /**
  * The answer without an LLM: a sentence or two per result, in the order the tasks ran, each step
  * mentioned once. The wording follows what ran (an OCR model's text "reads", a captioner's "shows")
- * and the plan's intents where the model does not say, never the request's words; `_request` is
- * kept for callers.
+ * and the plan's intents where the model does not say; of the request's words only what a count
+ * asks for ("how many dogs…"), which the detections answer first.
  *
  * @example
  * answerOffline([detectionResult], "what is in this photo?")
  * // "I found 3 objects: dog (0.91), bicycle (0.47), car (0.55). The annotated image is attached."
  */
-export function answerOffline(results: readonly TaskResult[], _request: string, plan?: Plan): string {
+export function answerOffline(results: readonly TaskResult[], request: string, plan?: Plan): string {
   if (results.length === 0) return "I had nothing to run for this request.";
   const intents = new Map((plan?.tasks ?? []).map((task) => [task.id, task.intent]));
+  const counted = countedThing(request);
   const ordered = [...results].sort((a, b) => a.id - b.id);
   const repeated = new Set(
     ordered.map((result) => result.task).filter((task, index, all) => all.indexOf(task) !== index),
@@ -40,6 +41,7 @@ export function answerOffline(results: readonly TaskResult[], _request: string, 
       const sentence = describeResult(result, {
         ...(result.model ? { model: result.model } : {}),
         ...(intent ? { intent } : {}),
+        ...(counted ? { counted } : {}),
       });
       // Several runs of one task (one per photo) need telling apart.
       return repeated.has(result.task) ? `Task ${result.id} (${words(result.task)}): ${sentence}` : sentence;
@@ -51,6 +53,27 @@ export function answerOffline(results: readonly TaskResult[], _request: string, 
 interface ResultContext {
   model?: string;
   intent?: string;
+  /** What the request asks to count ("how many dogs"): its label, singular and plural. */
+  counted?: { label: string; plural: string };
+}
+
+/** Labels' plurals that are not the label with an s. */
+const PLURALS: Readonly<Record<string, string>> = {
+  person: "people",
+  bus: "buses",
+  knife: "knives",
+  mouse: "mice",
+  sheep: "sheep",
+  bench: "benches",
+};
+
+/** "how many dogs are there?" → dog, dogs; "how many people" → person, people. */
+function countedThing(request: string): { label: string; plural: string } | undefined {
+  const word = /\bhow many\s+([a-z]+)/i.exec(request)?.[1]?.toLowerCase();
+  if (!word) return undefined;
+  const label =
+    Object.entries(PLURALS).find(([, plural]) => plural === word)?.[0] ?? word.replace(/(?<=[^s])s$/, "");
+  return { label, plural: PLURALS[label] ?? `${label}s` };
 }
 
 function describeResult(result: TaskResult, context: ResultContext): string {
@@ -65,12 +88,21 @@ type Describer = (output: Resource, context: ResultContext) => string;
 
 /** How each task's result reads; a task not listed reads as its output does (describeOutput). */
 const DESCRIBERS: Partial<Record<TaskName, Describer>> = {
-  "object-detection": (output) => {
+  "object-detection": (output, context) => {
     if (output.kind !== "detections") return describeOutput(output);
     const found = output.detections.length;
     // Nothing is marked on an image without detections: it is not worth a mention.
-    if (found === 0) return "I found no objects.";
-    const head = `I found ${found} ${found === 1 ? "object" : "objects"}: ${listLabels(output.detections)}.`;
+    const counted = context.counted;
+    const matching = counted
+      ? output.detections.filter((detection) => detection.label.toLowerCase() === counted.label).length
+      : 0;
+    const count = counted
+      ? matching === 0
+        ? `I see no ${counted.plural}. `
+        : `There ${matching === 1 ? `is 1 ${counted.label}` : `are ${matching} ${counted.plural}`}. `
+      : "";
+    if (found === 0) return `${count}I found no objects.`;
+    const head = `${count}I found ${found} ${found === 1 ? "object" : "objects"}: ${listLabels(output.detections)}.`;
     return withFiles(head, output, "The annotated image is attached.");
   },
   "image-segmentation": (output) => {

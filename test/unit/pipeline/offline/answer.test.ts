@@ -63,6 +63,20 @@ describe("answerOffline", () => {
     expect(answer).toContain("I found 3 objects: horse ×2 (0.93, 0.88), person (0.70).");
   });
 
+  it("answers a count first: how many of what the request names", () => {
+    const found = detections(1, [
+      ["person", 0.8],
+      ["horse", 0.9],
+      ["person", 0.6],
+    ]);
+    expect(answerOffline([found], "how many people are in this photo?")).toMatch(
+      /^There are 2 people\. I found 3 objects: /,
+    );
+    expect(answerOffline([found], "how many horses?")).toMatch(/^There is 1 horse\. /);
+    expect(answerOffline([found], "how many dogs r there")).toMatch(/^I see no dogs\. I found 3 objects/);
+    expect(answerOffline([detections(1, [])], "how many cats?")).toBe("I see no cats. I found no objects.");
+  });
+
   it("says when nothing was found, without mentioning an image", () => {
     expect(answerOffline([detections(1, [])], "detect")).toBe("I found no objects.");
   });
