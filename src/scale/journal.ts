@@ -17,16 +17,44 @@ const POLL_MS = 200;
 
 const DONE = "done:";
 
-export function createRedisJournal(redis: Redis, jobId: string): DeliveryJournal {
+/** KEYS: the step. ARGV: the claim seen, this run's claim, ms. Takes a claim over if it is unchanged. */
+const TAKE_OVER = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return 0
+`;
+
+/**
+ * The journal of one run of a job. `rerun`: BullMQ runs the job again because the run before lost
+ * its lock (its worker was killed): a step that run claimed before this one started will never be
+ * finished by it, so this run takes it over at once instead of waiting out the claim. (A post that
+ * run had made but not recorded when it died is made again: the one window left, an API call long.)
+ */
+export function createRedisJournal(
+  redis: Redis,
+  jobId: string,
+  options: { rerun?: boolean } = {},
+): DeliveryJournal {
   const run = randomUUID();
+  const startedAt = Date.now();
   return {
     async once(step, perform) {
       const key = `${KEY_PREFIX}journal:${jobId}:${step}`;
-      const mine = `running:${run}`;
+      const mine = `running:${run}:${startedAt}`;
       for (;;) {
         const claimed = await redis.set(key, mine, "PX", STEP_CLAIM_MS, "NX");
+        const holder = claimed === "OK" ? mine : await redis.get(key);
+        const abandoned =
+          options.rerun === true &&
+          holder !== null &&
+          holder !== mine &&
+          holder.startsWith("running:") &&
+          Number(holder.split(":")[2] ?? Number.NaN) < startedAt &&
+          Number(await redis.eval(TAKE_OVER, 1, key, holder, mine, STEP_CLAIM_MS)) === 1;
         // A claim sent again after a reconnect finds its own first sending: it is this run's.
-        if (claimed === "OK" || (await redis.get(key)) === mine) {
+        if (holder === mine || abandoned) {
           try {
             const value = await perform();
             await redis.set(key, `${DONE}${JSON.stringify(value)}`, "PX", RECORD_MS);
@@ -37,7 +65,7 @@ export function createRedisJournal(redis: Redis, jobId: string): DeliveryJournal
             throw error;
           }
         }
-        const record = await redis.get(key);
+        const record = holder ?? (await redis.get(key));
         if (record?.startsWith(DONE))
           return JSON.parse(record.slice(DONE.length)) as Awaited<ReturnType<typeof perform>>;
         // Another run is posting it now, or died posting it: its claim expires, then this one tries.

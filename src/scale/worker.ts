@@ -113,7 +113,10 @@ export function createRedisWorker(options: RedisWorkerOptions): RedisWorker {
       };
       const turn: TurnJob = {
         request,
-        target: postman.target(data.address, createRedisJournal(redis, jobId)),
+        target: postman.target(
+          data.address,
+          createRedisJournal(redis, jobId, { rerun: job.stalledCounter > 0 || job.attemptsMade > 0 }),
+        ),
         thread: data.thread,
         acceptedAt: data.acceptedAt,
         signal: entry.controller.signal,

@@ -298,9 +298,14 @@ describe.skipIf(noRedis !== undefined)("two gateways and three workers as proces
       );
     };
 
+    const began = performance.now();
+    const phase = (name: string) =>
+      console.log(`${name} at ${((performance.now() - began) / 1000).toFixed(1)} s`);
     await Promise.all([mention(1, 3), slash(201, 5)]);
     await deliver(1, 4);
+    phase("first messages delivered");
     await waitFor(() => answered() >= 30, "30 answers");
+    phase("30 answers");
     // A crash: no goodbye, its running jobs' locks expire and other workers take them.
     const killed = workers[0]!;
     const code = await killed.process.stop("SIGKILL");
@@ -308,15 +313,19 @@ describe.skipIf(noRedis !== undefined)("two gateways and three workers as proces
 
     await deliver(5, 7);
     await waitFor(() => answered() >= 90, "90 answers");
+    phase("90 answers");
     // Redis killed and started again: the append-only file keeps the queue.
     await redis.kill();
     await redis.restart();
     const alive = [...gateways, ...workers.slice(1)];
     for (const role of alive) await waitFor(() => ready(role.ops), `${role.process.name} to be ready again`);
+    phase("ready again after the Redis restart");
 
     await Promise.all([deliver(8, PER_THREAD), mention(4, DISCORD_PER_THREAD), slash(211, 5)]);
     expect(delivered).toBe(THREADS * PER_THREAD);
+    phase("every message delivered");
     await waitFor(() => answered() === THREADS * PER_THREAD, "every Slack request to be answered", 180_000);
+    phase("every Slack request answered");
     const everyDiscordToken = [...discordTokens.flat(), ...slashTokens];
     await waitFor(
       () => everyDiscordToken.every((token) => discordAnswersOf(token).length > 0),
