@@ -48,6 +48,7 @@ export function messageBody(message: OutgoingMessage, options: { edit?: boolean 
     ...(message.files.length > 0 || options.edit
       ? { attachments: message.files.map((file, index) => ({ id: String(index), filename: file.name })) }
       : {}),
+    ...(message.nonce && !options.edit ? { nonce: message.nonce, enforce_nonce: true } : {}),
   };
   return { body, files };
 }

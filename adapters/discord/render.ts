@@ -41,6 +41,11 @@ export interface OutgoingMessage {
   content: string;
   embeds: Embed[];
   files: ReplyFile[];
+  /**
+   * Sent with `enforce_nonce` on a channel post: Discord answers a second post with the same nonce
+   * (within minutes) with the first message instead of posting again.
+   */
+  nonce?: string;
 }
 
 /** The answer as Discord messages of at most 2000 characters; code fences never broken. */

@@ -53,6 +53,26 @@ export interface Conversation {
 const journalOf = (context: TargetContext): DeliveryJournal => context.journal ?? UNJOURNALED;
 const digest = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 16);
 
+/**
+ * Posts in a channel with a nonce derived from a journal step's marker (a run again after a crash
+ * makes the same posts in the same order, so the same nonces, and Discord answers them with the
+ * messages the dead run posted). Without a marker (one process), plain posts.
+ */
+function channelPoster(
+  channelId: string,
+  context: TargetContext,
+  marker: string | undefined,
+): (message: OutgoingMessage) => Promise<string> {
+  let sent = 0;
+  return (message) => {
+    // At most 25 characters, as Discord's nonce.
+    const nonce = marker
+      ? createHash("sha256").update(`${marker}:${sent++}`).digest("base64url").slice(0, 25)
+      : undefined;
+    return context.api.post(channelId, nonce ? { ...message, nonce } : message);
+  };
+}
+
 function textMessage(content: string): OutgoingMessage {
   return { content, embeds: [], files: [] };
 }
@@ -194,8 +214,8 @@ async function postText(place: Place, text: string, context: TargetContext): Pro
   const pieces = splitMessage(withNote(text, place.takeNote()));
   let first = "";
   for (const [index, piece] of pieces.entries()) {
-    const id = await journalOf(context).once(`text:${digest(text)}:${index}`, () =>
-      context.api.post(channelId, textMessage(piece)),
+    const id = await journalOf(context).once(`text:${digest(text)}:${index}`, (marker) =>
+      channelPoster(channelId, context, marker)(textMessage(piece)),
     );
     first ||= id;
   }
@@ -211,10 +231,13 @@ async function postReply(
   const channelId = await place.channelId();
   const journal = journalOf(context);
   const note = place.takeNote();
-  if (note) await journal.once("place-note", () => context.api.post(channelId, textMessage(note)));
+  if (note)
+    await journal.once("place-note", (marker) =>
+      channelPoster(channelId, context, marker)(textMessage(note)),
+    );
   for (const [index, message] of (await renderReply(reply, uploadLimit, context.fitImage)).entries()) {
-    await journal.once(`reply:${index}`, () =>
-      deliver((outgoing) => context.api.post(channelId, outgoing), message, context.logger),
+    await journal.once(`reply:${index}`, (marker) =>
+      deliver(channelPoster(channelId, context, marker), message, context.logger),
     );
   }
 }
@@ -229,9 +252,12 @@ async function openChannelProgress(
   const journal = journalOf(context);
   // The note stays a message of its own: the progress message is edited over.
   const note = place.takeNote();
-  if (note) await journal.once("place-note", () => context.api.post(channelId, textMessage(note)));
-  const messageId = await journal.once("progress", () =>
-    context.api.post(channelId, textMessage(splitMessage(text)[0] ?? text)),
+  if (note)
+    await journal.once("place-note", (marker) =>
+      channelPoster(channelId, context, marker)(textMessage(note)),
+    );
+  const messageId = await journal.once("progress", (marker) =>
+    channelPoster(channelId, context, marker)(textMessage(splitMessage(text)[0] ?? text)),
   );
   const edit = async (next: string) => {
     await context.api.edit(channelId, messageId, textMessage(splitMessage(next)[0] ?? next));
@@ -433,10 +459,13 @@ export function interactionTarget(info: InteractionInfo, context: TargetContext)
       if (index < messages.length) {
         const channelId = await info.place.channelId();
         const note = info.place.takeNote();
-        if (note) await journal.once("place-note", () => context.api.post(channelId, textMessage(note)));
+        if (note)
+          await journal.once("place-note", (marker) =>
+            channelPoster(channelId, context, marker)(textMessage(note)),
+          );
         for (const [rest, message] of messages.slice(index).entries()) {
-          await journal.once(`reply-channel:${index + rest}`, () =>
-            deliver((outgoing) => context.api.post(channelId, outgoing), message, context.logger),
+          await journal.once(`reply-channel:${index + rest}`, (marker) =>
+            deliver(channelPoster(channelId, context, marker), message, context.logger),
           );
         }
         return;

@@ -46,6 +46,9 @@ export interface SlackTargetContext {
   journal?: DeliveryJournal;
 }
 
+/** The metadata event type of the bot's posts that carry a delivery marker (DeliveryJournal). */
+const DELIVERY_EVENT = "hugginggpt_delivery";
+
 /** Files per upload call: `files.completeUploadExternal` shares them as one message. */
 const FILES_PER_UPLOAD = 10;
 
@@ -73,13 +76,15 @@ export function slackTarget(place: SlackPlace, context: SlackTargetContext): Rep
   const journal = context.journal ?? UNJOURNALED;
   const threadArgs = place.threadTs ? { thread_ts: place.threadTs } : {};
 
-  async function post(message: SlackMessage): Promise<string> {
+  /** Posts a message; `marker` goes into its metadata, where a run again after a crash finds it. */
+  async function post(message: SlackMessage, marker?: string): Promise<string> {
     try {
       const result = await client.chat.postMessage({
         channel: place.channel,
         ...threadArgs,
         text: message.text,
         ...(message.blocks.length > 0 ? { blocks: message.blocks } : {}),
+        ...(marker ? { metadata: { event_type: DELIVERY_EVENT, event_payload: { delivery: marker } } } : {}),
         unfurl_links: false,
         unfurl_media: false,
       });
@@ -91,17 +96,35 @@ export function slackTarget(place: SlackPlace, context: SlackTargetContext): Rep
     }
   }
 
-  async function postText(text: string): Promise<void> {
-    for (const message of composeSlackMessages(text)) await post(message);
+  async function postText(text: string, marker?: string): Promise<void> {
+    for (const message of composeSlackMessages(text)) await post(message, marker);
   }
+
+  /** The ts of this conversation's message carrying `marker` (posted by a run that died before recording it). */
+  async function posted(marker: string): Promise<string | undefined> {
+    const found = place.threadTs
+      ? await client.conversations.replies({
+          channel: place.channel,
+          ts: place.threadTs,
+          include_all_metadata: true,
+          limit: 200,
+        })
+      : await client.conversations.history({ channel: place.channel, include_all_metadata: true, limit: 50 });
+    const message = (found.messages ?? []).find((candidate) => {
+      const payload = candidate.metadata?.event_payload as { delivery?: unknown } | undefined;
+      return candidate.metadata?.event_type === DELIVERY_EVENT && payload?.delivery === marker;
+    });
+    return message?.ts;
+  }
+  const postedOnce = async (marker: string) => ((await posted(marker)) !== undefined ? true : undefined);
 
   /**
    * Posts a message of blocks; when Slack refuses the blocks (a limit it does not document, such as
    * the total text of a message), the same text goes out as plain messages: the answer is never lost.
    */
-  async function postBlocks(message: SlackMessage): Promise<void> {
+  async function postBlocks(message: SlackMessage, marker?: string): Promise<void> {
     try {
-      await post(message);
+      await post(message, marker);
     } catch (error) {
       const code = slackErrorCode(error);
       if (code !== "msg_blocks_too_long" && code !== "invalid_blocks") throw error;
@@ -112,7 +135,7 @@ export function slackTarget(place: SlackPlace, context: SlackTargetContext): Rep
             ? block.elements.map((element) => element.text)
             : [],
       );
-      for (const piece of splitForSlack(texts.join("\n\n"))) await post({ text: piece, blocks: [] });
+      for (const piece of splitForSlack(texts.join("\n\n"))) await post({ text: piece, blocks: [] }, marker);
     }
   }
 
@@ -163,7 +186,11 @@ export function slackTarget(place: SlackPlace, context: SlackTargetContext): Rep
 
   return {
     async openProgress(text): Promise<ProgressMessage> {
-      const ts = await journal.once("progress", () => post({ text: progressText(text), blocks: [] }));
+      const ts = await journal.once(
+        "progress",
+        (marker) => post({ text: progressText(text), blocks: [] }, marker),
+        posted,
+      );
       const edit = async (next: string) => {
         await client.chat.update({ channel: place.channel, ts, text: progressText(next) });
       };
@@ -173,20 +200,29 @@ export function slackTarget(place: SlackPlace, context: SlackTargetContext): Rep
     async send(reply: Reply) {
       const messages = composeSlackMessages(reply.text, reply.summary);
       if (messages.length === 0 && reply.files.length === 0) {
-        await journal.once("reply", () => postText("(I have nothing to add.)").then(() => true));
+        await journal.once(
+          "reply",
+          (marker) => postText("(I have nothing to add.)", marker).then(() => true),
+          postedOnce,
+        );
         return;
       }
       for (const [index, message] of messages.entries()) {
-        await journal.once(`reply:${index}`, () => postBlocks(message).then(() => true));
+        await journal.once(
+          `reply:${index}`,
+          (marker) => postBlocks(message, marker).then(() => true),
+          postedOnce,
+        );
       }
       if (reply.files.length === 0) return;
       const notes = await journal.once("files", async () => (await uploadAll(reply.files)).join("\n"));
-      if (notes !== "") await journal.once("files-note", () => postText(notes).then(() => true));
+      if (notes !== "")
+        await journal.once("files-note", (marker) => postText(notes, marker).then(() => true), postedOnce);
     },
 
     async notice(text) {
       const digest = createHash("sha256").update(text).digest("hex").slice(0, 16);
-      await journal.once(`notice:${digest}`, () => postText(text).then(() => true));
+      await journal.once(`notice:${digest}`, (marker) => postText(text, marker).then(() => true), postedOnce);
     },
 
     address: () => ({

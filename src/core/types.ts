@@ -149,13 +149,20 @@ export type AttachmentRef = Pick<Attachment, "name" | "mime" | "size" | "url">;
 export interface DeliveryJournal {
   /**
    * Runs `step` once per request: a run again gets what the first run recorded (a message id). Two
-   * runs at once: one posts, the other waits for its record.
+   * runs at once: one posts, the other waits for its record. `run` gets a marker naming this step of
+   * this request, to put on what it posts where the platform keeps it (Slack's message metadata,
+   * Discord's nonce); a run again after a crash first asks `find` whether the run before posted it
+   * already without recording so, and takes what it finds.
    */
-  once<T extends string | number | boolean | null>(step: string, run: () => Promise<T>): Promise<T>;
+  once<T extends string | number | boolean | null>(
+    step: string,
+    run: (marker: string | undefined) => Promise<T>,
+    find?: (marker: string) => Promise<T | undefined>,
+  ): Promise<T>;
 }
 
 /** A journal that keeps nothing: one process, one run (`start`). */
-export const UNJOURNALED: DeliveryJournal = { once: (_step, run) => run() };
+export const UNJOURNALED: DeliveryJournal = { once: (_step, run) => run(undefined) };
 
 /**
  * Rebuilds, in any process, what an adapter made in the process that received the message: the

@@ -29,8 +29,10 @@ return 0
 /**
  * The journal of one run of a job. `rerun`: BullMQ runs the job again because the run before lost
  * its lock (its worker was killed): a step that run claimed before this one started will never be
- * finished by it, so this run takes it over at once instead of waiting out the claim. (A post that
- * run had made but not recorded when it died is made again: the one window left, an API call long.)
+ * finished by it, so this run takes it over at once instead of waiting out the claim; a post that run
+ * made but did not record before it died is looked for by its marker (`find`) before posting again.
+ * Left at least once: what the platform cannot find again by a marker (Slack's file uploads, Discord's
+ * interaction follow-ups), for the window of one API call.
  */
 export function createRedisJournal(
   redis: Redis,
@@ -40,8 +42,9 @@ export function createRedisJournal(
   const run = randomUUID();
   const startedAt = Date.now();
   return {
-    async once(step, perform) {
+    async once(step, perform, find) {
       const key = `${KEY_PREFIX}journal:${jobId}:${step}`;
+      const marker = `${jobId}:${step}`;
       const mine = `running:${run}:${startedAt}`;
       for (;;) {
         const claimed = await redis.set(key, mine, "PX", STEP_CLAIM_MS, "NX");
@@ -56,7 +59,9 @@ export function createRedisJournal(
         // A claim sent again after a reconnect finds its own first sending: it is this run's.
         if (holder === mine || abandoned) {
           try {
-            const value = await perform();
+            // The run before may have posted this step and died before recording it.
+            const earlier = options.rerun && find ? await find(marker) : undefined;
+            const value = earlier !== undefined ? earlier : await perform(marker);
             await redis.set(key, `${DONE}${JSON.stringify(value)}`, "PX", RECORD_MS);
             return value;
           } catch (error) {

@@ -167,6 +167,8 @@ export interface FakeSlackMessage {
   upload?: boolean;
   edited?: { user: string; ts: string };
   reactions: Array<{ name: string; users: string[] }>;
+  /** The app's message metadata, returned by history calls with `include_all_metadata`. */
+  metadata?: { event_type: string; event_payload: Json };
 }
 
 export interface FakeSlackChannel {
@@ -707,8 +709,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     return ts === undefined ? undefined : channel.messages.find((m) => m.ts === ts);
   }
 
-  function messageJson(message: FakeSlackMessage): Json {
+  /** A message as the Web API shows it; its metadata only when the call asked for it. */
+  function messageJson(message: FakeSlackMessage, withMetadata = false): Json {
     const json: Json = { type: "message", ts: message.ts, text: message.text };
+    if (withMetadata && message.metadata) json.metadata = message.metadata;
     if (message.user) json.user = message.user;
     const team = channels.get(message.channel)?.teamId ?? teamId;
     if (message.bot_id) {
@@ -805,6 +809,22 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     return file;
   }
 
+  /** `metadata` as chat.postMessage takes it: an event type and a payload object, else invalid_metadata_format. */
+  function messageMetadata(value: unknown): FakeSlackMessage["metadata"] {
+    if (value === undefined) return undefined;
+    const record = value as { event_type?: unknown; event_payload?: unknown };
+    const payload = record.event_payload;
+    if (
+      typeof record.event_type !== "string" ||
+      !/^[a-z0-9_]{1,255}$/i.test(record.event_type) ||
+      typeof payload !== "object" ||
+      payload === null ||
+      Array.isArray(payload)
+    )
+      throw new SlackError("invalid_metadata_format");
+    return { event_type: record.event_type, event_payload: payload as Json };
+  }
+
   function checkMessageContent(args: Json): void {
     const text = str(args, "text");
     const blocks = args.blocks;
@@ -878,11 +898,13 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     "chat.postMessage": (args, caller) => {
       const channel = postable(args, caller);
       checkMessageContent(args);
+      const metadata = messageMetadata(args.metadata);
       const thread_ts = threadRoot(channel, str(args, "thread_ts"));
       const message = addMessage(channel, {
         text: str(args, "text") ?? "",
         ...(Array.isArray(args.blocks) && args.blocks.length > 0 ? { blocks: args.blocks } : {}),
         ...(thread_ts ? { thread_ts } : {}),
+        ...(metadata ? { metadata } : {}),
         ...authorOf(caller),
       });
       return { channel: channel.id, ts: message.ts, message: messageJson(message) };
@@ -916,8 +938,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const parent = findMessage(channel, ts);
       if (!parent) throw new SlackError("thread_not_found");
       const root = parent.thread_ts ?? parent.ts;
+      const withMetadata = args.include_all_metadata === true || args.include_all_metadata === "true";
       return {
-        messages: thread(channel.id, root).map(messageJson),
+        messages: thread(channel.id, root).map((message) => messageJson(message, withMetadata)),
         has_more: false,
         response_metadata: { next_cursor: "" },
       };
@@ -927,8 +950,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       if (!channel.botIsMember) throw new SlackError("not_in_channel");
       const limit = Number(str(args, "limit") ?? 100);
       const top = channel.messages.filter((m) => !m.thread_ts || m.thread_ts === m.ts).reverse();
+      const withMetadata = args.include_all_metadata === true || args.include_all_metadata === "true";
       return {
-        messages: top.slice(0, limit).map(messageJson),
+        messages: top.slice(0, limit).map((message) => messageJson(message, withMetadata)),
         has_more: top.length > limit,
         response_metadata: { next_cursor: "" },
       };
