@@ -222,6 +222,25 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
       ["poem|haiku|limerick|lyrics|essay|story", 2],
       ["write|compose|draft", 2],
       ["rewrite|paraphrase|reword|fix|correct|proofread|improve", 3],
+      ["recipe|recipes", 3],
+    ],
+  },
+  {
+    // The safety classifier judges whether a picture is fit to share, not whether a thing in it is
+    // safe: "is this mushroom safe to eat?" must not be answered "safe".
+    id: "judge-thing",
+    summary: "judge whether something in a photo is safe to eat, touch or use, or what it is worth",
+    title: "Judging whether something is safe to eat, touch or use, or what it is worth",
+    offer: "a judgement of the thing itself",
+    example: "is this mushroom safe to eat?",
+    cues: [
+      [
+        "safe|ok|okay|fine|dangerous|harmful * to|for * eat|drink|touch|swallow|pick|drive|ride|swim|climb|pet|handle|wear|take|consume|cook",
+        5,
+      ],
+      ["edible|poisonous|toxic|venomous|expired|spoiled|rotten", 4],
+      ["how much * be * worth", 4],
+      ["worth|appraise|appraisal|resale", 2.5],
     ],
   },
   {

@@ -436,6 +436,24 @@ describe("out of scope", () => {
     }
   });
 
+  it("does not answer whether a thing is safe to eat or use with the check of whether a picture is fit to share", () => {
+    for (const text of [
+      "is this mushroom safe to eat?",
+      "is the water in this pic ok to drink",
+      "are these berries poisonous",
+      "how much is this watch worth",
+      "give me a recipe with the stuff in this pic",
+    ]) {
+      const reply = replyOf(plan(text, [image("IMG_0042.jpg")]));
+      expect(reply.question, text).toBe(false);
+      expect(reply.message, text).toContain("Without a language model I can:");
+    }
+    // Whether the picture itself may be shared stays the safety check.
+    expect(tasksOf(plan("is this pic safe to post in the school group?", [image("IMG_0042.jpg")]))).toEqual([
+      "image-classification(image=IMG_0042.jpg)",
+    ]);
+  });
+
   it("runs the asks that can run and says which cannot", () => {
     const outcome = plan("transcribe this and translate it into spanish", [audio("v.ogg")]);
     expect(tasksOf(outcome)).toEqual(["automatic-speech-recognition(audio=v.ogg)"]);
