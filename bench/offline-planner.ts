@@ -195,6 +195,7 @@ export async function scoreOfflinePlanner(): Promise<SetScore[]> {
     };
   };
   return [
+    score("held-out 2", loadRequestSet("heldout2"), planSet),
     score("held-out", loadRequestSet("heldout"), planSet),
     score("development (everyday)", loadRequestSet("everyday-dev"), planSet),
     score("development (everyday 2)", loadRequestSet("everyday-dev2"), planSet),
@@ -226,7 +227,7 @@ export async function benchOfflinePlanner(): Promise<BenchFigure[]> {
       value: Number(f1(heldOut.node).toFixed(3)),
       unit: "F1",
       target: "≥ 0.9",
-      detail: `${heldOut.requests} requests written without the rules, never tuned on; ${counts(heldOut.node)}; ${heldOut.exact} exactly right`,
+      detail: `${heldOut.name}: ${heldOut.requests} requests written without the rules, never tuned on; ${counts(heldOut.node)}; ${heldOut.exact} exactly right`,
     },
     {
       name: "Offline planner, held-out set: edge F1 (dependencies, micro-averaged)",
