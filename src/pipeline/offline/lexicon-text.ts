@@ -19,15 +19,20 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
       ["happy or sad", 4],
       ["nice or mean|rude", 4],
       [
-        "angry|mad|annoyed|upset|happy|rude|friendly|mean|polite|hostile|salty|toxic|sarcastic|passive|aggressive|pissed|nice|sad|pleased|satisfied|grateful|harsh|cold|warm|excited|frustrated|disappointed|mad",
+        "angry|mad|annoyed|upset|happy|rude|friendly|mean|polite|hostile|salty|toxic|sarcastic|passive|aggressive|pissed|nice|sad|pleased|satisfied|grateful|harsh|cold|warm|excited|frustrated|disappointed|tilted|heated",
         1.5,
       ],
       ["how * * sound|read|feel|felt|feeling", 3],
       [
-        "if|whether * * angry|mad|upset|happy|annoyed|rude|friendly|pissed|sad|frustrated|disappointed|satisfied|complaining|polite|nice|mean|positive|negative|harsh|aggressive|sarcastic|hostile|pushy|blunt|cold",
+        "if|whether * * angry|mad|upset|happy|annoyed|rude|friendly|pissed|sad|frustrated|disappointed|satisfied|complaining|polite|nice|mean|positive|negative|harsh|aggressive|sarcastic|hostile|pushy|blunt|cold|tilted|salty|heated",
         3,
       ],
       ["complain|complaining|complaint", 2.5],
+      // "is she happy with the order?", "was jake tilted": how someone felt, as their words tell.
+      [
+        "be * he|she|they|customer|client|caller|boss|landlord|teacher|manager * angry|mad|annoyed|upset|happy|pissed|satisfied|pleased|frustrated|disappointed|tilted|salty|heated|pressed",
+        2.5,
+      ],
       ["bad|good news", 3],
       ["passive aggressive", 3.5],
       ["too|very|bit|little|kinda|overly * harsh|blunt|rude|cold|aggressive|pushy|negative|positive", 3],
@@ -129,6 +134,12 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
       [`it|he|she|they|reader|screen|${TEXT_BEARERS} * say`, -3.5],
       // "does this form say which district": whether a text says something.
       ["does|did * * say", -3.5],
+      // "the garage says", "he only speaks german", "what Brenda said": reported speech, not an ask.
+      ["says|said|saying|speaks|spoke|speaking", -3.5],
+      // …but "now do one that says 'bye'" asks for another recording.
+      ["one|version|recording|clip that|which say", 3.5],
+      // "listen to the voice note": the recording is what to understand, not a voice to answer in.
+      ["listen|hear * to * voice", -3.5],
     ],
   },
   {

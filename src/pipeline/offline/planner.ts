@@ -24,7 +24,7 @@ import { intentById } from "./intent-table.js";
 import { mediumOf, namesAnAsk } from "./intents.js";
 import { withLanguages } from "./languages.js";
 import { DEFAULT_INTENTS, type OfflineIntent, TO_TEXT } from "./lexicon.js";
-import { type Failure, failureMessage, intentServable, taskTitle } from "./messages.js";
+import { type Failure, failureMessage, intentServable, reasonSentence, taskTitle } from "./messages.js";
 import { PLAN_AT, type Reading, readClauses, WEAK } from "./readings.js";
 import { byName, mediaSource, type Step, textSource } from "./sources.js";
 import { plainSpelling, readWords } from "./words.js";
@@ -152,7 +152,9 @@ function planRequest(
     const hint =
       reading.type === "intent" &&
       reading.scores.every((score) => score.score < PLAN_AT || score.strongest <= WEAK) &&
-      reading.clause.words.filter((word) => /^(?:NOUN|VERB|ADJ|PROPN)$/.test(word.pos)).length >= 3;
+      (reading.clause.words.filter((word) => /^(?:NOUN|VERB|ADJ|PROPN)$/.test(word.pos)).length >= 3 ||
+        // a cue that hardly names anything ("they would say that") is no ask of its own either
+        reading.scores.every((score) => score.strongest < 1));
     const clearOthers = readings.filter(
       (other) =>
         other !== reading && other.type === "intent" && other.scores.some((score) => score.score >= PLAN_AT),
@@ -187,6 +189,13 @@ function planRequest(
       else if (failure.type === "unknown" && !intent.task) {
         notes.push(`I left out "${shorten(failure.text, 80)}": it needs a language model.`);
         taskless.push(failure);
+      } else if (failure.type === "missing") {
+        // Beside asks that run, an ask without its input is more often a remark ("the huddle
+        // captions are garbage") than a request to refuse them all: they run, and it is named.
+        notes.push(
+          `I left out "${shorten(withoutLiterals(reading.clause.text), 80)}": ${missingSentence(failure)}`,
+        );
+        taskless.push(failure);
       }
       break;
     }
@@ -213,6 +222,12 @@ function planRequest(
   const checked = checkPlan(plan, request.inputs, options.maxTasks ?? PLAN_LIMITS.maxTasks);
   if (!checked.ok) return fail({ type: "invalid", error: checked.error });
   return notes.length > 0 ? { ok: true, plan: checked.plan, notes } : { ok: true, plan: checked.plan };
+}
+
+/** Why an ask was left out for want of its input, as the end of a note. */
+function missingSentence(failure: Failure): string {
+  const sentence = reasonSentence(failure, "");
+  return `${sentence.charAt(0).toLowerCase()}${sentence.slice(1)}`;
 }
 
 /** Adds the steps of one intent: its task, after a step that reads a photo or recording it needs as text. */

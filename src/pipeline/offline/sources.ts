@@ -199,7 +199,7 @@ const POINTING_PHRASE =
  * glasses at home", "tell me out loud what is in this photo".
  */
 const NOT_A_TEXT =
-  /^(?:so|because|cause|since|while|when|as|if|whether|or|and|but|what|which|who|where|how|why|in|on|at|from|for|with|to|into|my|i|we|he|she|they|it|its|it's|there|here|this|that|these|those|please|thanks|lol|lmao|the|a|an|both|all|each|some|any|his|her|our|their|your|every)\b/i;
+  /^(?:so|because|cause|since|while|when|as|if|whether|or|and|but|what|which|who|where|how|why|in|on|at|from|for|with|to|into|my|i|we|he|she|they|it|its|it's|there|here|this|that|these|those|please|thanks|lol|lmao|the|a|an|both|all|each|some|any|his|her|our|their|your|every|everything|anything|whatever|message|note|memo|mail)\b/i;
 
 /**
  * The words after a cue, up to the next punctuation, as a text of the user's own ("say good night");

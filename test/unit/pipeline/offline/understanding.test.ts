@@ -420,6 +420,50 @@ describe("asking when unsure", () => {
   });
 });
 
+describe("what people say is not an ask to say it", () => {
+  it("reads reported speech as a remark: 'the garage says', 'he only speaks german', 'what Brenda said'", () => {
+    expect(
+      tasksOf(plan("can you transcribe this? he only speaks german and talks super fast", [audio("m.ogg")])),
+    ).toEqual(['automatic-speech-recognition(audio=m.ogg, language="de")']);
+    expect(
+      tasksOf(plan("count the cars pls, my neighbour keeps saying we have too many", [image("drive.jpg")])),
+    ).toEqual(["object-detection(image=drive.jpg)"]);
+    expect(tasksOf(plan("write down what my neighbour said in this message", [audio("n.m4a")]))).toEqual([
+      "automatic-speech-recognition(audio=n.m4a)",
+    ]);
+    expect(
+      tasksOf(plan("can you listen to the voice note and tell me if it's good news", [audio("l.ogg")])),
+    ).toEqual(["automatic-speech-recognition(audio=l.ogg)", "text-classification(text=#1)"]);
+  });
+
+  it("still reads aloud when asked, and makes another recording 'that says' something", () => {
+    expect(tasksOf(plan("scan this and read me everything on it", [image("r.jpg")]))).toEqual([
+      "image-to-text(image=r.jpg)",
+      "text-to-speech(text=#1)",
+    ]);
+  });
+});
+
+describe("remarks beside asks", () => {
+  it("runs the ask and names what it left out for want of its input", () => {
+    const outcome = plan("can you transcribe my standup? mic was bad so the captions are garbage", [
+      audio("standup.m4a"),
+    ]);
+    expect(tasksOf(outcome)).toEqual(["automatic-speech-recognition(audio=standup.m4a)"]);
+    expect(outcome.ok && outcome.notes?.[0]).toMatch(/^I left out "mic was bad so the captions are garbage"/);
+  });
+
+  it("asks about how someone felt of a recording's words: 'is she happy with the order?'", () => {
+    expect(
+      tasksOf(plan("transcribe it + is she happy with the order? + read it out", [audio("vm.mp3")])),
+    ).toEqual([
+      "automatic-speech-recognition(audio=vm.mp3)",
+      "text-classification(text=#1)",
+      "text-to-speech(text=#1)",
+    ]);
+  });
+});
+
 describe("out of scope", () => {
   it("refuses with what runs offline instead of running a plan it was not asked for", () => {
     for (const [text, inputs] of [
