@@ -1,7 +1,7 @@
 /**
  * A request cut into clauses, each an ask of its own: at sentence ends and at the words that join
- * asks ("and", "then", "and also", "after that", "plus"), with "after you X" and "X first" moved to
- * the front. Quoted texts, and the text after a colon that follows an ask ("say: hello"), are kept
+ * asks ("and", "then", "and also", "after that", "plus"), with "after you X", "before you X, Y" and
+ * "X first" put in the order they run. Quoted texts, and the text after a colon that follows an ask ("say: hello"), are kept
  * aside as literals: arguments to pass on, never words to read as instructions.
  */
 import { plainSpelling, readWords, type Word } from "./words.js";
@@ -76,9 +76,14 @@ export function splitClauses(request: string, hasAsk: (text: string) => boolean)
   });
 }
 
+/** "before you read it out, check it": the ask after the comma goes first. */
+const BEFORE_YOU = /^before\s+(?:you|u|i|we)\s+([^,]+),\s*(.+)$/i;
+
 /** "read it aloud after you transcribe it" → transcribe, then read; "X. Y first" → Y, then X. */
 function orderParts(parts: readonly string[]): string[] {
   const split = parts.flatMap((part) => {
+    const before = BEFORE_YOU.exec(part);
+    if (before?.[1] && before[2]) return [before[2], before[1]];
     const after = AFTER.exec(part);
     if (!after || after.index === 0) return [part];
     return [part.slice(after.index + after[0].length), part.slice(0, after.index)];
@@ -97,7 +102,9 @@ function markColonLiteral(
   if (!colon) return text;
   const before = text.slice(0, colon.index);
   const after = text.slice(colon.index + 1).trim();
-  if (after === "" || /⟦\d+⟧/.test(after) || !hasAsk(before)) return text;
+  // "two things: …", "quick q: …" announce the asks that follow; they are no text.
+  const announces = /\b(?:things?|questions?|qs?|asks?|requests?|favou?rs?)\s*$/i.test(before);
+  if (after === "" || /⟦\d+⟧/.test(after) || announces || !hasAsk(before)) return text;
   return `${before}${keep(after)}`;
 }
 

@@ -13,6 +13,14 @@ import type { Word } from "./words.js";
 /** A cue that is about a negation itself ("can not hear") is not undone by it. */
 const NAMES_NEGATION = /\b(?:not|cannot|never|no)\b/;
 
+/** Words after which a negation is what to check, not what not to do ("check it isn't too negative"). */
+const CHECKS = /^(?:check|ensure|verify|sure|whether|if|confirm)$/;
+
+/** Whether a word before `index` asks to check something that the negation after it is part of. */
+function checksNegation(words: readonly Word[], index: number): boolean {
+  return words.slice(0, index).some((word) => CHECKS.test(word.lemma) && !word.negated);
+}
+
 /** How many words a "*" may skip. */
 const GAP = 3;
 
@@ -93,7 +101,8 @@ export function matchCue(source: string, words: readonly Word[]): CueMatch | und
       // "I cannot hear": the scope of a negation covers "hear" but not "I".
       const negated =
         !NAMES_NEGATION.test(source) &&
-        words.slice(first, end).some((word) => word.negated && word.pos !== "PART");
+        words.slice(first, end).some((word) => word.negated && word.pos !== "PART") &&
+        !checksNegation(words, first);
       return { start: first, end, negated };
     }
     const current = pattern[element];

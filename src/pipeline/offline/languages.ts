@@ -104,3 +104,44 @@ export function withLanguages(plan: Plan, text: string, clauses: readonly Clause
   });
   return { tasks };
 }
+
+/**
+ * The language a request asks its words to be spoken in, when that is not the language they are
+ * written in: "how do you say 'where is the station' in Spanish", "read this note out in Spanish,
+ * she doesn't speak much English". That is a translation first. The text's language is known when
+ * the request names it as the source ("this German voice note", "it's in German") or a step that
+ * read it was given it; otherwise it is taken as English, the language the offline planner reads.
+ */
+export function spokenInAnotherLanguage(
+  plan: Plan,
+  text: string,
+  earlier: ReadonlySet<string>,
+): string | undefined {
+  const words = readWords(plainSpelling(text));
+  const spoken = words.flatMap((word, index) => {
+    const code = languageOfWord(word, words[index - 1], words[index + 1]);
+    const before = words[index - 1]?.lemma;
+    const describes = /^(?:be|write|record|speak|say)$/.test(words[index - 2]?.lemma ?? "");
+    return code && before === "in" && !describes ? [code] : [];
+  });
+  const sources = languageMentions(words)
+    .filter((mention) => mention.after !== "in")
+    .map((mention) => mention.code);
+  const byId = new Map(plan.tasks.map((task) => [task.id, task]));
+  for (const task of plan.tasks) {
+    if (task.task !== "text-to-speech") continue;
+    const language = task.args.language?.type === "literal" ? task.args.language.text : undefined;
+    if (!language || !spoken.includes(language)) continue;
+    // An earlier turn's result may well be in that language already ("read it out, in German is fine").
+    const source = task.args.text;
+    if (source?.type === "input" && earlier.has(source.name)) continue;
+    const fed = task.dep.some((dep) => {
+      const from = byId.get(dep)?.args.language;
+      return from?.type === "literal" && from.text === language;
+    });
+    const written =
+      sources.find((code) => code !== language) ?? (sources.includes(language) ? language : "en");
+    if (!fed && written !== language) return language;
+  }
+  return undefined;
+}

@@ -123,6 +123,10 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       ["anything * in", 1.5],
       ["what be this|that|it", 1],
       ["what be in", 2],
+      [
+        `what|which stuff|thing|things|object|objects|item|items * be * in|on * ${IMAGE_NOUNS}|it|this|that`,
+        4,
+      ],
       ["what be on * it|this|that|here|there|picture|photo|image|table|desk|shelf", 2.5],
       ["was ist * auf|im * bild|foto", 4],
       ["qué|que hay * en", 4],
@@ -140,11 +144,11 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
     cues: [
       ["sfw|nsfw", 5],
       [
-        "safe|ok|okay|fine|alright|appropriate|acceptable|suitable|good * to|for * post|share|send|upload|work|show|use|put",
+        "safe|ok|okay|fine|alright|appropriate|acceptable|suitable|good * to|for * post|share|send|upload|work|show|use|put|publish|print",
         4,
       ],
       [
-        "safe|appropriate|suitable|fine|ok|okay * for|in * work|office|school|kid|kids|child|children|everyone|family|class|channel|server|group|chat|story|page|feed",
+        "safe|appropriate|suitable|fine|ok|okay * for|in|on * work|office|school|kid|kids|child|children|everyone|family|class|channel|server|group|chat|story|page|feed|insta|instagram|facebook|socials|tiktok|linkedin|twitter|website|site|newsletter|listing|client|public|church|club|parish|team|profile",
         4,
       ],
       ["can|should|may * i|we * post|share|upload|send|put", 3],
@@ -154,7 +158,7 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
         3,
       ],
       ["safe", 2],
-      ["post|share|upload", 1],
+      ["post|share|upload|publish", 1],
     ],
   },
   {

@@ -30,9 +30,11 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
       ["complain|complaining|complaint", 2.5],
       // "is she happy with the order?", "was jake tilted": how someone felt, as their words tell.
       [
-        "be * he|she|they|customer|client|caller|boss|landlord|teacher|manager * angry|mad|annoyed|upset|happy|pissed|satisfied|pleased|frustrated|disappointed|tilted|salty|heated|pressed",
+        "be * he|she|they|customer|client|caller|boss|landlord|teacher|manager * angry|mad|annoyed|upset|happy|pissed|satisfied|pleased|frustrated|disappointed|tilted|salty|heated|pressed|sarcastic|cross|serious|joking|kidding",
         2.5,
       ],
+      ["if|whether * he|she|they|customer|client|guest|caller|boss * like|love|hate|enjoy", 3],
+      ["sarcasm|sarcastic", 2.5],
       ["bad|good news", 3],
       ["passive aggressive", 3.5],
       ["too|very|bit|little|kinda|overly * harsh|blunt|rude|cold|aggressive|pushy|negative|positive", 3],

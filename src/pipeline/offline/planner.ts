@@ -9,7 +9,7 @@
 import { taskSpec } from "../../tasks/index.js";
 import { shorten } from "../../text.js";
 import { PLAN_LIMITS } from "../plan-schema.js";
-import type { ConversationTurn, Plan } from "../types.js";
+import type { Plan } from "../types.js";
 import { answeredQuestion, clarifyingQuestion, vagueReadings, whichOne } from "./clarify.js";
 import { type Clause, QUESTION_START, splitClauses, withoutLiterals } from "./clauses.js";
 import { checkPlan, composePlan } from "./compose.js";
@@ -20,9 +20,10 @@ import {
   type OfflinePlanRequest,
   type PlanningContext,
 } from "./context.js";
+import { absentOther, continued, repeatedRequest } from "./followups.js";
 import { intentById } from "./intent-table.js";
 import { mediumOf, namesAnAsk } from "./intents.js";
-import { withLanguages } from "./languages.js";
+import { spokenInAnotherLanguage, withLanguages } from "./languages.js";
 import { DEFAULT_INTENTS, type OfflineIntent, TO_TEXT } from "./lexicon.js";
 import { type Failure, failureMessage, intentServable, reasonSentence, taskTitle } from "./messages.js";
 import { PLAN_AT, type Reading, readClauses, WEAK } from "./readings.js";
@@ -61,60 +62,12 @@ export function planOffline(request: OfflinePlanRequest, options: OfflinePlanOpt
   if (answered) return answered;
   const planned = planRequest(request, options, new Map());
   if (planned.ok || planned.question) return planned;
-  return continued(request, options) ?? planned;
-}
-
-/** "and the date?", "and who's it from", "now do 'good night Sam' too": a fragment that goes on with the last ask. */
-const CONTINUATION = /^(?:and|also|now|plus|then|what about|how about)\b\s*(?:do\b\s*)?/i;
-
-/**
- * A short fragment that names no ask of its own asks what the thread's last request asked (its
- * last tasks: "what's the total?" → a document question; "is the first one positive?" → a
- * classification), of the fragment's own subject.
- */
-function continued(request: OfflinePlanRequest, options: OfflinePlanOptions): OfflinePlanOutcome | undefined {
-  const text = plainSpelling(request.text).trim();
-  const history = request.history ?? [];
-  const previous = history.at(-1);
-  if (!previous || !CONTINUATION.test(text) || text.split(/\s+/).length > 7) return undefined;
-  // "now transcribe the voice memo i sent" asks for something of its own.
-  if (namesAnAsk(readWords(withoutLiterals(text)))) return undefined;
-  const earlier = planOffline(
-    { text: previous.user, inputs: request.inputs, history: history.slice(0, -1) },
-    options,
+  return (
+    continued(request, {
+      plan: (earlier) => planOffline(earlier, options),
+      planWith: (fragment, intents) => planRequest(fragment, options, new Map([[0, intents]])),
+    }) ?? planned
   );
-  if (!earlier.ok) return undefined;
-  const fed = new Set(earlier.plan.tasks.flatMap((task) => task.dep));
-  const last = earlier.plan.tasks
-    .filter((task) => !fed.has(task.id))
-    .flatMap((task) => intentById(task.intent ?? "") ?? []);
-  const intents = [...new Set(last)];
-  if (intents.length === 0) return undefined;
-  const fragment = {
-    ...request,
-    text: text.replace(CONTINUATION, "").replace(/\s+(?:too|as well)([?!.]*)$/i, "$1"),
-  };
-  const again = planRequest(fragment, options, new Map([[0, intents]]));
-  return again.ok ? again : undefined;
-}
-
-/** "same for the other pic" with nothing attached: the other one was never sent. */
-function absentOther(request: OfflinePlanRequest): string | undefined {
-  const text = plainSpelling(request.text);
-  if (request.inputs.some((input) => input.origin === "attachment") || !SAME_AGAIN.test(text))
-    return undefined;
-  const other = /\b(?:the other|another|the next)\s+(\w+)/i.exec(text);
-  if (!other) return undefined;
-  const kind = /^(?:pic|pics|photo|picture|image|screenshot|one)s?$/i.test(other[1] ?? "")
-    ? "image"
-    : "audio";
-  // The files users sent earlier ("turn1-IMG_1.jpg"), not the results ("turn1-2-image-to-text.txt").
-  const sent = request.inputs.filter(
-    (input) =>
-      input.origin === "history" && input.resource.kind === kind && !/^turn\d+-\d+-/.test(input.name),
-  );
-  if (sent.length > 1) return undefined;
-  return `Send the other ${other[1]} with your message: I have no other one in this thread yet.`;
 }
 
 function planRequest(
@@ -149,12 +102,19 @@ function planRequest(
       reading.clause.literals.length > 0 || byName(reading.clause, context.attachments.text) !== undefined;
     // A remark that only hints at an ask ("need a headcount for the field trip form") runs alone or
     // not at all; a short hint ("speech pls") is an ask of its own.
-    const hint =
+    // So is a description with no strong cue ("it's somewhere on the invoice", "the scan is a bit wonky").
+    const describes =
       reading.type === "intent" &&
-      reading.scores.every((score) => score.score < PLAN_AT || score.strongest <= WEAK) &&
-      (reading.clause.words.filter((word) => /^(?:NOUN|VERB|ADJ|PROPN)$/.test(word.pos)).length >= 3 ||
-        // a cue that hardly names anything ("they would say that") is no ask of its own either
-        reading.scores.every((score) => score.strongest < 1));
+      !reading.clause.question &&
+      DESCRIPTION.test(reading.clause.text) &&
+      reading.scores.every((score) => score.strongest < 4);
+    const hint =
+      describes ||
+      (reading.type === "intent" &&
+        reading.scores.every((score) => score.score < PLAN_AT || score.strongest <= WEAK) &&
+        (reading.clause.words.filter((word) => /^(?:NOUN|VERB|ADJ|PROPN)$/.test(word.pos)).length >= 3 ||
+          // a cue that hardly names anything ("they would say that") is no ask of its own either
+          reading.scores.every((score) => score.strongest < 1)));
     const clearOthers = readings.filter(
       (other) =>
         other !== reading && other.type === "intent" && other.scores.some((score) => score.score >= PLAN_AT),
@@ -219,10 +179,24 @@ function planRequest(
     return fail(firstFailure);
   }
   const plan = withLanguages(composePlan(context.steps), request.text, clauses);
+  const translate = intentById("translate");
+  const earlier = new Set(
+    request.inputs.filter((input) => input.origin === "history").map((input) => input.name),
+  );
+  if (
+    spokenInAnotherLanguage(plan, request.text, earlier) &&
+    translate &&
+    !intentServable(translate, options.servable)
+  )
+    return fail({ type: "unservable", intent: translate });
   const checked = checkPlan(plan, request.inputs, options.maxTasks ?? PLAN_LIMITS.maxTasks);
   if (!checked.ok) return fail({ type: "invalid", error: checked.error });
   return notes.length > 0 ? { ok: true, plan: checked.plan, notes } : { ok: true, plan: checked.plan };
 }
+
+/** A clause that says what something is or where: "it's on the invoice", "the scan is wonky". */
+const DESCRIPTION =
+  /^(?:it|this|that|these|those|they|one|the\s+\w+|my\s+\w+)(?:\s+(?:is|are|was|were)|'s|'re)\b/i;
 
 /** Why an ask was left out for want of its input, as the end of a note. */
 function missingSentence(failure: Failure): string {
@@ -320,19 +294,4 @@ function planDefaults(readings: readonly Reading[], context: PlanningContext): F
   }
   if (context.steps.length > 0) return undefined;
   return failure ?? { type: "unknown", text };
-}
-
-const SAME_AGAIN =
-  /\b(?:(?:do|try) (?:the same|that|it)(?: thing)?(?: again)?(?: (?:for|with|on|to) (?:this|these|that|it|them|the \w+)(?: one)?)?|same (?:thing )?(?:for|with|on|to) (?:this|these|that|it|them|the \w+)|again (?:with|for|on) (?:this|these|that|it)|(?:what|how) about (?:this|these|that|the \w+)(?: one| ones)?\s*\??$|^(?:and |also |now )?(?:check |do |try )?(?:this|these) (?:one|ones|too)(?: too| as well)?\s*[?!.]*$|\bsame (?:thing|again)(?: (?:please|thanks))?\s*[?!.]*$)/i;
-
-/** "do the same for this one": the newest earlier request that was not itself a repeat, on today's inputs. */
-function repeatedRequest(request: OfflinePlanRequest): OfflinePlanRequest | undefined {
-  if (!SAME_AGAIN.test(plainSpelling(request.text))) return undefined;
-  const history = request.history ?? [];
-  for (let index = history.length - 1; index >= 0; index--) {
-    const turn = history[index] as ConversationTurn;
-    if (SAME_AGAIN.test(plainSpelling(turn.user)) || turn.user.trim() === "") continue;
-    return { text: turn.user, inputs: request.inputs, history: history.slice(0, index) };
-  }
-  return undefined;
 }

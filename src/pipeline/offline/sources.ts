@@ -282,7 +282,11 @@ export function textSource(
     return { source: { type: "literals", texts: clause.literals } };
   if (literal) return { source: { type: "literal", text: literal } };
   if (intent.text === "clause") return { source: { type: "literal", text: withoutLiterals(clause.text) } };
-  if ((intent.text === "after" || intent.text === "prompt") && cueEnd >= 0) {
+  // "read it out pls hands full": the cue names its object ("it"); what follows is a remark.
+  const objectNamed = clause.words
+    .slice(Math.max(0, cueEnd - 3), Math.max(0, cueEnd))
+    .some((word) => /^(?:it|them|this|that|these|those)$/i.test(word.text));
+  if ((intent.text === "after" || intent.text === "prompt") && cueEnd >= 0 && !objectNamed) {
     const own = wordsAfter(clause, cueEnd, intent.text === "prompt");
     // "translate good morning into German": the language is an argument of its own, not the text.
     const text = own?.replace(/\s+(?:in|into|to)\s+\p{L}+$/u, (tail) =>
@@ -316,7 +320,10 @@ export function textSource(
     return { source: { type: "literal", text: quoted } };
   // The medium the clause names ("the text in this screenshot", "this voice note"), else a recording first.
   const namesImage = has(clause.words, /^(?:photo|picture|image|screenshot|sign|slide|poster|menu)s?$/);
-  const namesAudio = has(clause.words, /^(?:recording|audio|voice|memo|clip|call|voicemail)s?$/);
+  // "for the lads in the voice channel" names a place to listen, not a recording.
+  const namesAudio =
+    has(clause.words, /^(?:recording|audio|voice|memo|clip|call|voicemail)s?$/) &&
+    !/\bvoice\s+(?:channel|chat)\b/i.test(clause.text);
   const order: Array<"image" | "audio"> = namesImage
     ? ["image", "audio"]
     : namesAudio

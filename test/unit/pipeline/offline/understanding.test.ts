@@ -203,6 +203,13 @@ describe("follow-ups", () => {
     resources: ["turn1-beach.jpg", "turn1-1-object-detection-annotated.jpg"],
   };
 
+  it("'perfect, now do this one: …' asks of a quoted text what the last request asked", () => {
+    const said = { user: "read this out: 'happy birthday'", answer: "Here it is read aloud.", resources: [] };
+    expect(tasksOf(plan("perfect, now do this one: 'see you on monday'", [], [said]))).toEqual([
+      'text-to-speech(text="see you on monday")',
+    ]);
+  });
+
   it("'does he sound angry?' after a transcript is the sentiment of that transcript", () => {
     expect(tasksOf(plan("does he sound angry?", transcriptInputs, [transcriptTurn]))).toEqual([
       "text-classification(text=turn1-1-automatic-speech-recognition.txt)",
@@ -461,6 +468,57 @@ describe("remarks beside asks", () => {
       "text-classification(text=#1)",
       "text-to-speech(text=#1)",
     ]);
+  });
+});
+
+describe("how people word it", () => {
+  it("'before you read it out, check…' checks first, and a negation inside a check is what to check", () => {
+    expect(
+      tasksOf(plan("before you read it to everyone, check it isn't too harsh: 'we are closing early today'")),
+    ).toEqual([
+      'text-classification(text="we are closing early today")',
+      'text-to-speech(text="we are closing early today")',
+    ]);
+  });
+
+  it("takes 'two things:' as announcing asks, not as a text to pass on", () => {
+    expect(
+      tasksOf(
+        plan("two things: how many people are in it, and is it ok for the newsletter?", [image("p.jpg")]),
+      ),
+    ).toEqual(["object-detection(image=p.jpg)", "image-classification(image=p.jpg)"]);
+  });
+
+  it("knows where a picture goes public: insta, the website, a listing", () => {
+    for (const text of ["is this fine for the club insta?", "ok to publish this on the website?"]) {
+      expect(tasksOf(plan(text, [image("p.jpg")])), text).toEqual(["image-classification(image=p.jpg)"]);
+    }
+  });
+
+  it("leaves out what describes the photo ('it's on the match report') beside the question", () => {
+    expect(tasksOf(plan("who was the referee? it's on the match report", [image("report.jpg")]))).toEqual([
+      'document-question-answering(image=report.jpg, text="who was the referee?")',
+    ]);
+  });
+
+  it("reads 'read it out pls hands full' as reading the photo's text, the rest a remark", () => {
+    expect(tasksOf(plan("whats on this sign, read it out pls hands full", [image("sign.jpg")]))).toEqual([
+      "image-to-text(image=sign.jpg)",
+      "text-to-speech(text=#1)",
+    ]);
+  });
+
+  it("'what stuff is in the photo? read the list back' detects, then reads the list", () => {
+    expect(
+      tasksOf(plan("what stuff is in the photo? read the list back to me", [image("desk.jpg")])),
+    ).toEqual(["object-detection(image=desk.jpg)", "text-to-speech(text=#1)"]);
+  });
+
+  it("takes speaking a text in another language as a translation, which does not run offline", () => {
+    for (const text of ["how do you say 'good evening' in french", "read this out in spanish"]) {
+      const reply = replyOf(plan(text, text.includes("this") ? [textFile("note.txt", "call me later")] : []));
+      expect(reply.message, text).toContain("Translating a text cannot run here");
+    }
   });
 });
 
