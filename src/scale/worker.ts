@@ -20,8 +20,12 @@ import type { Logger } from "../log.js";
 import { jobDataSchema } from "./job.js";
 import { createRedisJournal } from "./journal.js";
 import { CANCEL_CHANNEL, type CancelMessage, JOB_ATTEMPTS } from "./queue.js";
-import { QUEUE_NAME } from "./redis.js";
+import { KEY_PREFIX, QUEUE_NAME } from "./redis.js";
 import type { Sequencer } from "./sequencer.js";
+
+/** Where a job's end of turn is recorded, and for how long: longer than any job's life. */
+const doneKey = (jobId: string) => `${KEY_PREFIX}done:${jobId}`;
+const DONE_MS = 24 * 3_600_000;
 
 export interface RedisWorkerOptions {
   /** A connection that waits for Redis (redis.ts `wait`): BullMQ's and the journal's. */
@@ -67,6 +71,14 @@ export function createRedisWorker(options: RedisWorkerOptions): RedisWorker {
     }
     const data = parsed.data;
     const jobId = job.id ?? "";
+    // A run that ended its turn, then lost the job before BullMQ heard of it (Redis went away
+    // between the two): the request is answered, and running it again would run it out of its
+    // thread's order, after the requests that came next.
+    if ((await redis.exists(doneKey(jobId))) === 1) {
+      logger.info("job already answered; not run again", { job: jobId });
+      await finishTurn(data.thread, data.member, jobId, logger);
+      return;
+    }
     const claim = await sequencer.claim(data.thread, data.member, jobId);
     if (claim !== "claimed") {
       await job.moveToDelayed(Date.now() + retryMs, token);
@@ -123,7 +135,11 @@ export function createRedisWorker(options: RedisWorkerOptions): RedisWorker {
         logger: log,
         stoppedBy: () => entry.stoppedBy,
       };
-      return await turns.run(turn);
+      const result = await turns.run(turn);
+      await redis.set(doneKey(jobId), "1", "PX", DONE_MS).catch((error: unknown) => {
+        log.warn("the end of the turn could not be recorded", { error: errorSummary(error) });
+      });
+      return result;
     } finally {
       clearInterval(renewal);
       running.delete(data.thread);

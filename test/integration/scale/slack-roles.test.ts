@@ -6,6 +6,7 @@
  * reaches the worker that runs the request, and a gateway whose Redis is down says so.
  * (test/integration/scale/processes.test.ts runs the same roles as separate processes.)
  */
+import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config/index.js";
 import type { Adapter } from "../../../src/core/types.js";
@@ -16,6 +17,7 @@ import {
   PLATFORM_ADAPTERS,
   startAppWorker,
 } from "../../../src/main.js";
+import { QUEUE_NAME } from "../../../src/scale/redis.js";
 import type { Gateway, Worker } from "../../../src/scale/roles.js";
 import { stageOf } from "../../fakes/openai-server.js";
 import { type FakeSlack, type FakeSlackMessage, startFakeSlack } from "../../fakes/slack/index.js";
@@ -117,13 +119,13 @@ describe.skipIf(noRedis !== undefined)("gateway and workers on Redis, against th
   }
 
   async function waitFor<T>(
-    check: () => T | undefined | false,
+    check: () => T | undefined | false | Promise<T | undefined | false>,
     what: string,
     timeoutMs = 30_000,
   ): Promise<T> {
     const until = Date.now() + timeoutMs;
     for (;;) {
-      const value = check();
+      const value = await check();
       if (value) return value;
       if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
       await new Promise((resolve) => setTimeout(resolve, 25));
@@ -180,6 +182,30 @@ describe.skipIf(noRedis !== undefined)("gateway and workers on Redis, against th
       expect(steps.filter((step) => expected.includes(step.split(" ")[1] ?? ""))).toEqual(
         expected.flatMap((token) => [`plan ${token}`, `answer ${token}`]),
       );
+    }
+  });
+
+  it("does not run a request again whose turn ended before its worker lost the job", async () => {
+    // A worker killed, or cut from Redis, between the end of a turn and BullMQ's record of it: the
+    // job comes back. Here the first test's t1m1, put back in the queue as BullMQ puts back a job.
+    const queue = new Queue(QUEUE_NAME, { connection: { url: redis.url } });
+    try {
+      const done = (await queue.getCompleted()).find((job) => JSON.stringify(job.data).includes("t1m1"));
+      if (!done?.id) throw new Error("t1m1's job is not among the completed ones");
+      const before = {
+        planned: planned.filter((token) => token === "t1m1").length,
+        posts: slack.botMessages().length,
+      };
+      await done.remove();
+      await queue.add(done.name, done.data, { jobId: done.id });
+      await waitFor(
+        async () => (await queue.getJobState(done.id ?? "")) === "completed",
+        "the job to end again",
+      );
+      expect(planned.filter((token) => token === "t1m1")).toHaveLength(before.planned);
+      expect(slack.botMessages()).toHaveLength(before.posts);
+    } finally {
+      await queue.close();
     }
   });
 
