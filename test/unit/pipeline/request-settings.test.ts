@@ -63,7 +63,11 @@ function setup() {
 describe("a request's settings", () => {
   it("keeps the pipeline's settings where the request sets nothing, and takes the request's where it does", () => {
     expect(settingsForRequest(DEFAULT_SETTINGS, undefined)).toBe(DEFAULT_SETTINGS);
-    const merged = settingsForRequest(DEFAULT_SETTINGS, { mode: "local", safetyCheck: false, language: "de" });
+    const merged = settingsForRequest(DEFAULT_SETTINGS, {
+      mode: "local",
+      safetyCheck: false,
+      language: "de",
+    });
     expect(merged).toEqual({ ...DEFAULT_SETTINGS, mode: "local", safetyCheck: false, language: "de" });
     expect(DEFAULT_SETTINGS.safetyCheck).toBe(true);
   });
