@@ -1,5 +1,5 @@
 import type { Config } from "../config/index.js";
-import type { ChannelSettings } from "./fields.js";
+import { type ChannelSettings, type SettingsCapabilities, servableModes } from "./fields.js";
 
 /**
  * The settings the environment gives, which apply wherever no admin set anything: INFERENCE_MODE,
@@ -16,5 +16,29 @@ export function environmentSettingsFrom(
     safety: config.SAFETY_CHECK,
     language: "auto",
     memory: config.MEMORY_TURNS > 0,
+  };
+}
+
+/** What the composition root knows about this deployment, for `deploymentCapabilities`. */
+export interface Deployment {
+  /** This machine's experts or the operator's model server are configured. */
+  nearby: boolean;
+  /** Hugging Face's hosted models are configured. */
+  hosted: boolean;
+  /** A language model is configured. */
+  llm: boolean;
+  /** MEMORY_TURNS. */
+  memoryTurns: number;
+  /** Whether the image safety classifier can run here (its packages are installed). */
+  safetyCheck(): Promise<boolean>;
+}
+
+/** What this deployment can serve, as `/settings` checks values against it. */
+export async function deploymentCapabilities(deployment: Deployment): Promise<SettingsCapabilities> {
+  return {
+    modes: servableModes(deployment),
+    llm: deployment.llm,
+    safetyCheck: await deployment.safetyCheck(),
+    memory: deployment.memoryTurns > 0,
   };
 }

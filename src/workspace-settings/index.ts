@@ -4,7 +4,7 @@
  * environment's layer (environment.ts) and the store with its audit and cache (store.ts).
  */
 export { type BudgetLimits, type BudgetOverrides, budgetOverridesOf, noBudgetOverrides } from "./budgets.js";
-export { environmentSettingsFrom } from "./environment.js";
+export { type Deployment, deploymentCapabilities, environmentSettingsFrom } from "./environment.js";
 export {
   BUDGET_SETTING_NAMES,
   type BudgetSettingName,
