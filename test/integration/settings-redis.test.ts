@@ -4,28 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStorage, type ManagedStorage } from "../../src/storage/index.js";
-import {
-  type ChannelSettings,
-  createWorkspaceSettings,
-  type SettingsCapabilities,
-} from "../../src/workspace-settings/index.js";
+import { createWorkspaceSettings } from "../../src/workspace-settings/index.js";
+import { SERVES_EVERYTHING, TEST_ENVIRONMENT } from "../support/workspace-settings.js";
 import { findRedisServer, isCi, type RedisServer, startRedisServer } from "../unit/storage/redis-server.js";
 
 const binary = findRedisServer();
-const ENVIRONMENT: ChannelSettings = {
-  mode: "hybrid",
-  selection: "llm",
-  tasks: "all",
-  safety: true,
-  language: "auto",
-  memory: true,
-};
-const CAPABILITIES: SettingsCapabilities = {
-  modes: ["local", "local-first", "hosted", "hybrid"],
-  llm: true,
-  safetyCheck: true,
-  memory: true,
-};
 const HERE = { platform: "slack", workspace: "T1", channel: "C1" };
 
 let redis: RedisServer | undefined;
@@ -48,8 +31,8 @@ describe.skipIf(binary === undefined && !isCi())("settings in Redis, shared by p
       opened.push(storage);
       return createWorkspaceSettings({
         storage,
-        environment: ENVIRONMENT,
-        capabilities: CAPABILITIES,
+        environment: TEST_ENVIRONMENT,
+        capabilities: SERVES_EVERYTHING,
       });
     };
     const gateway = open();

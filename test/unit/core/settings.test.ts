@@ -5,20 +5,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createStorage, type ManagedStorage } from "../../../src/storage/index.js";
 import {
-  type ChannelSettings,
   createWorkspaceSettings,
   type WorkspaceSettingsStore,
 } from "../../../src/workspace-settings/index.js";
+import { SERVES_EVERYTHING, TEST_ENVIRONMENT } from "../../support/workspace-settings.js";
 import { type Harness, startBot } from "./helpers.js";
-
-const ENVIRONMENT: ChannelSettings = {
-  mode: "hybrid",
-  selection: "llm",
-  tasks: "all",
-  safety: true,
-  language: "auto",
-  memory: true,
-};
 
 const opened: ManagedStorage[] = [];
 afterEach(async () => {
@@ -30,13 +21,8 @@ async function setup(admins: readonly string[] = []): Promise<Harness & { store:
   opened.push(storage);
   const store = createWorkspaceSettings({
     storage,
-    environment: ENVIRONMENT,
-    capabilities: {
-      modes: ["local", "local-first", "hosted", "hybrid"],
-      llm: true,
-      safetyCheck: true,
-      memory: true,
-    },
+    environment: TEST_ENVIRONMENT,
+    capabilities: SERVES_EVERYTHING,
   });
   const harness = await startBot({ storage, extra: { workspaceSettings: store, settingsAdmins: admins } });
   return { ...harness, store };

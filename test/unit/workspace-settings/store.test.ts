@@ -10,27 +10,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createStorage, type ManagedStorage } from "../../../src/storage/index.js";
 import { TASK_NAMES } from "../../../src/tasks/index.js";
 import {
-  type ChannelSettings,
   createWorkspaceSettings,
   type SettingsCapabilities,
   type WorkspaceSettingsStore,
 } from "../../../src/workspace-settings/index.js";
-
-const ENVIRONMENT: ChannelSettings = {
-  mode: "hybrid",
-  selection: "llm",
-  tasks: "all",
-  safety: true,
-  language: "auto",
-  memory: true,
-};
-
-const EVERYTHING: SettingsCapabilities = {
-  modes: ["local", "local-first", "hosted", "hybrid"],
-  llm: true,
-  safetyCheck: true,
-  memory: true,
-};
+import { SERVES_EVERYTHING, TEST_ENVIRONMENT } from "../../support/workspace-settings.js";
 
 const HERE = { platform: "slack", workspace: "T1", channel: "C1" };
 const THERE = { platform: "slack", workspace: "T1", channel: "C2" };
@@ -43,10 +27,10 @@ afterEach(async () => {
 
 function storeOn(
   storage: ManagedStorage,
-  capabilities: SettingsCapabilities = EVERYTHING,
+  capabilities: SettingsCapabilities = SERVES_EVERYTHING,
   now: () => number = Date.now,
 ): WorkspaceSettingsStore {
-  return createWorkspaceSettings({ storage, environment: ENVIRONMENT, capabilities, now });
+  return createWorkspaceSettings({ storage, environment: TEST_ENVIRONMENT, capabilities, now });
 }
 
 function memoryStore(capabilities?: SettingsCapabilities) {
@@ -59,7 +43,7 @@ describe("the settings store", () => {
   it("gives the environment's settings where nothing is set", async () => {
     const settings = memoryStore();
     const effective = await settings.forChannel(HERE);
-    expect(effective.values).toEqual(ENVIRONMENT);
+    expect(effective.values).toEqual(TEST_ENVIRONMENT);
     expect(new Set(Object.values(effective.from))).toEqual(new Set(["environment"]));
   });
 
@@ -139,7 +123,7 @@ describe("the settings store", () => {
     opened.push(storage);
     const settings = createWorkspaceSettings({
       storage,
-      environment: { ...ENVIRONMENT, memory: false },
+      environment: { ...TEST_ENVIRONMENT, memory: false },
       capabilities: { modes: ["local"], llm: false, safetyCheck: false, memory: false },
     });
     const outcome = await settings.change(
@@ -167,7 +151,7 @@ describe("the settings store", () => {
     const storage = createStorage();
     opened.push(storage);
     let clock = 1_000;
-    const settings = storeOn(storage, EVERYTHING, () => clock);
+    const settings = storeOn(storage, SERVES_EVERYTHING, () => clock);
     await settings.change(HERE, "workspace", { language: "de" }, ADMIN);
     clock = 2_000;
     await settings.change(HERE, "channel", { language: "fr", safety: "off" }, { id: "U2" });
@@ -229,7 +213,7 @@ describe("the settings store", () => {
     expect(snapshot.workspace).toEqual({ mode: "local", "workspace-daily-requests": 900 });
     expect(snapshot.channel).toEqual({ mode: "hosted" });
     expect(snapshot.values.mode).toBe("hosted");
-    expect(snapshot.environment).toEqual(ENVIRONMENT);
+    expect(snapshot.environment).toEqual(TEST_ENVIRONMENT);
   });
 
   it("applies a change made through another store on the same storage to the next read", async () => {
