@@ -2,6 +2,7 @@ import type { CommandDefinition } from "../src/core/types.js";
 
 /** "models TASK", "ask PROMPT [file1] [file2]…": a command as a user types it. */
 export function commandUsage(command: CommandDefinition): string {
+  if (command.usage) return command.usage;
   const options = command.options
     .filter((option) => option.required || option.type === "string")
     .map((option) => option.name.toUpperCase());

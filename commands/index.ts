@@ -10,6 +10,7 @@ import { cancelCommand } from "./cancel.js";
 import { forgetCommand } from "./forget.js";
 import { helpCommand } from "./help.js";
 import { modelsCommand } from "./models.js";
+import { settingsCommand } from "./settings.js";
 import { tasksCommand } from "./tasks.js";
 
 export { ASK_FILES, askCommand } from "./ask.js";
@@ -17,6 +18,7 @@ export { cancelCommand } from "./cancel.js";
 export { forgetCommand } from "./forget.js";
 export { commandUsage, describeHelp, helpCommand } from "./help.js";
 export { modelsCommand } from "./models.js";
+export { parseSettingsText, settingsCommand } from "./settings.js";
 export { describeTasks, tasksCommand } from "./tasks.js";
 
 /** Every command, in the order `help` lists them. */
@@ -26,6 +28,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   modelsCommand,
   forgetCommand,
   cancelCommand,
+  settingsCommand,
   helpCommand,
 ];
 

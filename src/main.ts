@@ -33,6 +33,7 @@ import {
 } from "./config/index.js";
 import { type Bot, type BotOptions, createBot } from "./core/bot.js";
 import { botSettingsFrom } from "./core/settings.js";
+import { createSettingsDesk } from "./core/settings-desk.js";
 import type { Adapter, Platform, Postman } from "./core/types.js";
 import type { SlackInstallationListing } from "./doctor-slack.js";
 import { BotError } from "./errors.js";
@@ -61,6 +62,12 @@ import { pipelineSettingsFrom } from "./pipeline/settings.js";
 import { closeRenderPool, fitImage, inspectImage } from "./render/index.js";
 import type { Gateway, Worker } from "./scale/roles.js";
 import { createStorageFromConfig, type Storage } from "./storage/index.js";
+import {
+  createWorkspaceSettings,
+  deploymentCapabilities,
+  environmentSettingsFrom,
+  type WorkspaceSettingsStore,
+} from "./workspace-settings/index.js";
 
 export interface App {
   config: Config;
@@ -74,6 +81,8 @@ export interface App {
   safety: ImageSafetyClassifier | undefined;
   /** The pipeline's settings, as taken from the configuration. */
   settings: PipelineSettings;
+  /** What admins set per workspace and channel (`/settings`) over the configuration, in storage. */
+  workspaceSettings: WorkspaceSettingsStore;
   pipeline: Pipeline;
   storage: Storage;
   /**
@@ -156,7 +165,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   };
   const safety = config.SAFETY_CHECK ? safetyClassifier : undefined;
   // Fails closed: an image that cannot be checked is withheld, and the note says how to enable the check.
-  const screenImage = safety ? classifierScreen(safety, logger) : undefined;
+  // Made even with SAFETY_CHECK=false (then silent at start), as a channel's /settings may turn it on.
+  const screenImage = classifierScreen(safetyClassifier, safety ? logger : silentLogger);
 
   // Links in requests and plans may point at the endpoints the operator configured, never elsewhere private.
   const guardedFetch = createGuardedFetch({
@@ -177,7 +187,20 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     async validateImage(bytes, name) {
       await inspectImage(bytes, { name });
     },
-    ...(screenImage ? { screenImage } : {}),
+    screenImage,
+  });
+  const workspaceSettings = createWorkspaceSettings({
+    storage,
+    environment: environmentSettingsFrom(config),
+    capabilities: () =>
+      deploymentCapabilities({
+        nearby: backends.local !== undefined || backends.endpoint !== undefined,
+        hosted: backends.hosted !== undefined,
+        llm: llm !== undefined,
+        memoryTurns: config.MEMORY_TURNS,
+        safetyCheck: async () => (await safetyClassifier.probe()).available,
+      }),
+    logger: logger.child({ component: "settings" }),
   });
 
   let bot: Bot | undefined;
@@ -190,6 +213,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     local,
     safety,
     settings,
+    workspaceSettings,
     pipeline,
     storage,
     get bot() {
@@ -198,7 +222,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     },
     async close() {
       await bot?.close();
-      await Promise.all([storage.close(), local?.close(), safety?.close(), closeRenderPool()]);
+      await Promise.all([storage.close(), local?.close(), safetyClassifier.close(), closeRenderPool()]);
     },
   };
   return app;
@@ -216,6 +240,8 @@ export function createAppBot(app: App, overrides: Partial<BotOptions> = {}): Bot
     logger: app.logger,
     commands: COMMANDS,
     listModels: (task) => listModels(app, task),
+    workspaceSettings: app.workspaceSettings,
+    settingsAdmins: app.config.SETTINGS_ADMINS,
     ...overrides,
   });
 }
@@ -356,6 +382,11 @@ export async function createAppGateway(app: App): Promise<Gateway> {
     settings: botSettingsFrom(app.config),
     commands: COMMANDS,
     listModels: (task) => listModels(app, task),
+    settingsDesk: createSettingsDesk({
+      store: app.workspaceSettings,
+      admins: app.config.SETTINGS_ADMINS,
+      logger: app.logger.child({ role: "gateway" }),
+    }),
     workerConcurrency: app.config.MAX_CONCURRENT_REQUESTS,
     lockMs: app.config.JOB_LOCK_SECONDS * 1000,
     logger: app.logger.child({ role: "gateway" }),
@@ -382,6 +413,7 @@ export async function startAppWorker(app: App): Promise<Worker> {
     storage: app.storage,
     settings: botSettingsFrom(app.config),
     postmen,
+    workspaceSettings: app.workspaceSettings,
     lockMs: app.config.JOB_LOCK_SECONDS * 1000,
     logger: app.logger.child({ role: "worker" }),
   });

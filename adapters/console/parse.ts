@@ -20,7 +20,7 @@ export type ChatLine =
   | { kind: "request"; text: string; paths: string[] };
 
 /** The bot's commands that the terminal also accepts with a leading slash. */
-export const BOT_COMMANDS = ["forget", "cancel", "stop", "tasks", "models"] as const;
+export const BOT_COMMANDS = ["forget", "cancel", "stop", "tasks", "models", "settings"] as const;
 export type BotCommandName = (typeof BOT_COMMANDS)[number];
 
 function isBotCommand(name: string): name is BotCommandName {

@@ -7,6 +7,7 @@ import {
   type Interaction,
   type Message,
   Partials,
+  PermissionFlagsBits,
   REST,
 } from "discord.js";
 import type {
@@ -255,7 +256,18 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       guildId: interaction.inGuild() ? interaction.guildId : undefined,
       threadParentId: thread?.parentId ?? undefined,
       inThread: thread !== undefined,
-      user: { id: interaction.user.id, name: interaction.user.username, isBot: interaction.user.bot },
+      user: {
+        id: interaction.user.id,
+        name: interaction.user.username,
+        isBot: interaction.user.bot,
+        // Discord computes the member's permissions into the interaction: no call needed.
+        ...(interaction.inGuild()
+          ? {
+              isWorkspaceAdmin: async () =>
+                interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild),
+            }
+          : {}),
+      },
       prompt: interaction.options.getString("prompt") ?? undefined,
       options: optionsOf(interaction, definition),
       uploadLimit: interaction.attachmentSizeLimit || uploadLimitOfTier(interaction.guild?.premiumTier),

@@ -30,8 +30,8 @@ function description(text: string): string {
 }
 
 /**
- * The slash command JSON of each definition: string options as String, attachment options as
- * Attachment; required options first (Discord refuses an optional one before a required one).
+ * The slash command JSON of each definition: string options as String (with their choices),
+ * attachment options as Attachment; required options first (Discord refuses an optional one before a required one).
  *
  * @example slashCommands(COMMANDS) // [{ name: "ask", options: [{ name: "prompt", type: 3, required: true }, { name: "file", type: 11 }, …] }, …]
  */
@@ -52,7 +52,13 @@ export function slashCommands(
         };
         return option.type === "attachment"
           ? { ...common, type: ApplicationCommandOptionType.Attachment }
-          : { ...common, type: ApplicationCommandOptionType.String };
+          : {
+              ...common,
+              type: ApplicationCommandOptionType.String,
+              ...(option.choices
+                ? { choices: option.choices.map((choice) => ({ name: choice, value: choice })) }
+                : {}),
+            };
       }),
   }));
 }

@@ -39,13 +39,27 @@ export interface SlashCommand {
   /** The parent channel when the command was used in a thread; undefined elsewhere. */
   threadParentId: string | undefined;
   inThread: boolean;
-  user: { id: string; name: string; isBot: boolean };
+  user: { id: string; name: string; isBot: boolean; isWorkspaceAdmin?: () => Promise<boolean> };
   /** The `prompt` option's text, when the command has one. */
   prompt: string | undefined;
   /** The options by the definitions' names, attachments ready to download. */
   options: CommandOptions;
   /** The per-file upload limit where the answer goes. */
   uploadLimit: number;
+}
+
+/** The permission bits that make a member an admin of the server for `/settings`. */
+const ADMINISTRATOR = 1n << 3n;
+const MANAGE_GUILD = 1n << 5n;
+
+/**
+ * Whether a member's permissions (the interaction's `member.permissions`, a decimal bit set) include
+ * Manage Server, which Administrator implies.
+ */
+export function managesServer(permissions: string | undefined): boolean {
+  if (permissions === undefined) return false;
+  const bits = BigInt(permissions);
+  return (bits & (ADMINISTRATOR | MANAGE_GUILD)) !== 0n;
 }
 
 /** Discord's thread channel types: announcement, public and private threads. */
@@ -99,7 +113,12 @@ export function commandFromPayload(
     guildId: payload.guild_id,
     threadParentId: inThread ? (channel?.parent_id ?? undefined) : undefined,
     inThread,
-    user: { id: user?.id ?? "", name: user?.username ?? "", isBot: user?.bot ?? false },
+    user: {
+      id: user?.id ?? "",
+      name: user?.username ?? "",
+      isBot: user?.bot ?? false,
+      ...(payload.member ? { isWorkspaceAdmin: async () => managesServer(payload.member?.permissions) } : {}),
+    },
     prompt: typeof prompt?.value === "string" ? prompt.value : undefined,
     options,
     uploadLimit: payload.attachment_size_limit ?? DISCORD_LIMITS.defaultUploadBytes,

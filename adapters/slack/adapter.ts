@@ -3,7 +3,9 @@ import type { AddressInfo } from "node:net";
 import { App, type CustomRoute, type Installation, type RespondFn } from "@slack/bolt";
 import { type RetryOptions, WebClient } from "@slack/web-api";
 import { z } from "zod";
-import type { Adapter, Attachment, BotHandle, Request } from "../../src/core/types.js";
+import { parseSettingsText, settingsCommand } from "../../commands/index.js";
+import { describeOutcome } from "../../src/core/settings-desk.js";
+import type { Adapter, Attachment, BotHandle, ReplyTarget, Request } from "../../src/core/types.js";
 import { BotError, errorSummary } from "../../src/errors.js";
 import { type Logger, silentLogger } from "../../src/log.js";
 import { shorten } from "../../src/text.js";
@@ -41,6 +43,7 @@ import {
   type SlackInstaller,
 } from "./oauth.js";
 import { escapeMrkdwn } from "./render.js";
+import { parseSettingsSubmission, SETTINGS_MODAL_CALLBACK, settingsModal } from "./settings-modal.js";
 import { type SlackPlace, slackTarget } from "./target.js";
 
 /** Many workspaces: Slack's install flow, and the installations it stores. */
@@ -264,7 +267,11 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       platform: "slack",
       // The message's own id: a redelivery and the app_mention/message pair of one mention share it.
       eventId: `${event.channel}:${event.ts}`,
-      author: { id: event.user ?? "", isBot: false },
+      author: {
+        id: event.user ?? "",
+        isBot: false,
+        isWorkspaceAdmin: () => isSlackAdmin(quickFor(tokenOf(context)) ?? client, event.user ?? ""),
+      },
       ...((event.team ?? context.teamId) ? { workspace: event.team ?? context.teamId ?? "" } : {}),
       channel: event.channel,
       // A DM is one conversation, its threads included: a follow-up there sees the earlier results.
@@ -364,6 +371,88 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     }
   }
 
+  /** The request of a `/settings` command or form: its user, channel and workspace, for the bot's checks. */
+  function settingsRequest(input: {
+    user: string;
+    team: string | undefined;
+    channel: string;
+    eventId: string;
+    client: WebClient;
+  }): Request {
+    return {
+      id: `settings-${input.eventId}`,
+      platform: "slack",
+      eventId: input.eventId,
+      author: {
+        id: input.user,
+        isBot: false,
+        isWorkspaceAdmin: () => isSlackAdmin(input.client, input.user),
+      },
+      ...(input.team ? { workspace: input.team } : {}),
+      channel: input.channel,
+      thread: input.channel,
+      text: "",
+      attachments: [],
+      receivedAt: Date.now(),
+    };
+  }
+
+  /**
+   * `/settings`: alone (or with `channel` or `workspace`), a form of the scope's settings for an
+   * admin; with anything else, the settings command as typed (`history`, `language=de`), answered
+   * privately.
+   */
+  async function onSettingsCommand(
+    command: { text: string; trigger_id: string; channel_id: string; user_id: string; team_id?: string },
+    tell: (text: string) => Promise<void>,
+    client: WebClient,
+    bot: BotHandle,
+  ): Promise<void> {
+    const team = command.team_id;
+    const request = settingsRequest({
+      user: command.user_id,
+      team,
+      channel: command.channel_id,
+      eventId: `settings:${command.trigger_id}`,
+      client,
+    });
+    const text = command.text.trim();
+    const form = /^(channel|workspace)?$/i.exec(text);
+    const desk = bot.settings;
+    if (!form || !desk) {
+      const options = parseSettingsText(text);
+      if (!options) {
+        await tell(`I did not understand that. Usage: \`/${settingsCommand.usage ?? "settings"}\``);
+        return;
+      }
+      await bot.command("settings", options, request, privateTarget(tell));
+      return;
+    }
+    const verdict = await desk.authorize(request);
+    if (!verdict.allowed) {
+      await tell(verdict.message);
+      return;
+    }
+    const scope = form[1]?.toLowerCase() === "workspace" ? "workspace" : "channel";
+    const problem = desk.scopeProblem(request, scope);
+    if (problem) {
+      await tell(problem);
+      return;
+    }
+    const snapshot = await desk.snapshot(request);
+    try {
+      await client.views.open({
+        trigger_id: command.trigger_id,
+        view: settingsModal(snapshot, { scope, channel: command.channel_id, ...(team ? { team } : {}) }),
+      });
+    } catch (error) {
+      logger.warn(describeSlackError("views.open", error).log, { error: errorSummary(error) });
+      await tell(
+        "I couldn't open the settings form. Type `/settings history`, or `/settings name=value`, instead.",
+      );
+    }
+  }
+
   function register(running: App, bot: BotHandle): void {
     running.event("app_mention", async ({ event, context, client }) => {
       await onMessage(event, "app_mention", context, client, bot);
@@ -440,6 +529,68 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
           await client.chat.postMessage({ channel: user, text });
         },
       });
+    });
+
+    running.command("/settings", async ({ command, ack, respond, client, context }) => {
+      await ack();
+      const tell = (text: string) =>
+        respondPrivately(respond, text).catch((error: unknown) =>
+          logger.warn("the user could not be told", { error: errorSummary(error) }),
+        );
+      const team = command.team_id ?? context.teamId;
+      if (
+        !bot.allows({ platform: "slack", ...(team ? { workspace: team } : {}), channel: command.channel_id })
+      ) {
+        await tell("I'm not enabled in this channel.");
+        return;
+      }
+      // views.open must come within 3 s of the command: the quick client never waits out a 429.
+      const quick = quickFor(tokenOf(context)) ?? client;
+      await onSettingsCommand({ ...command, ...(team ? { team_id: team } : {}) }, tell, quick, bot);
+    });
+
+    running.view(SETTINGS_MODAL_CALLBACK, async ({ ack, view, body, client, context }) => {
+      const submission = parseSettingsSubmission(view);
+      const desk = bot.settings;
+      if (!submission || !desk) {
+        await ack();
+        logger.warn("a /settings form came back in an unexpected shape; ignored");
+        return;
+      }
+      const { origin, changes } = submission;
+      const request = settingsRequest({
+        user: body.user.id,
+        team: origin.team ?? body.team?.id ?? context.teamId,
+        channel: origin.channel,
+        eventId: `settings:${view.id}:${view.hash ?? ""}`,
+        client: quickFor(tokenOf(context)) ?? client,
+      });
+      // Asked again: the form may have stayed open while the user lost the role.
+      const verdict = await desk.authorize(request);
+      const firstField = Object.keys(changes)[0] ?? "mode";
+      if (!verdict.allowed) {
+        await ack({ response_action: "errors", errors: { [firstField]: verdict.message } });
+        return;
+      }
+      const outcome = await desk.change(request, origin.scope, changes);
+      if (!outcome.ok) {
+        // Each refused value is shown under its own field, and the form stays open.
+        await ack({ response_action: "errors", errors: { ...outcome.errors } as Record<string, string> });
+        return;
+      }
+      await ack();
+      const text = describeOutcome(outcome, origin.scope);
+      try {
+        await client.chat.postEphemeral({ channel: origin.channel, user: body.user.id, text });
+      } catch (error) {
+        // Not a member of the channel: the app's DM with the user says it instead.
+        logger.warn(describeSlackError("chat.postEphemeral", error).log, { error: errorSummary(error) });
+        await client.chat
+          .postMessage({ channel: body.user.id, text })
+          .catch((dmError: unknown) =>
+            logger.warn("the settings change could not be told", { error: errorSummary(dmError) }),
+          );
+      }
     });
 
     // Slack sends both without an installation to authorize them (Bolt skips authorize for them).
@@ -734,4 +885,28 @@ async function checkAppToken(appToken: string, apiUrl: string): Promise<void> {
 /** An ephemeral answer to a slash command through its response_url; failures are logged by the caller. */
 async function respondPrivately(respond: RespondFn, text: string): Promise<void> {
   await respond({ response_type: "ephemeral", text });
+}
+
+const UserInfoSchema = z.object({
+  user: z
+    .object({ is_admin: z.boolean().optional(), is_owner: z.boolean().optional() })
+    .passthrough()
+    .optional(),
+});
+
+/** Whether Slack calls the user an admin or owner of their workspace (`users.info`, users:read). */
+async function isSlackAdmin(client: WebClient, user: string): Promise<boolean> {
+  const info = UserInfoSchema.parse(await client.users.info({ user }));
+  return info.user?.is_admin === true || info.user?.is_owner === true;
+}
+
+/** Where a slash command's answers go when it has no thread: privately to the user who typed it. */
+function privateTarget(tell: (text: string) => Promise<void>): ReplyTarget {
+  return {
+    async openProgress() {
+      return { edit: async () => undefined, finish: async () => undefined };
+    },
+    send: (reply) => tell(reply.text),
+    notice: tell,
+  };
 }

@@ -274,6 +274,13 @@ export const VARIABLES = {
     secret: false,
     schema: idList,
   }),
+  SETTINGS_ADMINS: variable({
+    name: "SETTINGS_ADMINS",
+    description:
+      "Comma-separated user ids (or platform:id) who may change the bot's settings with /settings besides the platform's admins (Discord: Manage Server; Slack: workspace admins and owners).",
+    secret: false,
+    schema: idList,
+  }),
   RATE_LIMIT_REQUESTS: variable({
     name: "RATE_LIMIT_REQUESTS",
     description: "Requests one user may make per rate-limit window (0: no limit).",

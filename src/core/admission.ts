@@ -14,6 +14,7 @@ import { KeyedQueue } from "./keyed-queue.js";
 import type { RequestQueue } from "./queue.js";
 import type { RateLimiter } from "./rate-limit.js";
 import type { BotSettings } from "./settings.js";
+import type { SettingsDesk } from "./settings-desk.js";
 import { notify } from "./turn.js";
 import type {
   Attachment,
@@ -37,6 +38,8 @@ export interface AdmissionOptions {
   commands?: readonly CommandDefinition[];
   /** The `models TASK` text (src/pipeline/models-report.ts in the app). */
   listModels?: (task: string) => Promise<string>;
+  /** `/settings`: the settings of workspaces and channels, for admins. */
+  settingsDesk?: SettingsDesk;
   clock?: Clock;
   logger?: Logger;
 }
@@ -208,6 +211,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
       }
       return options.listModels(task);
     },
+    ...(options.settingsDesk ? { settings: options.settingsDesk } : {}),
   };
 
   function findCommand(name: string): CommandDefinition | undefined {
@@ -289,6 +293,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
 
   return {
     allows: allowed,
+    ...(options.settingsDesk ? { settings: options.settingsDesk } : {}),
 
     receive(request, target) {
       const log = requestLogger(request);

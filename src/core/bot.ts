@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type Logger, silentLogger } from "../log.js";
 import type { Pipeline } from "../pipeline/index.js";
 import type { Storage } from "../storage/index.js";
+import type { WorkspaceSettingsStore } from "../workspace-settings/index.js";
 import { createAdmission } from "./admission.js";
 import { type Clock, systemClock } from "./clock.js";
 import { createStoredLedger } from "./dedupe.js";
@@ -9,6 +10,7 @@ import { createConversationMemory } from "./memory.js";
 import { createLocalQueue } from "./queue.js";
 import { createRateLimiter } from "./rate-limit.js";
 import type { BotSettings } from "./settings.js";
+import { createSettingsDesk } from "./settings-desk.js";
 import { createTurns, type RequestReport } from "./turn.js";
 import type { BotHandle, CommandDefinition } from "./types.js";
 
@@ -25,6 +27,13 @@ export interface BotOptions {
   commands?: readonly CommandDefinition[];
   /** The `models TASK` text (src/pipeline/models-report.ts in the app). */
   listModels?: (task: string) => Promise<string>;
+  /**
+   * The settings admins set per workspace and channel: read for every request, and changed with
+   * `/settings`. Without it the environment's settings apply everywhere and `/settings` is not offered.
+   */
+  workspaceSettings?: WorkspaceSettingsStore;
+  /** SETTINGS_ADMINS: who may use `/settings` besides the platform's admins. */
+  settingsAdmins?: readonly string[];
   clock?: Clock;
   /** Called once per accepted request when it is over, for benchmarks and metrics. */
   onSettled?: (report: RequestReport) => void;
@@ -74,6 +83,7 @@ export function createBot(options: BotOptions): Bot {
     memory,
     settings,
     clock,
+    ...(options.workspaceSettings ? { workspaceSettings: options.workspaceSettings } : {}),
     ...(options.onSettled ? { onSettled: options.onSettled } : {}),
   });
   const queue = createLocalQueue({
@@ -97,6 +107,15 @@ export function createBot(options: BotOptions): Bot {
     forget: (thread) => turns.forget(thread),
     ...(options.commands ? { commands: options.commands } : {}),
     ...(options.listModels ? { listModels: options.listModels } : {}),
+    ...(options.workspaceSettings
+      ? {
+          settingsDesk: createSettingsDesk({
+            store: options.workspaceSettings,
+            admins: options.settingsAdmins ?? [],
+            logger,
+          }),
+        }
+      : {}),
     clock,
     logger,
   });

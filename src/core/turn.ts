@@ -9,12 +9,14 @@ import type { Logger } from "../log.js";
 import type { Pipeline } from "../pipeline/index.js";
 import type { NamedInput, PipelineResult } from "../pipeline/types.js";
 import { resourceFiles } from "../tasks/index.js";
+import type { WorkspaceSettingsStore } from "../workspace-settings/index.js";
 import { downloadAttachments } from "./attachments.js";
 import type { Clock } from "./clock.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import type { ConversationMemory, RecalledConversation } from "./memory.js";
 import { ProgressState, ThrottledProgress } from "./progress.js";
 import type { BotSettings } from "./settings.js";
+import { requestSettingsOf, settingsInForce } from "./settings-desk.js";
 import type { ProgressMessage, Reply, ReplyFile, ReplyTarget, Request } from "./types.js";
 
 /** How one accepted request went, in milliseconds of the bot's own measurement. */
@@ -49,6 +51,11 @@ export interface TurnOptions {
   memory: ConversationMemory;
   settings: BotSettings;
   clock: Clock;
+  /**
+   * The settings admins set per workspace and channel (`/settings`), read for every request; without
+   * it, the environment's settings apply everywhere.
+   */
+  workspaceSettings?: Pick<WorkspaceSettingsStore, "forChannel" | "environment">;
   /** Called once per request when it is over, for benchmarks and metrics. */
   onSettled?: (report: RequestReport) => void;
 }
@@ -140,7 +147,15 @@ export function createTurns(options: TurnOptions): Turns {
       progress.update(state.render(), state.snapshot());
 
       mark = performance.now();
-      const recalled = await recall(job);
+      // Read for every request, so that a change made with /settings applies from the next one on.
+      const inForce = options.workspaceSettings
+        ? await settingsInForce(options.workspaceSettings, request, log)
+        : undefined;
+      ms.settings = performance.now() - mark;
+      // Memory off: the thread's earlier turns are not recalled, and this one is not remembered.
+      const remembers = inForce?.memory ?? true;
+      mark = performance.now();
+      const recalled: RecalledConversation = remembers ? await recall(job) : { history: [], inputs: [] };
       ms.recall = performance.now() - mark;
 
       const text = request.text.trim() || FILES_ONLY_REQUEST;
@@ -151,6 +166,7 @@ export function createTurns(options: TurnOptions): Turns {
         // This message's files win over an earlier result of the same name: they are what the user means now.
         inputs: [...attachments, ...recalled.inputs.filter((input) => !attachmentNames.has(input.name))],
         history: recalled.history,
+        ...(inForce ? { settings: requestSettingsOf(inForce) } : {}),
         signal,
         onEvent(event) {
           state.apply(event);
@@ -170,15 +186,17 @@ export function createTurns(options: TurnOptions): Turns {
       ms.reply = performance.now() - mark;
 
       mark = performance.now();
-      await memoryOrder
-        .run(job.thread, () =>
-          memory.remember(job.thread, { user: text, attachments, result }, recalled.generation),
-        )
-        .catch((error: unknown) =>
-          log.warn("memory could not be written; this turn will be missing from follow-ups", {
-            error: errorSummary(error),
-          }),
-        );
+      if (remembers) {
+        await memoryOrder
+          .run(job.thread, () =>
+            memory.remember(job.thread, { user: text, attachments, result }, recalled.generation),
+          )
+          .catch((error: unknown) =>
+            log.warn("memory could not be written; this turn will be missing from follow-ups", {
+              error: errorSummary(error),
+            }),
+          );
+      }
       ms.remember = performance.now() - mark;
       log.info("request answered", {
         ms: { ...ms, stages: result.stats.ms, total: performance.now() - started },

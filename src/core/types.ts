@@ -1,5 +1,6 @@
 import type { Summary, TaskStatus } from "../summary.js";
 import type { TaskName } from "../tasks/index.js";
+import type { SettingsDesk } from "./settings-desk.js";
 
 /**
  * The summary's vocabulary, as the `Reply` carries it (defined on the ground floor, src/summary.ts, where
@@ -30,6 +31,12 @@ export interface Author {
   name?: string;
   /** Messages of bots (this one included) are ignored. */
   isBot: boolean;
+  /**
+   * Whether the platform says this person administers the workspace (Discord: Manage Server in the
+   * interaction's `member.permissions`; Slack: `users.info`'s is_admin or is_owner). Asked only by
+   * `/settings`, so Slack is asked only then; absent where the platform cannot tell.
+   */
+  isWorkspaceAdmin?: () => Promise<boolean>;
 }
 
 /** One incoming message, normalized by an adapter. */
@@ -198,7 +205,9 @@ export type RefusalReason =
   /** The queue cannot be reached (a gateway whose Redis is down). */
   | "unavailable"
   | "unknown-command"
-  | "invalid-options";
+  | "invalid-options"
+  /** A command only admins may use (`/settings`), from someone who is not one. */
+  | "forbidden";
 
 /** The bot as adapters see it. */
 export interface BotHandle {
@@ -232,6 +241,11 @@ export interface BotHandle {
    * where the bot is not enabled.
    */
   allows(place: Pick<Request, "platform" | "workspace" | "channel">): boolean;
+  /**
+   * The settings of workspaces and channels (`/settings`), for adapters that show them in a form of
+   * their own (Slack's modal); absent where the bot keeps none.
+   */
+  readonly settings?: SettingsDesk;
 }
 
 /** A platform's transport: verify, acknowledge, normalize, render. Nothing else. */
@@ -250,6 +264,8 @@ export interface CommandOption {
   description: string;
   type: CommandOptionType;
   required: boolean;
+  /** The only values a string option takes (Discord offers them as choices; at most 25). */
+  choices?: readonly string[];
 }
 
 /** The values of a command's options, by name: text for string options, files for attachment options. */
@@ -265,6 +281,8 @@ export interface BotServices {
   forget(request: Request): Promise<void>;
   /** The candidates of a task and where they run (the `models` command's text). */
   listModels(task: string): Promise<string>;
+  /** The settings of workspaces and channels (`/settings`); absent where the bot keeps none. */
+  readonly settings?: SettingsDesk;
 }
 
 /** What a cancel found to stop in a thread. */
@@ -300,6 +318,14 @@ export interface CommandDefinition {
    * is the command.
    */
   parseText?(rest: string): CommandOptions | undefined;
-  /** Runs the command; a command that submits a request resolves to that request's disposition. */
-  run(context: CommandContext): Promise<void> | Promise<Disposition>;
+  /**
+   * How a user types it, when more than its name and options say (`help` shows it): "settings
+   * [history | [workspace] NAME=VALUE…]".
+   */
+  usage?: string;
+  /**
+   * Runs the command; a command that submits a request resolves to that request's disposition, one
+   * that refused (a non-admin's `/settings`) to its refusal, once told.
+   */
+  run(context: CommandContext): Promise<void> | Promise<Disposition | undefined>;
 }

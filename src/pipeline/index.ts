@@ -9,7 +9,7 @@ import { createLlmPlanner, type Planner } from "./planner.js";
 import { buildSummary, writeAnswer } from "./respond.js";
 import { type ImageScreen, screenImages } from "./screen.js";
 import { type Backends, selectModels, servableTask, unservableHint } from "./select.js";
-import type { PipelineSettings } from "./settings.js";
+import { type PipelineSettings, settingsForRequest } from "./settings.js";
 import type {
   PipelineEvent,
   PipelineRequest,
@@ -22,7 +22,12 @@ import type {
 
 export { catalogLabel, formatSummary } from "./respond.js";
 export type { ImageScreen, ScreenVerdict } from "./screen.js";
-export { DEFAULT_SETTINGS, type PipelineSettings } from "./settings.js";
+export {
+  DEFAULT_SETTINGS,
+  type PipelineSettings,
+  type RequestSettings,
+  settingsForRequest,
+} from "./settings.js";
 export * from "./types.js";
 
 export interface PipelineDependencies {
@@ -33,7 +38,10 @@ export interface PipelineDependencies {
   cache?: Keyv<string>;
   resolveUrl?: UrlResolver;
   validateImage?: ImageValidator;
-  /** Checks the images the bot is about to post (SAFETY_CHECK); flagged ones are withheld with a note. */
+  /**
+   * Checks the images the bot is about to post; flagged ones are withheld with a note. Used when the
+   * request's `safetyCheck` setting is on (SAFETY_CHECK, or the channel's `/settings`).
+   */
   screenImage?: ImageScreen;
   logger?: Logger;
 }
@@ -65,10 +73,22 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
   const logger = deps.logger ?? silentLogger;
   // One set of limits for the whole process, so concurrent requests share each backend's cap.
   const limiters = createLimiters(deps.settings.maxParallel);
-  const planner = choosePlanner(deps);
+  // The offline planner plans only what can run in the request's mode: one planner per mode asked for.
+  const planners = new Map<PipelineSettings["mode"], Planner>();
+  const plannerFor = (settings: PipelineSettings): Planner => {
+    let planner = planners.get(settings.mode);
+    if (!planner) {
+      planner = choosePlanner({ ...deps, settings });
+      planners.set(settings.mode, planner);
+    }
+    return planner;
+  };
+  plannerFor(deps.settings);
 
   return {
     async run(request) {
+      const settings = settingsForRequest(deps.settings, request.settings);
+      const planner = plannerFor(settings);
       const signal = request.signal ?? new AbortController().signal;
       const usage: LlmUsage = { calls: 0 };
       const started = performance.now();
@@ -93,7 +113,7 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
       const selected = await selectModels(
         plan,
         request.text,
-        { catalog: deps.catalog, backends: deps.backends, llm, settings: deps.settings },
+        { catalog: deps.catalog, backends: deps.backends, llm, settings },
         { signal, usage },
       );
       const selections: Selection[] = selected.selections;
@@ -101,7 +121,8 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
       request.onEvent?.({ type: "select", selections });
 
       const executeStarted = mark();
-      const screening = deps.screenImage ? screenImages(deps.screenImage, signal, logger) : undefined;
+      const screening =
+        deps.screenImage && settings.safetyCheck ? screenImages(deps.screenImage, signal, logger) : undefined;
       const onEvent = (event: PipelineEvent) => {
         if (event.type === "task-end") screening?.start(event.result);
         request.onEvent?.(event);
@@ -118,7 +139,7 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
         },
         {
           backends: deps.backends,
-          settings: deps.settings,
+          settings,
           limiters,
           ...(deps.cache ? { cache: deps.cache } : {}),
           ...(deps.resolveUrl ? { resolveUrl: deps.resolveUrl } : {}),
@@ -137,6 +158,7 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
                 signal,
                 usage,
                 ...(request.history ? { history: request.history } : {}),
+                ...(settings.language ? { language: settings.language } : {}),
               })
             : { answer: answerOffline(results, request.text) };
       // The answer is written while the last images are checked; one written before an image was

@@ -2,7 +2,12 @@ import { errorSummary } from "../errors.js";
 import type { LlmClient, LlmUsage } from "../llm/types.js";
 import { isMedia, type Resource, resourceFiles, resourceToText } from "../tasks/index.js";
 import { shorten } from "../text.js";
-import { CHAT_SYSTEM_PROMPT, historyMessages, RESPOND_SYSTEM_PROMPT } from "./prompts/respond.js";
+import {
+  answerLanguageInstruction,
+  CHAT_SYSTEM_PROMPT,
+  historyMessages,
+  RESPOND_SYSTEM_PROMPT,
+} from "./prompts/respond.js";
 import type { ConversationTurn, Summary, SummaryRow, TaskResult } from "./types.js";
 
 // The summary's plain-text form lives with its vocabulary on the ground floor; the pipeline keeps offering it.
@@ -62,6 +67,8 @@ export interface RespondOptions {
   history?: readonly ConversationTurn[];
   signal?: AbortSignal;
   usage?: LlmUsage;
+  /** The language to answer in (a BCP-47 tag, set with `/settings`); undefined: the user's own. */
+  language?: string;
 }
 
 /**
@@ -74,15 +81,16 @@ export async function writeAnswer(
   options: RespondOptions,
 ): Promise<{ answer: string; note?: string }> {
   if (!options.llm) return { answer: deterministicAnswer(results) };
+  const language = options.language ? ` ${answerLanguageInstruction(options.language)}` : "";
   const messages =
     results.length === 0
       ? [
-          { role: "system" as const, content: CHAT_SYSTEM_PROMPT },
+          { role: "system" as const, content: `${CHAT_SYSTEM_PROMPT}${language}` },
           ...historyMessages(options.history),
           { role: "user" as const, content: request },
         ]
       : [
-          { role: "system" as const, content: RESPOND_SYSTEM_PROMPT },
+          { role: "system" as const, content: `${RESPOND_SYSTEM_PROMPT}${language}` },
           {
             role: "user" as const,
             content: `Request: ${cut(request, 4000)}\n\nResults:\n${results.map(taskLine).join("\n")}`,

@@ -246,9 +246,16 @@ export async function selectModels(
     catalogOrigins: new Set(),
     notes: [],
   };
+  // A task the request's settings do not allow is refused like one nothing can serve: no model is sought.
+  const allowed = deps.settings.allowedTasks;
+  const planned = plan.tasks.filter((task) => {
+    if (allowed === undefined || allowed.includes(task.task)) return true;
+    outcome.unavailable.set(task.id, notAllowedReason(task.task));
+    return false;
+  });
   // One listing per task and intent: "read the text" and "describe it" are both image-to-text.
   const keyOf = (task: PlannedTask) => `${task.task}\0${task.intent ?? ""}`;
-  const distinct = [...new Map(plan.tasks.map((task) => [keyOf(task), task])).values()];
+  const distinct = [...new Map(planned.map((task) => [keyOf(task), task])).values()];
   const listings = new Map(
     await Promise.all(
       distinct.map(
@@ -268,7 +275,7 @@ export async function selectModels(
     candidates: Candidate[];
     unable: ReadonlyMap<Candidate, string>;
   }> = [];
-  for (const task of plan.tasks) {
+  for (const task of planned) {
     const listed = listings.get(keyOf(task))?.candidates ?? [];
     const candidates = listed.filter((candidate) => suitsArgs(task, candidate.model));
     if (candidates.length === 0) {
@@ -389,6 +396,12 @@ export function unservableHint(backends: Backends, settings: Pick<PipelineSettin
   }
   if (!backends.hosted) return "Set HF_TOKEN to use Hugging Face's models for it.";
   return "";
+}
+
+/** Why a planned task was not run: the workspace's or channel's settings leave it out (`/settings`). */
+export function notAllowedReason(task: TaskName): string {
+  const title = TASKS.get(task)?.title ?? task;
+  return `${title} is not allowed here: an admin turned it off with /settings`;
 }
 
 export function noModelReason(

@@ -2,6 +2,7 @@ import type { ExpertSource } from "../experts/types.js";
 import type { ModelInfo } from "../models/types.js";
 import type { Summary, TaskStatus } from "../summary.js";
 import type { ArgName, Resource, TaskName } from "../tasks/index.js";
+import type { RequestSettings } from "./settings.js";
 
 // The summary's vocabulary is shared with core (and through it, the adapters): see src/summary.ts.
 export type { Summary, SummaryRow, TaskStatus } from "../summary.js";
@@ -56,6 +57,11 @@ export interface PipelineRequest {
   history?: ConversationTurn[];
   signal?: AbortSignal;
   onEvent?: (event: PipelineEvent) => void;
+  /**
+   * This request's settings over the pipeline's (the workspace's and channel's `/settings`): where
+   * tasks may run, how models are chosen, which tasks may run, the safety check, the answer's language.
+   */
+  settings?: RequestSettings;
 }
 
 export interface Candidate {

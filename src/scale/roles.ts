@@ -12,12 +12,14 @@ import type { Bot } from "../core/bot.js";
 import { systemClock } from "../core/clock.js";
 import { createConversationMemory } from "../core/memory.js";
 import type { BotSettings } from "../core/settings.js";
+import type { SettingsDesk } from "../core/settings-desk.js";
 import { createTurns, type RequestReport } from "../core/turn.js";
 import type { CommandDefinition, Postman } from "../core/types.js";
 import { errorSummary } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Pipeline } from "../pipeline/index.js";
 import type { Storage } from "../storage/index.js";
+import type { WorkspaceSettingsStore } from "../workspace-settings/index.js";
 import { createRedisLedger, createRedisRateLimiter } from "./counters.js";
 import { createRedisQueue } from "./queue.js";
 import { connectRedis } from "./redis.js";
@@ -33,6 +35,8 @@ export interface GatewayOptions {
   settings: BotSettings;
   commands: readonly CommandDefinition[];
   listModels?: (task: string) => Promise<string>;
+  /** `/settings`, answered by the gateway that receives it. */
+  settingsDesk?: SettingsDesk;
   /** Requests one worker runs at once (MAX_CONCURRENT_REQUESTS of the workers). */
   workerConcurrency: number;
   lockMs: number;
@@ -82,6 +86,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     commands: options.commands,
     ...(options.listModels ? { listModels: options.listModels } : {}),
+    ...(options.settingsDesk ? { settingsDesk: options.settingsDesk } : {}),
     logger,
   });
   return {
@@ -103,6 +108,8 @@ export interface WorkerOptions {
   storage: Storage;
   settings: BotSettings;
   postmen: readonly Postman[];
+  /** The settings per workspace and channel, read for every request (shared with the gateways in Redis). */
+  workspaceSettings?: WorkspaceSettingsStore;
   lockMs: number;
   logger: Logger;
   onSettled?: (report: RequestReport) => void;
@@ -128,6 +135,7 @@ export function startWorker(options: WorkerOptions): Worker {
     memory,
     settings,
     clock: systemClock,
+    ...(options.workspaceSettings ? { workspaceSettings: options.workspaceSettings } : {}),
     ...(options.onSettled ? { onSettled: options.onSettled } : {}),
   });
   const worker = createRedisWorker({

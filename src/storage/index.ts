@@ -19,7 +19,10 @@ export type NamespaceName =
   | "ratelimit"
   | "memory"
   | "web"
-  | "slack-installations";
+  | "slack-installations"
+  /** What admins set per workspace and channel (`/settings`), and its audit. */
+  | "settings"
+  | "settings-audit";
 
 /** The SQLite file's name inside DATA_DIR. */
 export const SQLITE_FILE = "storage.sqlite";

@@ -55,6 +55,8 @@ export interface TestMessage {
   eventId?: string;
   /** Default: a new id per message. */
   id?: string;
+  /** What the platform says of the author as an admin of the workspace; default: it cannot tell. */
+  admin?: boolean;
 }
 
 /** The progress messages of a transcript, one per request that opened one. */
@@ -109,7 +111,11 @@ export function createTestAdapter(options: { clock?: Pick<Clock, "now"> } = {}):
       id,
       platform: "test",
       eventId: message.eventId ?? nextId("event"),
-      author: { id: message.user ?? "user-1", isBot: message.isBot ?? false },
+      author: {
+        id: message.user ?? "user-1",
+        isBot: message.isBot ?? false,
+        ...(message.admin !== undefined ? { isWorkspaceAdmin: async () => message.admin === true } : {}),
+      },
       ...(workspace === null ? {} : { workspace }),
       channel: message.channel ?? "channel-1",
       thread: message.thread ?? "thread-1",

@@ -7,7 +7,6 @@ import type { EndpointDelivery, FakeInteractionsEndpoint } from "./endpoint.js";
 import type { FakeGateway } from "./gateway.js";
 import {
   ChannelType,
-  DEFAULT_BOT_PERMISSIONS,
   type DiscordState,
   type FakeAttachment,
   type FakeChannel,
@@ -197,7 +196,7 @@ export class EventFactory {
             guild_locale: "en-US",
             member: {
               ...this.state.memberToApi(guild, user.id, true),
-              permissions: DEFAULT_BOT_PERMISSIONS.toString(),
+              permissions: this.state.memberPermissions(guild, user.id).toString(),
             },
           }
         : { user: this.state.userToApi(user) }),

@@ -125,6 +125,8 @@ import {
   PermissionBits,
   type PermissionName,
   PRIVILEGED_INTENTS,
+  ServerPermissionBits,
+  type ServerPermissionName,
 } from "./state.js";
 
 export type { ContractIssue, ContractMode, ContractVerdict } from "./contract.js";
@@ -159,6 +161,7 @@ export type {
   JsonRecord,
   MessageInit,
   PermissionName,
+  ServerPermissionName,
 };
 
 export interface FakeChannelInit {
@@ -311,6 +314,11 @@ export interface FakeDiscord {
   limitRoute(route: FakeDiscordRoute, limit: { limit: number; windowMs: number } | undefined): void;
   clearFaults(): void;
   denyPermissions(channelId: string, ...permissions: PermissionName[]): void;
+  /**
+   * Gives a member server permissions (as a role would): `member.permissions` of their interactions
+   * then carries them. The guild's owner (the first human user by default) has every permission.
+   */
+  grantMember(guildId: string, userId: string, ...permissions: ServerPermissionName[]): void;
   allowPermissions(channelId: string, ...permissions: PermissionName[]): void;
   /** Per-file upload limit for a channel or a whole guild. */
   setUploadLimit(target: { channelId: string } | { guildId: string }, bytes: number): void;
@@ -513,6 +521,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     failNext: (route, fault, failOptions) => rest.failNext(route, fault, failOptions),
     limitRoute: (route, limit) => rest.limitRoute(route, limit),
     clearFaults: () => rest.clearFaults(),
+    grantMember(guildId, userId, ...permissions) {
+      const guild = fake.guild(guildId);
+      const granted = permissions.reduce((bits, name) => bits | ServerPermissionBits[name], 0n);
+      guild.grantedToMembers.set(userId, (guild.grantedToMembers.get(userId) ?? 0n) | granted);
+    },
     denyPermissions(channelId, ...permissions) {
       const channel = state.channel(channelId);
       for (const name of permissions) channel.deniedToBot |= PermissionBits[name];

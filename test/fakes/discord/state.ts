@@ -67,6 +67,19 @@ export const DEFAULT_BOT_PERMISSIONS: bigint = Object.entries(PermissionBits)
   .filter(([name]) => name !== "ManageMessages")
   .reduce((bits, [, bit]) => bits | bit, 0n);
 
+/** Server-wide permission bits of members (discord.js `PermissionFlagsBits`): who may manage the server. */
+export const ServerPermissionBits = {
+  Administrator: 1n << 3n,
+  ManageGuild: 1n << 5n,
+} as const;
+export type ServerPermissionName = keyof typeof ServerPermissionBits;
+
+/** What a member without roles has: the @everyone role's permissions (the bot's, without ManageMessages). */
+export const DEFAULT_MEMBER_PERMISSIONS: bigint = DEFAULT_BOT_PERMISSIONS;
+
+/** Every permission: what Discord sends as a guild owner's or an Administrator's `member.permissions`. */
+const ALL_PERMISSIONS: bigint = (1n << 53n) - 1n;
+
 /** Gateway intents the fake filters and strips by (discord.js `GatewayIntentBits`). */
 export const Intents = {
   Guilds: 1 << 0,
@@ -117,6 +130,8 @@ export interface FakeGuild {
   /** Overrides the tier's upload limit for every channel of the guild. */
   uploadLimitBytes?: number;
   memberIds: string[];
+  /** Server permissions granted to members through their roles (ManageGuild, Administrator), by user id. */
+  grantedToMembers: Map<string, bigint>;
   createdAt: number;
 }
 
@@ -426,6 +441,7 @@ export class DiscordState {
       ownerId: init.ownerId ?? [...this.users.values()].find((user) => !user.bot)?.id ?? this.ids.next(),
       premiumTier: init.premiumTier ?? 0,
       memberIds: [this.botUser.id],
+      grantedToMembers: new Map(),
       createdAt: this.now(),
       ...(init.uploadLimitBytes === undefined ? {} : { uploadLimitBytes: init.uploadLimitBytes }),
     };
@@ -612,6 +628,17 @@ export class DiscordState {
       collectibles: null,
       ...(user.bot ? { bot: true } : {}),
     };
+  }
+
+  /**
+   * A member's permissions as an interaction's `member.permissions` carries them: everything for the
+   * owner and for Administrators (Discord computes it so), else @everyone's and what was granted.
+   */
+  memberPermissions(guild: FakeGuild, userId: string): bigint {
+    const granted = guild.grantedToMembers.get(userId) ?? 0n;
+    if (guild.ownerId === userId || (granted & ServerPermissionBits.Administrator) !== 0n)
+      return ALL_PERMISSIONS;
+    return DEFAULT_MEMBER_PERMISSIONS | granted;
   }
 
   memberToApi(guild: FakeGuild, userId: string, withUser: boolean): JsonRecord {

@@ -34,7 +34,7 @@
  *   `chat.update` of a message that is not the bot's is `cant_update_message`, of none
  *   `message_not_found`; text without blocks removes the blocks (as Slack does).
  * - `conversations.replies` (parent with reply_count/reply_users/latest_reply, then the replies),
- *   `conversations.history` (top-level, newest first), `conversations.info`, `users.info`,
+ *   `conversations.history` (top-level, newest first), `conversations.info`, `users.info` (`is_admin`, `is_owner`, `is_primary_owner` as `setUserRole` set them),
  *   `reactions.add` (`already_reacted`), `files.info` (`file_not_found`).
  * - `views.open`: `trigger_id` issued by `sendCommand`, usable once within `triggerTtlMs` (3 s); unknown
  *   → `invalid_arguments` ("invalid `trigger_id`"), used → `exchanged_trigger_id`, late →
@@ -348,6 +348,11 @@ export interface FakeSlack {
     error?: "token_revoked" | "token_expired" | "invalid_auth" | "account_inactive",
   ): void;
   removeScope(scope: string): void;
+  /**
+   * A user's role in their workspace, as `users.info` says it (`is_admin`, `is_owner`,
+   * `is_primary_owner`); `undefined`: a member again. Everyone is a member until given one.
+   */
+  setUserRole(userId: string, role: "admin" | "owner" | "primary-owner" | undefined): void;
   /** Gives the bot token a scope again (after `removeScope`). */
   addScope(scope: string): void;
   failNext(method: string, fault: SlackFault, options?: { times?: number }): void;
@@ -570,6 +575,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   );
   const faults: Array<{ method: string; fault: SlackFault; times: number }> = [];
   const triggers = new Map<string, { issuedAt: number; used: boolean }>();
+  /** Users who are more than members, by id. */
+  const roles = new Map<string, "admin" | "owner" | "primary-owner">();
   const channels = new Map<string, FakeSlackChannel>();
   const files = new Map<string, FakeSlackFile>();
   const calls: RecordedSlackCall[] = [];
@@ -970,6 +977,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
           name: isBot ? "hugginggpt" : id === caller.team.userId ? "fake.user" : id.toLowerCase(),
           real_name: isBot ? "HuggingGPT" : "Fake User",
           is_bot: isBot,
+          // Slack's roles: owners are admins too; the primary owner is one of the owners.
+          is_admin: roles.get(id) !== undefined,
+          is_owner: roles.get(id) === "owner" || roles.get(id) === "primary-owner",
+          is_primary_owner: roles.get(id) === "primary-owner",
           deleted: false,
           tz: "Etc/UTC",
           profile: {
@@ -1483,6 +1494,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     removeScope: (scope) => {
       scopes.delete(scope);
+    },
+    setUserRole(userId, role) {
+      if (role === undefined) roles.delete(userId);
+      else roles.set(userId, role);
     },
     addScope: (scope) => {
       scopes.add(scope);

@@ -11,16 +11,20 @@ import { scriptedPipeline, startBot } from "../core/helpers.js";
 const PNG_BYTES = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]);
 
 describe("the command registry", () => {
-  it("defines ask, tasks, models, forget, cancel and help with typed options", () => {
+  it("defines ask, tasks, models, forget, cancel, settings and help with typed options", () => {
     expect(COMMANDS.map((command) => command.name)).toEqual([
       "ask",
       "tasks",
       "models",
       "forget",
       "cancel",
+      "settings",
       "help",
     ]);
     for (const command of COMMANDS) {
+      // Discord's most options on a command, and choices on an option.
+      expect(command.options.length).toBeLessThanOrEqual(25);
+      for (const option of command.options) expect(option.choices?.length ?? 0).toBeLessThanOrEqual(25);
       expect(command.description.length).toBeGreaterThan(10);
       // Discord's limits for names and descriptions, so adapters can register them as they are.
       expect(command.name).toMatch(/^[a-z][a-z0-9-]{0,31}$/);

@@ -40,6 +40,11 @@ describe("a line of the terminal chat", () => {
       name: "models",
       args: "object-detection",
     });
+    expect(parseChatLine("/settings language=de memory=off")).toEqual({
+      kind: "command",
+      name: "settings",
+      args: "language=de memory=off",
+    });
   });
 
   it("names an unknown slash command instead of sending it as a request", () => {

@@ -107,4 +107,31 @@ describe("a slash command from the interactions endpoint's payload", () => {
     expect(command.options).toEqual({});
     expect(command.prompt).toBeUndefined();
   });
+
+  it("tells an admin of the server by the member's permissions: Manage Server or Administrator", async () => {
+    const admin = async (permissions: string | undefined) => {
+      const user = { id: "900000000000000001", username: "alice" };
+      const command = commandFromPayload(
+        payload({ member: { user, ...(permissions !== undefined ? { permissions } : {}) } }),
+        COMMANDS,
+        downloads,
+      );
+      return command.user.isWorkspaceAdmin?.();
+    };
+    expect(await admin(String(1n << 5n))).toBe(true);
+    expect(await admin(String((1n << 3n) | (1n << 11n)))).toBe(true);
+    expect(await admin(String((1n << 10n) | (1n << 11n) | (1n << 31n)))).toBe(false);
+    expect(await admin(undefined)).toBe(false);
+    // A direct message has no member, and no server to administer.
+    const direct = commandFromPayload(
+      payload({
+        guild_id: undefined,
+        member: undefined,
+        user: { id: "900000000000000001", username: "alice" },
+      }),
+      COMMANDS,
+      downloads,
+    );
+    expect(direct.user.isWorkspaceAdmin).toBeUndefined();
+  });
 });
