@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type Logger, silentLogger } from "../log.js";
 import type { Pipeline } from "../pipeline/index.js";
 import type { Storage } from "../storage/index.js";
+import type { Telemetry } from "../telemetry.js";
 import { createAdmission } from "./admission.js";
 import { type Clock, systemClock } from "./clock.js";
 import { createStoredLedger } from "./dedupe.js";
@@ -28,6 +29,8 @@ export interface BotOptions {
   clock?: Clock;
   /** Called once per accepted request when it is over, for benchmarks and metrics. */
   onSettled?: (report: RequestReport) => void;
+  /** Where admission and the turns report (src/ops: metrics and traces); default: nowhere. */
+  telemetry?: Telemetry;
 }
 
 /** The bot loop as the composition root sees it: an adapter's BotHandle plus status and shutdown. */
@@ -75,6 +78,7 @@ export function createBot(options: BotOptions): Bot {
     settings,
     clock,
     ...(options.onSettled ? { onSettled: options.onSettled } : {}),
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
   });
   const queue = createLocalQueue({
     turns,
@@ -99,6 +103,7 @@ export function createBot(options: BotOptions): Bot {
     ...(options.listModels ? { listModels: options.listModels } : {}),
     clock,
     logger,
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
   });
   return { ...admission, status: () => queue.counts() };
 }
