@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { App, type CustomRoute, type Installation, type RespondFn } from "@slack/bolt";
 import { type RetryOptions, WebClient } from "@slack/web-api";
 import { z } from "zod";
-import type { Adapter, Attachment, BotHandle, Request } from "../../src/core/types.js";
+import type { Adapter, Attachment, BotHandle, Request, Telemetry } from "../../src/core/types.js";
 import { BotError, errorSummary } from "../../src/errors.js";
 import { type Logger, silentLogger } from "../../src/log.js";
 import { shorten } from "../../src/text.js";
@@ -83,6 +83,8 @@ export interface SlackAdapterOptions {
   fetch?: typeof globalThis.fetch;
   /** Install the bot in many workspaces (`/slack/install`) instead of one token's workspace. */
   oauth?: SlackOAuthOptions;
+  /** Where the Web API's 429s are counted (the operator's metrics). */
+  telemetry?: Telemetry;
 }
 
 export interface SlackAdapter extends Adapter {
@@ -133,6 +135,10 @@ function remember<V>(map: Map<string, V>, key: string, value: V, limit = THREADS
  */
 export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const logger = options.logger ?? silentLogger;
+  const { telemetry } = options;
+  const onRateLimited = telemetry
+    ? () => telemetry.record({ type: "platform-rate-limited", platform: "slack" })
+    : undefined;
   const socketMode = options.appToken !== undefined;
   const oauth = options.oauth;
   let app: App | undefined;
@@ -155,7 +161,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     let client = quickClients.get(token);
     if (!client) {
       client = new WebClient(token, {
-        ...slackClientOptions(options.apiUrl, { retries: 0 }),
+        ...slackClientOptions(options.apiUrl, { retries: 0 }, onRateLimited),
         rejectRateLimitedCalls: true,
       });
     }
@@ -650,7 +656,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
                 ),
               ],
             }),
-        clientOptions: slackClientOptions(options.apiUrl, options.retryConfig),
+        clientOptions: slackClientOptions(options.apiUrl, options.retryConfig, onRateLimited),
         // Token mode: auth.test runs in init(), where a revoked token can become a clear start-up error.
         deferInitialization: true,
         // Acknowledge before the listeners run: the answer takes longer than Slack's 3 seconds.

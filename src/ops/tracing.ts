@@ -39,24 +39,6 @@ export interface Tracing {
   close(): Promise<void>;
 }
 
-/** `key=value,key2=value2` (OTEL_EXPORTER_OTLP_HEADERS's format, values percent-encoded) as headers. */
-export function parseOtlpHeaders(text: string | undefined): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const pair of (text ?? "").split(",")) {
-    const at = pair.indexOf("=");
-    if (at <= 0) continue;
-    const name = pair.slice(0, at).trim();
-    const value = pair.slice(at + 1).trim();
-    if (!name) continue;
-    try {
-      headers[name] = decodeURIComponent(value);
-    } catch {
-      headers[name] = value;
-    }
-  }
-  return headers;
-}
-
 /** The tracer of this process, exporting to the collector. */
 export function startTracing(options: TracingOptions): Tracing {
   const exporter = new OTLPTraceExporter({

@@ -18,6 +18,7 @@ import { errorSummary } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Pipeline } from "../pipeline/index.js";
 import type { Storage } from "../storage/index.js";
+import type { Telemetry } from "../telemetry.js";
 import { createRedisLedger, createRedisRateLimiter } from "./counters.js";
 import { createRedisQueue } from "./queue.js";
 import { connectRedis } from "./redis.js";
@@ -37,12 +38,16 @@ export interface GatewayOptions {
   workerConcurrency: number;
   lockMs: number;
   logger: Logger;
+  /** Where admission reports its refusals (src/ops). */
+  telemetry?: Telemetry;
 }
 
 export interface Gateway {
   bot: Bot;
   /** The gateway's Redis connection, for readiness. */
   redis: Redis;
+  /** The queue's jobs over every worker (one Redis call), for the metrics; throws while Redis is down. */
+  queueDepth(): Promise<{ running: number; queued: number }>;
 }
 
 /** A gateway's bot: admission over the queue on Redis. */
@@ -83,9 +88,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     commands: options.commands,
     ...(options.listModels ? { listModels: options.listModels } : {}),
     logger,
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
   });
   return {
     redis,
+    queueDepth: () => queue.status(),
     bot: {
       ...admission,
       status: () => counts,
@@ -106,6 +113,8 @@ export interface WorkerOptions {
   lockMs: number;
   logger: Logger;
   onSettled?: (report: RequestReport) => void;
+  /** Where the turns report (src/ops). */
+  telemetry?: Telemetry;
 }
 
 export interface Worker extends RedisWorker {
@@ -129,6 +138,7 @@ export function startWorker(options: WorkerOptions): Worker {
     settings,
     clock: systemClock,
     ...(options.onSettled ? { onSettled: options.onSettled } : {}),
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
   });
   const worker = createRedisWorker({
     redis,
@@ -143,6 +153,7 @@ export function startWorker(options: WorkerOptions): Worker {
   return {
     redis,
     running: worker.running,
+    queueDepth: worker.queueDepth,
     async close(drainMs) {
       await worker.close(drainMs);
       await Promise.all(options.postmen.map((postman) => postman.close?.()));
