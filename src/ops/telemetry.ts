@@ -1,19 +1,18 @@
 /**
  * The telemetry of a `start` process (every role): the Telemetry interface the bot's parts report to
  * (src/telemetry.ts), implemented by the Prometheus metrics (when METRICS_PORT is not 0) and the
- * OpenTelemetry traces (when OTEL_EXPORTER_OTLP_ENDPOINT is set). The tracing module, and with it
- * every OpenTelemetry package, is imported only when traces are on.
+ * OpenTelemetry traces (when OTEL_EXPORTER_OTLP_ENDPOINT is set). Each is imported when it is on
+ * (prom-client takes about 40 ms to load, OpenTelemetry about 80): `ask`, `chat` and `web`, which
+ * import this module through the composition root, load neither.
  */
 import type { Logger } from "../log.js";
 import { NO_TELEMETRY, type Telemetry } from "../telemetry.js";
-import { createMetrics, type Metrics, type ProcessRole } from "./metrics.js";
+import type { Metrics, ProcessRole } from "./metrics.js";
 import type { TracingOptions } from "./tracing.js";
 
 export interface OpsTelemetry extends Telemetry {
   /** The registry `/metrics` serves; undefined when metrics are off. */
   readonly metrics: Metrics | undefined;
-  /** Where spans are exported (`{endpoint}/v1/traces`); undefined when traces are off. */
-  readonly tracesTo: string | undefined;
   /** Sends the traces still batched. */
   close(): Promise<void>;
 }
@@ -27,8 +26,18 @@ export interface OpsTelemetryOptions {
   logger: Logger;
 }
 
+/**
+ * The telemetry of one process: counts in a fresh registry when `metrics`, spans exported when
+ * `tracing`; without either, it records nothing (and has loaded nothing). `close` sends the last spans.
+ *
+ * @example
+ * const telemetry = await startOpsTelemetry({ role: "worker", metrics: true, logger });
+ * const app = createApp(config, { telemetry });
+ */
 export async function startOpsTelemetry(options: OpsTelemetryOptions): Promise<OpsTelemetry> {
-  const metrics = options.metrics ? createMetrics({ role: options.role }) : undefined;
+  const metrics = options.metrics
+    ? (await import("./metrics.js")).createMetrics({ role: options.role })
+    : undefined;
   const tracing = options.tracing
     ? (await import("./tracing.js")).startTracing({
         ...options.tracing,
@@ -38,7 +47,6 @@ export async function startOpsTelemetry(options: OpsTelemetryOptions): Promise<O
     : undefined;
   return {
     metrics,
-    tracesTo: options.tracing ? `${options.tracing.endpoint}/v1/traces` : undefined,
     record: metrics ? (event) => metrics.record(event) : NO_TELEMETRY.record,
     span: tracing ? tracing.span : NO_TELEMETRY.span,
     close: async () => {

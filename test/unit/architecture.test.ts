@@ -194,7 +194,7 @@ describe("the layering of DESIGN.md", () => {
     expect([...outside, ...core]).toEqual([]);
   });
 
-  it("keeps prom-client and OpenTelemetry in src/ops/, and loads OpenTelemetry only by import() when traces are on", () => {
+  it("keeps prom-client and OpenTelemetry in src/ops/, each loaded by import() only when its metrics or traces are on", () => {
     const observability = /^(prom-client|@opentelemetry\/)/;
     const outside = [...sourceFiles("src"), ...sourceFiles("adapters"), ...sourceFiles("commands")]
       .filter((file) => !file.startsWith("src/ops/"))
@@ -202,13 +202,13 @@ describe("the layering of DESIGN.md", () => {
     const openTelemetry = sourceFiles("src/ops")
       .filter((file) => file !== "src/ops/tracing.ts")
       .filter((file) => importsOf(file).some((specifier) => specifier.startsWith("@opentelemetry/")));
-    // A static import of the tracing module (a type-only one is erased) would load OpenTelemetry always.
-    const staticTracing = sourceFiles("src").filter((file) =>
-      /^import\s+(?!type\b)[^;]*?from\s*["'][^"']*ops\/tracing\.js["']|^import\s+(?!type\b)[^;]*?from\s*["']\.\/tracing\.js["']/m.test(
+    // A static import of the modules that import them (a type-only one is erased) would load them always.
+    const staticImports = sourceFiles("src").filter((file) =>
+      /^import\s+(?!type\b)[^;]*?from\s*["'][^"']*(ops\/|\.\/)(tracing|metrics)\.js["']/m.test(
         readFileSync(join(ROOT, file), "utf8"),
       ),
     );
-    expect([...outside, ...openTelemetry, ...staticTracing]).toEqual([]);
+    expect([...outside, ...openTelemetry, ...staticImports]).toEqual([]);
   });
 
   it("has no circle of imports between rooms (src/ folders and modules, adapters, commands)", () => {
