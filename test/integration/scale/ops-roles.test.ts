@@ -5,6 +5,7 @@
  * queue's depth); `/readyz` says 503 on both while Redis is down and 200 again once it is back.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,36 +14,27 @@ import { type FakeSlack, startFakeSlack } from "../../fakes/slack/index.js";
 import { freePort } from "../../support/net.js";
 import { type PipelineHarness, startPipelineHarness } from "../../support/pipeline-app.js";
 import { type Exposition, parsePrometheusText } from "../../support/prometheus.js";
+import { redisServerForTests } from "../../support/redis.js";
 import { type RoleProcess, startRole } from "../../support/role-process.js";
 import { waitUntil } from "../../support/wait.js";
-import {
-  findRedisServer,
-  isCi,
-  type RedisServer,
-  startRedisServer,
-} from "../../unit/storage/redis-server.js";
+import { type RedisServer, startRedisServer } from "../../unit/storage/redis-server.js";
 
-const binary = findRedisServer();
-const noRedis =
-  binary === undefined ? "redis-server is not installed (apt-get install redis-server)" : undefined;
-if (noRedis && isCi()) {
-  describe("the roles' metrics in CI", () => {
-    it("have a redis-server to run on", () => {
-      throw new Error(`CI=true but ${noRedis}: .ci/run installs it`);
-    });
-  });
-}
+const { binary, skip: noRedis } = redisServerForTests("the roles' metrics");
 
 /** The port this worktree's tests were given on a shared machine; any free one when it is taken. */
 const PREFERRED_REDIS_PORT = 6391;
 
+/** Whether nothing listens on the port (another Redis there would answer our PING as if it were ours). */
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+  });
+}
+
 async function startOwnRedis(path: string): Promise<RedisServer> {
-  try {
-    return await startRedisServer(path, PREFERRED_REDIS_PORT);
-  } catch {
-    // Taken by another run: a free port does as well.
-    return startRedisServer(path);
-  }
+  return startRedisServer(path, (await isFree(PREFERRED_REDIS_PORT)) ? PREFERRED_REDIS_PORT : undefined);
 }
 
 async function status(url: string): Promise<number | undefined> {
