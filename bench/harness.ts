@@ -106,7 +106,7 @@ export function benchPipeline(
   llm: LlmClient,
   backend: ExpertBackend,
   settings: Partial<PipelineSettings> = {},
-  checks: Pick<PipelineDependencies, "validateImage" | "screenImage"> = {},
+  checks: Pick<PipelineDependencies, "validateImage" | "screenImage" | "telemetry"> = {},
 ) {
   const catalog = createModelCatalog({
     hubEndpoint: "http://127.0.0.1:9",

@@ -11,6 +11,7 @@ import { benchLocalExperts } from "./local-experts.js";
 import { benchOfflinePlanner } from "./offline-planner.js";
 import { benchOverhead } from "./overhead.js";
 import { benchRender } from "./render.js";
+import { benchTelemetry } from "./telemetry.js";
 import { benchThroughput } from "./throughput.js";
 
 interface Row {
@@ -27,6 +28,7 @@ const BENCHES: Array<{ name: string; run: () => Promise<BenchFigure[]> }> = [
   { name: "llm-calls", run: () => benchLlmCalls() },
   { name: "critical-path", run: () => benchCriticalPath() },
   { name: "overhead", run: () => benchOverhead() },
+  { name: "telemetry", run: () => benchTelemetry() },
   { name: "bot-load", run: () => benchBotLoad() },
   { name: "offline-planner", run: () => benchOfflinePlanner() },
   { name: "local-experts", run: () => benchLocalExperts() },

@@ -11,6 +11,7 @@ import {
   type App,
   createApp,
   createAppGateway,
+  createAppLogger,
   createPlatformAdapters,
   createTerminalChat,
   createWebPlayground,
@@ -18,6 +19,7 @@ import {
   openSlackInstallations,
   PLATFORM_ADAPTERS,
   startAppOps,
+  startAppTelemetry,
   startAppWorker,
 } from "./main.js";
 import { argValueText } from "./pipeline/arg-value.js";
@@ -26,6 +28,7 @@ import { inputFromFile } from "./pipeline/inputs.js";
 import { listModels } from "./pipeline/models-report.js";
 import type { NamedInput } from "./pipeline/types.js";
 import { inspectImage } from "./render/index.js";
+import type { Worker } from "./scale/roles.js";
 import { describeResource, resourceFiles } from "./tasks/index.js";
 
 export interface CliIo {
@@ -364,13 +367,23 @@ async function start(args: string[], io: CliIo): Promise<number> {
     }
     return 0;
   }
-  const app = createApp(config, { env: io.env });
+  const logger = createAppLogger(config, io.env);
+  const telemetry = await startAppTelemetry(
+    config,
+    values.role === "gateway" ? "gateway" : "all-in-one",
+    logger,
+  );
+  const app = createApp(config, { env: io.env, logger, telemetry });
   const gateway = values.role === "gateway" ? await createAppGateway(app) : undefined;
   const bot = gateway?.bot ?? app.bot;
   let started = false;
-  const ops = await startAppOps(app, {
-    platforms: () => started,
-    ...(gateway ? { queue: () => gateway.redis.status === "ready" } : {}),
+  const ops = await startAppOps(app, telemetry, {
+    checks: {
+      platforms: () => started,
+      ...(gateway ? { queue: () => gateway.redis.status === "ready" } : {}),
+    },
+    // A gateway's queue is the one all gateways and workers share; alone, the process's own.
+    queueDepth: gateway ? () => gateway.queueDepth() : () => bot.status(),
   });
   try {
     const adapters = createPlatformAdapters(app, platforms, { gateway: gateway !== undefined });
@@ -402,18 +415,27 @@ async function start(args: string[], io: CliIo): Promise<number> {
     await gateway?.bot.close();
     await ops.close();
     await app.close();
+    // Last: the spans of the requests that ended while the bot closed.
+    await telemetry.close();
   }
 }
 
 /** `start --role worker`: the turns of queued requests until SIGINT or SIGTERM, then a bounded drain. */
 async function runWorker(config: Config, io: CliIo): Promise<number> {
-  const app = createApp(config, { env: io.env });
-  let queue: () => boolean = () => false;
-  const ops = await startAppOps(app, { queue: () => queue() });
+  const logger = createAppLogger(config, io.env);
+  const telemetry = await startAppTelemetry(config, "worker", logger);
+  const app = createApp(config, { env: io.env, logger, telemetry });
+  let worker: Worker | undefined;
+  const ops = await startAppOps(app, telemetry, {
+    checks: { queue: () => worker?.redis.status === "ready" },
+    queueDepth: () => {
+      if (!worker) throw new BotError("internal", "the worker has not started");
+      return worker.queueDepth();
+    },
+  });
   try {
     const stopped = untilSignal();
-    const worker = await startAppWorker(app);
-    queue = () => worker.redis.status === "ready";
+    worker = await startAppWorker(app);
     app.logger.info("started", { role: "worker", concurrency: config.MAX_CONCURRENT_REQUESTS });
     const signal = await stopped;
     app.logger.info("stopping: finishing the running requests", { signal, running: worker.running() });
@@ -422,6 +444,7 @@ async function runWorker(config: Config, io: CliIo): Promise<number> {
   } finally {
     await ops.close();
     await app.close();
+    await telemetry.close();
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Config } from "./config/index.js";
 import { llmConfigured, VARIABLES } from "./config/index.js";
 import { discordChecks } from "./doctor-discord.js";
+import { opsChecks } from "./doctor-ops.js";
 import { type SlackInstallationListing, slackChecks } from "./doctor-slack.js";
 import { errorSummary } from "./errors.js";
 import {
@@ -191,6 +192,8 @@ export async function runDoctor(
       options.slackInstallations ? { installations: options.slackInstallations } : {},
     )),
   );
+
+  checks.push(...(await opsChecks(config, timeoutMs)));
 
   const settings = Object.values(VARIABLES)
     .map((variable) => {

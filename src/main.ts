@@ -52,7 +52,10 @@ import { createLogger, type Logger, silentLogger } from "./log.js";
 import { createModelCatalog } from "./models/index.js";
 import type { ModelCatalog } from "./models/types.js";
 import { createGuardedFetch } from "./net/index.js";
+import type { ProcessRole, QueueDepth } from "./ops/metrics.js";
+import { parseOtlpHeaders } from "./ops/otlp-headers.js";
 import { type OpsServer, type ReadinessCheck, startOpsServer } from "./ops/server.js";
+import { type OpsTelemetry, startOpsTelemetry } from "./ops/telemetry.js";
 import { createPipeline, type Pipeline, type PipelineSettings } from "./pipeline/index.js";
 import { createLinkResolver } from "./pipeline/links.js";
 import { listModels } from "./pipeline/models-report.js";
@@ -62,6 +65,7 @@ import { pipelineSettingsFrom } from "./pipeline/settings.js";
 import { closeRenderPool, fitImage, inspectImage } from "./render/index.js";
 import type { Gateway, Worker } from "./scale/roles.js";
 import { createStorageFromConfig, type Storage } from "./storage/index.js";
+import { NO_TELEMETRY, type Telemetry } from "./telemetry.js";
 import {
   createWorkspaceSettings,
   deploymentCapabilities,
@@ -85,6 +89,8 @@ export interface App {
   workspaceSettings: WorkspaceSettingsStore;
   pipeline: Pipeline;
   storage: Storage;
+  /** Where the bot's parts report (metrics and traces of `start`); NO_TELEMETRY elsewhere. */
+  telemetry: Telemetry;
   /**
    * The bot loop over this app's pipeline and storage, with the commands of commands/: what every
    * adapter is started with. Made on first use, so `ask` and `models` never build it.
@@ -101,15 +107,24 @@ export interface AppOptions {
   logger?: Logger;
   /** The local experts (tests give their own; default: the ones this bot ships). */
   localBackend?: LocalBackend;
+  /** Where the bot's parts report (`startAppTelemetry`); default: nowhere. */
+  telemetry?: Telemetry;
 }
 
 const HOUR = 3_600_000;
 
+/** The logger of an app: LOG_LEVEL, with the secrets of `env` redacted. */
+export function createAppLogger(
+  config: Config,
+  env: Record<string, string | undefined> = process.env,
+): Logger {
+  return createLogger({ level: config.LOG_LEVEL, secrets: secretValues(env) });
+}
+
 /** The composition root: config → storage → catalog → experts → pipeline. */
 export function createApp(config: Config, options: AppOptions = {}): App {
-  const logger =
-    options.logger ??
-    createLogger({ level: config.LOG_LEVEL, secrets: secretValues(options.env ?? process.env) });
+  const logger = options.logger ?? createAppLogger(config, options.env);
+  const telemetry = options.telemetry ?? NO_TELEMETRY;
   // Redis when REDIS_URL is set, else the SQLite file in DATA_DIR; calls fall back to memory while it is down.
   const storage = options.storage ?? createStorageFromConfig(config, logger);
   const maxBytes = config.MAX_FILE_MB * 1024 * 1024;
@@ -121,6 +136,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         model: config.LLM_MODEL,
         timeoutMs: config.LLM_TIMEOUT_SECONDS * 1000,
         logger,
+        telemetry,
       })
     : undefined;
 
@@ -188,6 +204,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       await inspectImage(bytes, { name });
     },
     screenImage,
+    telemetry,
   });
   const workspaceSettings = createWorkspaceSettings({
     storage,
@@ -216,6 +233,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     workspaceSettings,
     pipeline,
     storage,
+    telemetry,
     get bot() {
       bot ??= createAppBot(app);
       return bot;
@@ -242,6 +260,7 @@ export function createAppBot(app: App, overrides: Partial<BotOptions> = {}): Bot
     listModels: (task) => listModels(app, task),
     workspaceSettings: app.workspaceSettings,
     settingsAdmins: app.config.SETTINGS_ADMINS,
+    telemetry: app.telemetry,
     ...overrides,
   });
 }
@@ -319,6 +338,7 @@ export const PLATFORM_ADAPTERS: readonly PlatformAdapterSpec[] = [
         ...(wiring?.gateway ? { gatewayRole: true } : {}),
         fitImage: (bytes, maxBytes) => fitImage(bytes, maxBytes),
         logger: app.logger.child({ platform: "discord" }),
+        telemetry: app.telemetry,
       }),
     postman: (app) =>
       loadDiscordPostman({
@@ -328,6 +348,7 @@ export const PLATFORM_ADAPTERS: readonly PlatformAdapterSpec[] = [
         downloadTimeoutMs: app.config.DOWNLOAD_TIMEOUT_SECONDS * 1000,
         fitImage: (bytes, maxBytes) => fitImage(bytes, maxBytes),
         logger: app.logger.child({ platform: "discord" }),
+        telemetry: app.telemetry,
       }),
   },
   {
@@ -348,6 +369,7 @@ export const PLATFORM_ADAPTERS: readonly PlatformAdapterSpec[] = [
         port: app.config.PORT,
         ...(wiring ? { routes: wiring.portRoutes } : {}),
         logger: app.logger.child({ platform: "slack" }),
+        telemetry: app.telemetry,
         ...slackOAuthOf(app),
       }),
     postman: async (app) => {
@@ -357,7 +379,7 @@ export const PLATFORM_ADAPTERS: readonly PlatformAdapterSpec[] = [
       const tokens = oauth
         ? await loadSlackBotTokens({ oauth, apiUrl: app.config.SLACK_API_URL, logger })
         : async () => app.config.SLACK_BOT_TOKEN;
-      return loadSlackPostman({ tokens, apiUrl: app.config.SLACK_API_URL, logger });
+      return loadSlackPostman({ tokens, apiUrl: app.config.SLACK_API_URL, logger, telemetry: app.telemetry });
     },
   },
 ];
@@ -390,6 +412,7 @@ export async function createAppGateway(app: App): Promise<Gateway> {
     workerConcurrency: app.config.MAX_CONCURRENT_REQUESTS,
     lockMs: app.config.JOB_LOCK_SECONDS * 1000,
     logger: app.logger.child({ role: "gateway" }),
+    telemetry: app.telemetry,
   });
 }
 
@@ -416,6 +439,7 @@ export async function startAppWorker(app: App): Promise<Worker> {
     workspaceSettings: app.workspaceSettings,
     lockMs: app.config.JOB_LOCK_SECONDS * 1000,
     logger: app.logger.child({ role: "worker" }),
+    telemetry: app.telemetry,
   });
 }
 
@@ -516,8 +540,47 @@ export function createWebPlayground(app: App, options: { port?: number; host?: s
   });
 }
 
+/**
+ * The telemetry of a `start` process in `role`, made before its app (whose parts report to it):
+ * Prometheus metrics unless METRICS_PORT is 0, traces when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+ */
+export function startAppTelemetry(config: Config, role: ProcessRole, logger: Logger): Promise<OpsTelemetry> {
+  const endpoint = config.OTEL_EXPORTER_OTLP_ENDPOINT;
+  return startOpsTelemetry({
+    role,
+    metrics: config.METRICS_PORT !== 0,
+    ...(endpoint
+      ? {
+          tracing: {
+            endpoint,
+            serviceName: config.OTEL_SERVICE_NAME,
+            headers: parseOtlpHeaders(config.OTEL_EXPORTER_OTLP_HEADERS),
+          },
+        }
+      : {}),
+    logger,
+  });
+}
+
+/** What the endpoint of one process reports: its readiness checks, and where its queue's depth is read. */
+export interface AppOpsOptions {
+  checks: Record<string, ReadinessCheck>;
+  queueDepth?: () => QueueDepth | Promise<QueueDepth>;
+}
+
 /** The health and metrics endpoint of a `start` process (METRICS_PORT; 0: none). */
-export async function startAppOps(app: App, checks: Record<string, ReadinessCheck>): Promise<OpsServer> {
+export async function startAppOps(
+  app: App,
+  telemetry: OpsTelemetry,
+  options: AppOpsOptions,
+): Promise<OpsServer> {
   if (app.config.METRICS_PORT === 0) return { url: undefined, close: async () => undefined };
-  return startOpsServer({ port: app.config.METRICS_PORT, checks, logger: app.logger });
+  const { metrics } = telemetry;
+  if (metrics && options.queueDepth) metrics.watchQueue(options.queueDepth);
+  return startOpsServer({
+    port: app.config.METRICS_PORT,
+    checks: options.checks,
+    ...(metrics ? { metrics: () => metrics.scrape() } : {}),
+    logger: app.logger,
+  });
 }

@@ -17,11 +17,12 @@ import type {
   CommandDefinition,
   CommandOptions,
   Request,
+  Telemetry,
 } from "../../src/core/types.js";
 import { BotError, errorSummary } from "../../src/errors.js";
 import { type Logger, silentLogger } from "../../src/log.js";
 import { type HttpRoute, type RoutesServer, serveRoutes } from "../shared/http-routes.js";
-import { createDiscordApi, type DiscordApi } from "./api.js";
+import { countRateLimits, createDiscordApi, type DiscordApi } from "./api.js";
 import { discordOptionName } from "./commands.js";
 import { answerNotStarted, createInteractionsEndpoint } from "./endpoint.js";
 import { discordAttachment, threadName, uploadLimitOfTier, withoutMention } from "./normalize.js";
@@ -81,6 +82,8 @@ export interface DiscordAdapterOptions {
   interactionLifetimeMs?: number;
   /** The fetch that downloads attachments (tests). */
   fetch?: typeof globalThis.fetch;
+  /** Where the REST API's 429s are counted (the operator's metrics). */
+  telemetry?: Telemetry;
 }
 
 /** A started Discord adapter, with what tests and the CLI may want to see. */
@@ -362,6 +365,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       ...shardOptions(options.shards),
     });
     client = started;
+    countRateLimits(started.rest, options.telemetry);
     api = createDiscordApi({ rest: started.rest, client: started });
     started.on(Events.MessageCreate, (message) => {
       onMessage(message, bot).catch((error: unknown) =>
@@ -403,6 +407,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
         // No gateway: REST of its own, with the bot token when there is one.
         const rest = new REST({ api: options.apiUrl ?? "https://discord.com/api" });
         if (options.token) rest.setToken(options.token);
+        countRateLimits(rest, options.telemetry);
         api = createDiscordApi({ rest });
       }
       if (interactionsRoute && options.interactions?.listen) {

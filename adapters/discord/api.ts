@@ -12,6 +12,7 @@ import {
   type REST,
   Routes,
 } from "discord.js";
+import type { Telemetry } from "../../src/core/types.js";
 import type { OutgoingMessage } from "./render.js";
 
 /** What the reply targets need from Discord. Every method resolves to a message or thread id. */
@@ -153,4 +154,15 @@ export function isUnknownMessage(error: unknown): boolean {
 export function isInteractionGone(error: unknown): boolean {
   const code = discordErrorCode(error);
   return code === 10062 || code === 10015 || code === 50027 || code === 10008 || statusOf(error) === 401;
+}
+
+/**
+ * Counts the HTTP 429s Discord answers a REST client (which waits them out and retries itself): its
+ * `response` event sees every response, the 429s included.
+ */
+export function countRateLimits(rest: REST, telemetry: Telemetry | undefined): void {
+  if (!telemetry) return;
+  rest.on("response", (_request, response) => {
+    if (response.status === 429) telemetry.record({ type: "platform-rate-limited", platform: "discord" });
+  });
 }

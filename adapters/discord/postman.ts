@@ -12,9 +12,10 @@ import type {
   Postman,
   ReplyAddress,
   ReplyTarget,
+  Telemetry,
 } from "../../src/core/types.js";
 import type { Logger } from "../../src/log.js";
-import { createDiscordApi } from "./api.js";
+import { countRateLimits, createDiscordApi } from "./api.js";
 import { discordAttachment } from "./normalize.js";
 import { DISCORD_LIMITS, type ImageFitter } from "./render.js";
 import {
@@ -37,11 +38,14 @@ export interface DiscordPostmanOptions {
   downloadTimeoutMs: number;
   logger: Logger;
   fetch?: typeof globalThis.fetch;
+  /** Where the REST API's 429s are counted (the operator's metrics). */
+  telemetry?: Telemetry;
 }
 
 export function createDiscordPostman(options: DiscordPostmanOptions): Postman {
   const rest = new REST({ api: options.apiUrl ?? "https://discord.com/api" });
   if (options.token) rest.setToken(options.token);
+  countRateLimits(rest, options.telemetry);
   const api = createDiscordApi({ rest });
   const downloads = {
     maxBytes: options.maxFileBytes,

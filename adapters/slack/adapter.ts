@@ -5,7 +5,14 @@ import { type RetryOptions, WebClient } from "@slack/web-api";
 import { z } from "zod";
 import { parseSettingsText, settingsCommand } from "../../commands/index.js";
 import { describeOutcome } from "../../src/core/settings-desk.js";
-import type { Adapter, Attachment, BotHandle, ReplyTarget, Request } from "../../src/core/types.js";
+import type {
+  Adapter,
+  Attachment,
+  BotHandle,
+  ReplyTarget,
+  Request,
+  Telemetry,
+} from "../../src/core/types.js";
 import { BotError, errorSummary } from "../../src/errors.js";
 import { type Logger, silentLogger } from "../../src/log.js";
 import { shorten } from "../../src/text.js";
@@ -86,6 +93,8 @@ export interface SlackAdapterOptions {
   fetch?: typeof globalThis.fetch;
   /** Install the bot in many workspaces (`/slack/install`) instead of one token's workspace. */
   oauth?: SlackOAuthOptions;
+  /** Where the Web API's 429s are counted (the operator's metrics). */
+  telemetry?: Telemetry;
 }
 
 export interface SlackAdapter extends Adapter {
@@ -136,6 +145,10 @@ function remember<V>(map: Map<string, V>, key: string, value: V, limit = THREADS
  */
 export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const logger = options.logger ?? silentLogger;
+  const { telemetry } = options;
+  const onRateLimited = telemetry
+    ? () => telemetry.record({ type: "platform-rate-limited", platform: "slack" })
+    : undefined;
   const socketMode = options.appToken !== undefined;
   const oauth = options.oauth;
   let app: App | undefined;
@@ -158,7 +171,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     let client = quickClients.get(token);
     if (!client) {
       client = new WebClient(token, {
-        ...slackClientOptions(options.apiUrl, { retries: 0 }),
+        ...slackClientOptions(options.apiUrl, { retries: 0 }, onRateLimited),
         rejectRateLimitedCalls: true,
       });
     }
@@ -801,7 +814,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
                 ),
               ],
             }),
-        clientOptions: slackClientOptions(options.apiUrl, options.retryConfig),
+        clientOptions: slackClientOptions(options.apiUrl, options.retryConfig, onRateLimited),
         // Token mode: auth.test runs in init(), where a revoked token can become a clear start-up error.
         deferInitialization: true,
         // Acknowledge before the listeners run: the answer takes longer than Slack's 3 seconds.

@@ -14,10 +14,30 @@ import { BotError, errorSummary } from "../../src/errors.js";
  */
 export const SLACK_RETRY: RetryOptions = { retries: 4, factor: 2, minTimeout: 500, maxTimeout: 8_000 };
 
-/** The client options the adapter uses for every Web API call. */
+/**
+ * Tells `onRateLimited` of each HTTP 429 a client's calls get. Bolt makes a client per workspace from
+ * the same options, so the hook must travel in the options: the request interceptor wraps the status
+ * check axios runs on every response (the client's own accepts every status, and so does this one).
+ */
+function countingRateLimits(onRateLimited: () => void): WebClientOptions["requestInterceptor"] {
+  return (config) => {
+    const accept = config.validateStatus;
+    config.validateStatus = (status) => {
+      if (status === 429) onRateLimited();
+      return accept ? accept(status) : true;
+    };
+    return config;
+  };
+}
+
+/**
+ * The client options the adapter uses for every Web API call; `onRateLimited` is told of each 429
+ * (for the metrics).
+ */
 export function slackClientOptions(
   apiUrl: string,
   retryConfig: RetryOptions = SLACK_RETRY,
+  onRateLimited?: () => void,
 ): WebClientOptions {
   return {
     slackApiUrl: apiUrl,
@@ -26,6 +46,7 @@ export function slackClientOptions(
     rejectRateLimitedCalls: false,
     // A call that hangs ends; the retries above take over.
     timeout: 30_000,
+    ...(onRateLimited ? { requestInterceptor: countingRateLimits(onRateLimited) } : {}),
   };
 }
 

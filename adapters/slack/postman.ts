@@ -12,6 +12,7 @@ import type {
   Postman,
   ReplyAddress,
   ReplyTarget,
+  Telemetry,
 } from "../../src/core/types.js";
 import { BotError } from "../../src/errors.js";
 import type { Logger } from "../../src/log.js";
@@ -27,11 +28,17 @@ export interface SlackPostmanOptions {
   apiUrl: string;
   logger: Logger;
   fetch?: typeof globalThis.fetch;
+  /** Where the Web API's 429s are counted (the operator's metrics). */
+  telemetry?: Telemetry;
 }
 
 export function createSlackPostman(options: SlackPostmanOptions): Postman {
   /** One client per token: its rate-limit queue is the workspace's. */
   const clients = new Map<string, WebClient>();
+  const { telemetry } = options;
+  const onRateLimited = telemetry
+    ? () => telemetry.record({ type: "platform-rate-limited", platform: "slack" })
+    : undefined;
 
   async function tokenOf(address: ReplyAddress): Promise<string> {
     const enterprise = address.extra?.enterprise;
@@ -50,7 +57,7 @@ export function createSlackPostman(options: SlackPostmanOptions): Postman {
   function clientOf(token: string): WebClient {
     let client = clients.get(token);
     if (!client) {
-      client = new WebClient(token, slackClientOptions(options.apiUrl, SLACK_RETRY));
+      client = new WebClient(token, slackClientOptions(options.apiUrl, SLACK_RETRY, onRateLimited));
       clients.set(token, client);
     }
     return client;

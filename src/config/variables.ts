@@ -359,6 +359,28 @@ export const VARIABLES = {
     secret: false,
     schema: portNumber,
   }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: variable({
+    name: "OTEL_EXPORTER_OTLP_ENDPOINT",
+    description:
+      "Send OpenTelemetry traces (a span per request, its stages, tasks and LLM calls) over OTLP/HTTP to this collector ($OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces), from start (every role). Unset: no traces, and OpenTelemetry is not loaded.",
+    secret: false,
+    schema: url.optional(),
+  }),
+  OTEL_EXPORTER_OTLP_HEADERS: variable({
+    name: "OTEL_EXPORTER_OTLP_HEADERS",
+    description:
+      "Headers sent with each export of traces, as key=value pairs separated by commas (values percent-encoded): a collector's API key.",
+    secret: true,
+    schema: optionalText,
+  }),
+  OTEL_SERVICE_NAME: variable({
+    name: "OTEL_SERVICE_NAME",
+    description:
+      "The service.name of the traces; each span also carries the process's role (hugginggpt.role).",
+    default: "hugginggpt-bot",
+    secret: false,
+    schema: z.string().trim().min(1),
+  }),
   JOB_LOCK_SECONDS: variable({
     name: "JOB_LOCK_SECONDS",
     description:

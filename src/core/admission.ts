@@ -7,6 +7,7 @@
  */
 import { BotError, errorSummary, userMessageOf } from "../errors.js";
 import { type Logger, silentLogger } from "../log.js";
+import { NO_TELEMETRY, type RequestOutcome, type Telemetry } from "../telemetry.js";
 import { oversizedAttachments } from "./attachments.js";
 import { type Clock, formatWait, systemClock } from "./clock.js";
 import type { DeliveryLedger } from "./dedupe.js";
@@ -23,6 +24,7 @@ import type {
   CommandDefinition,
   CommandOptions,
   Disposition,
+  RefusalReason,
   ReplyTarget,
   Request,
 } from "./types.js";
@@ -42,6 +44,8 @@ export interface AdmissionOptions {
   settingsDesk?: SettingsDesk;
   clock?: Clock;
   logger?: Logger;
+  /** Refusals and dropped redeliveries are recorded (accepted requests by their turn, when over). */
+  telemetry?: Telemetry;
 }
 
 /** Admission as the bot composes it: an adapter's BotHandle, and its own shutdown. */
@@ -53,6 +57,28 @@ export interface Admission extends BotHandle {
 /** The thread key: memory and order are per thread. */
 export function threadKeyOf(request: Pick<Request, "platform" | "channel" | "thread">): string {
   return `${request.platform}:${request.channel}:${request.thread}`;
+}
+
+/** The refusals of a request that count as its outcome (a command's own refusals do not). */
+const REFUSAL_OUTCOMES: Partial<Record<RefusalReason, RequestOutcome>> = {
+  "queue-full": "queue-full",
+  "attachment-too-large": "too-large",
+  "shutting-down": "shutting-down",
+  unavailable: "unavailable",
+};
+
+/** What a disposition says of the request's outcome, when admission decided it. */
+function outcomeOf(disposition: Disposition): RequestOutcome | undefined {
+  switch (disposition.status) {
+    case "duplicate":
+      return "duplicate";
+    case "rate-limited":
+      return "rate-limited";
+    case "refused":
+      return REFUSAL_OUTCOMES[disposition.reason];
+    default:
+      return undefined;
+  }
 }
 
 function isAttachment(value: string | Attachment | undefined): value is Attachment {
@@ -76,6 +102,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
   const { settings, queue, ledger, limiter } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
+  const telemetry = options.telemetry ?? NO_TELEMETRY;
   const commands = options.commands ?? [];
   /** Admission in arrival order per thread: awaits on storage must not let a later message overtake. */
   const intake = new KeyedQueue();
@@ -102,6 +129,13 @@ export function createAdmission(options: AdmissionOptions): Admission {
     return settings.allowedChannels.length === 0 || listed(settings.allowedChannels, request.channel);
   }
 
+  /** Records the outcome of a message that admission settled (a refusal, a redelivery). */
+  function counted(request: Request, disposition: Disposition): Disposition {
+    const outcome = outcomeOf(disposition);
+    if (outcome) telemetry.record({ type: "request", platform: request.platform, outcome });
+    return disposition;
+  }
+
   /** The checks every message passes before anything else: bots, allowlists, redeliveries. */
   async function admit(request: Request, log: Logger): Promise<Disposition | undefined> {
     if (request.author.isBot) {
@@ -115,7 +149,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
     }
     if (!(await ledger.firstSight(`${request.platform}:${request.eventId}`, log))) {
       log.info("dropped: duplicate delivery", { eventId: request.eventId });
-      return { status: "duplicate" };
+      return counted(request, { status: "duplicate" });
     }
     return undefined;
   }
@@ -131,8 +165,13 @@ export function createAdmission(options: AdmissionOptions): Admission {
     return { status: "refused", reason: "queue-full", message };
   }
 
-  /** Queues a request that passed admission: size check, queue bound, rate limit, then the queue. */
+  /** Queues a request that passed admission, recording a refusal. */
   async function submitAdmitted(request: Request, target: ReplyTarget, log: Logger): Promise<Disposition> {
+    return counted(request, await queueAdmitted(request, target, log));
+  }
+
+  /** Size check, queue bound, rate limit, then the queue. */
+  async function queueAdmitted(request: Request, target: ReplyTarget, log: Logger): Promise<Disposition> {
     if (closed) {
       const message = "I am shutting down and cannot take new requests. Please try again shortly.";
       await notify(target, message, log);

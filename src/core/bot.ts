@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type Logger, silentLogger } from "../log.js";
 import type { Pipeline } from "../pipeline/index.js";
 import type { Storage } from "../storage/index.js";
+import type { Telemetry } from "../telemetry.js";
 import type { WorkspaceSettingsStore } from "../workspace-settings/index.js";
 import { createAdmission } from "./admission.js";
 import { type Clock, systemClock } from "./clock.js";
@@ -37,6 +38,8 @@ export interface BotOptions {
   clock?: Clock;
   /** Called once per accepted request when it is over, for benchmarks and metrics. */
   onSettled?: (report: RequestReport) => void;
+  /** Where admission and the turns report (src/ops: metrics and traces); default: nowhere. */
+  telemetry?: Telemetry;
 }
 
 /** The bot loop as the composition root sees it: an adapter's BotHandle plus status and shutdown. */
@@ -85,6 +88,7 @@ export function createBot(options: BotOptions): Bot {
     clock,
     ...(options.workspaceSettings ? { workspaceSettings: options.workspaceSettings } : {}),
     ...(options.onSettled ? { onSettled: options.onSettled } : {}),
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
   });
   const queue = createLocalQueue({
     turns,
@@ -118,6 +122,7 @@ export function createBot(options: BotOptions): Bot {
       : {}),
     clock,
     logger,
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
   });
   return { ...admission, status: () => queue.counts() };
 }

@@ -146,7 +146,13 @@ export class ThrottledProgress {
   constructor(
     private readonly message: ProgressMessage,
     initialText: string,
-    private readonly options: { clock: Clock; intervalMs: number; logger: Logger },
+    private readonly options: {
+      clock: Clock;
+      intervalMs: number;
+      logger: Logger;
+      /** Told of each edit sent to the platform, the final one included, and whether it went through. */
+      onEdit?: (ok: boolean) => void;
+    },
   ) {
     this.shown = initialText;
     this.latest = initialText;
@@ -169,7 +175,9 @@ export class ThrottledProgress {
     await this.inFlight;
     try {
       await this.message.finish(text, snapshot);
+      this.options.onEdit?.(true);
     } catch (error) {
+      this.options.onEdit?.(false);
       this.options.logger.warn("progress message could not be finished", { error });
     }
   }
@@ -195,8 +203,10 @@ export class ThrottledProgress {
       .then(
         () => {
           this.shown = text;
+          this.options.onEdit?.(true);
         },
         (error: unknown) => {
+          this.options.onEdit?.(false);
           this.options.logger.warn("progress message could not be edited", { error });
           // Counted as shown: retrying a failing edit every second would only add load.
           this.shown = text;

@@ -5,10 +5,12 @@
  * process that admitted it (`start`), or in a worker (`start --role worker`).
  */
 import { errorSummary, isBotError, userMessageOf } from "../errors.js";
+import type { LlmUsage } from "../llm/types.js";
 import type { Logger } from "../log.js";
 import type { Pipeline } from "../pipeline/index.js";
 import type { NamedInput, PipelineResult } from "../pipeline/types.js";
 import { resourceFiles } from "../tasks/index.js";
+import { NO_TELEMETRY, type Telemetry, type TelemetrySpan } from "../telemetry.js";
 import type { WorkspaceSettingsStore } from "../workspace-settings/index.js";
 import { downloadAttachments } from "./attachments.js";
 import type { Clock } from "./clock.js";
@@ -30,6 +32,8 @@ export interface RequestReport {
   workMs: number;
   /** The pipeline's own time; `workMs - pipelineMs` is what the bot added. */
   pipelineMs: number;
+  /** What its pipeline asked of the LLM, counted also when it failed or was cancelled. */
+  llm: { calls: number; tokens: { prompt: number; completion: number } };
 }
 
 /** A request the queue hands to a turn. */
@@ -58,6 +62,8 @@ export interface TurnOptions {
   workspaceSettings?: Pick<WorkspaceSettingsStore, "forChannel" | "environment">;
   /** Called once per request when it is over, for benchmarks and metrics. */
   onSettled?: (report: RequestReport) => void;
+  /** Each turn a span (the request's, which its stages and tasks nest in); outcomes and times recorded. */
+  telemetry?: Telemetry;
 }
 
 /** Runs turns; `forget` clears a thread's memory in order with the turns' own reads and writes. */
@@ -93,6 +99,7 @@ export async function notify(target: ReplyTarget, text: string, log: Logger): Pr
 
 export function createTurns(options: TurnOptions): Turns {
   const { pipeline, memory, settings, clock } = options;
+  const telemetry = options.telemetry ?? NO_TELEMETRY;
   /**
    * Memory reads and writes of a thread in the order they were asked for: a `forget` typed while a
    * turn is being written clears that turn too, and the next request reads only after the forget.
@@ -110,7 +117,16 @@ export function createTurns(options: TurnOptions): Turns {
     }
   }
 
-  async function run(job: TurnJob): Promise<RequestReport["outcome"]> {
+  function run(job: TurnJob): Promise<RequestReport["outcome"]> {
+    const { request } = job;
+    return telemetry.span(
+      "request",
+      { attributes: { "hugginggpt.request.id": request.id, "hugginggpt.platform": request.platform } },
+      (span) => runTurn(job, span),
+    );
+  }
+
+  async function runTurn(job: TurnJob, span: TelemetrySpan): Promise<RequestReport["outcome"]> {
     const { request, target, logger: log, signal } = job;
     const startedAt = clock.now();
     const started = performance.now();
@@ -130,7 +146,9 @@ export function createTurns(options: TurnOptions): Turns {
       clock,
       intervalMs: settings.progressIntervalMs,
       logger: log,
+      onEdit: (ok) => telemetry.record({ type: "progress-edit", platform: request.platform, ok }),
     });
+    const usage: LlmUsage = { calls: 0 };
 
     let outcome: RequestReport["outcome"] = "answered";
     try {
@@ -168,6 +186,7 @@ export function createTurns(options: TurnOptions): Turns {
         history: recalled.history,
         ...(inForce ? { settings: requestSettingsOf(inForce) } : {}),
         signal,
+        usage,
         onEvent(event) {
           state.apply(event);
           progress.update(state.render(), state.snapshot());
@@ -221,14 +240,34 @@ export function createTurns(options: TurnOptions): Turns {
         await notify(target, userMessageOf(error), log);
       }
     }
-    options.onSettled?.({
+    const report: RequestReport = {
       requestId: request.id,
       thread: job.thread,
       outcome,
       queuedMs: ms.queue ?? 0,
       workMs: performance.now() - started,
       pipelineMs,
+      llm: {
+        calls: usage.calls,
+        tokens: { prompt: usage.promptTokens ?? 0, completion: usage.completionTokens ?? 0 },
+      },
+    };
+    telemetry.record({ type: "request", platform: request.platform, outcome });
+    telemetry.record({
+      type: "turn",
+      platform: request.platform,
+      queuedMs: report.queuedMs,
+      workMs: report.workMs,
     });
+    span.setAttributes({
+      "hugginggpt.request.outcome": outcome,
+      "hugginggpt.request.queued_ms": Math.round(report.queuedMs),
+      "hugginggpt.llm.calls": report.llm.calls,
+      "hugginggpt.llm.prompt_tokens": report.llm.tokens.prompt,
+      "hugginggpt.llm.completion_tokens": report.llm.tokens.completion,
+    });
+    if (outcome === "failed") span.fail("the request failed");
+    options.onSettled?.(report);
     return outcome;
   }
 

@@ -7,6 +7,11 @@ import type { SettingsDesk } from "./settings-desk.js";
  * the pipeline that writes it can reach it too): adapters name it from here.
  */
 export type { ExpertSource, Summary, SummaryRow, TaskStatus } from "../summary.js";
+/**
+ * What the bot reports to operators (src/telemetry.ts, on the ground floor like the summary): adapters
+ * name it from here, and record what only they see (a platform's 429s).
+ */
+export type { Telemetry, TelemetryEvent } from "../telemetry.js";
 
 /** The chat platforms (and local front ends) the bot answers on. */
 export type Platform = "discord" | "slack" | "console" | "web" | "test";

@@ -1,3 +1,4 @@
+import type { LlmUsage } from "../llm/types.js";
 import type { ModelInfo } from "../models/types.js";
 import type { ExpertSource } from "../summary.js";
 import type { ArgName, Resource, TaskName } from "../tasks/index.js";
@@ -12,7 +13,7 @@ export type ExpertArgs = Partial<Record<ArgName, Resource>>;
 export interface ExpertRunOptions {
   signal: AbortSignal;
   /** Counts LLM requests when the expert is the LLM itself, so the run's total stays exact. */
-  usage?: { calls: number };
+  usage?: LlmUsage;
 }
 
 /**

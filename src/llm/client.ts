@@ -2,6 +2,7 @@ import OpenAI from "openai";
 import { BotError, isAbortError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
+import { NO_TELEMETRY, type Telemetry } from "../telemetry.js";
 import { sleep } from "../time.js";
 import type { ChatRequest, LlmClient } from "./types.js";
 
@@ -14,7 +15,12 @@ export interface OpenAiLlmOptions {
   maxAttempts?: number;
   fetch?: typeof fetch;
   logger?: Logger;
+  /** Each request sent is a span with OpenTelemetry's GenAI attributes (model, tokens). */
+  telemetry?: Telemetry;
 }
+
+/** The `gen_ai.system` (and `gen_ai.provider.name`) of every call: the API spoken is OpenAI's. */
+const GEN_AI_SYSTEM = "openai";
 
 const RETRYABLE_STATUS = new Set([408, 409, 429, 500, 502, 503, 504]);
 
@@ -38,11 +44,13 @@ function retryDelayMs(error: unknown, attempt: number): number {
 
 /**
  * The OpenAI-compatible chat client. Retries on 429/5xx/connection errors with backoff, counting
- * every request sent in `request.usage`. Uses structured output (`json_schema`) when asked and falls
- * back to plain JSON mode once the endpoint says it does not support it.
+ * every request sent, and the tokens the endpoint reports for it, in `request.usage`. Uses structured
+ * output (`json_schema`) when asked and falls back to plain JSON mode once the endpoint says it does
+ * not support it.
  */
 export function createOpenAiLlm(options: OpenAiLlmOptions): LlmClient {
   const logger = options.logger ?? silentLogger;
+  const telemetry = options.telemetry ?? NO_TELEMETRY;
   const maxAttempts = options.maxAttempts ?? 3;
   const client = new OpenAI({
     apiKey: options.apiKey ?? "not-needed",
@@ -63,21 +71,52 @@ export function createOpenAiLlm(options: OpenAiLlmOptions): LlmClient {
         : undefined
       : undefined;
     if (request.usage) request.usage.calls += 1;
-    const completion = await client.chat.completions.create(
+    // Named and attributed as OpenTelemetry's GenAI conventions say: "chat {model}", a client span.
+    return telemetry.span(
+      `chat ${options.model}`,
       {
-        model: options.model,
-        messages: request.messages,
-        ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-        ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
-        ...(responseFormat ? { response_format: responseFormat } : {}),
+        kind: "client",
+        attributes: {
+          "gen_ai.operation.name": "chat",
+          "gen_ai.system": GEN_AI_SYSTEM,
+          "gen_ai.provider.name": GEN_AI_SYSTEM,
+          "gen_ai.request.model": options.model,
+          ...(request.maxTokens === undefined ? {} : { "gen_ai.request.max_tokens": request.maxTokens }),
+          ...(request.temperature === undefined ? {} : { "gen_ai.request.temperature": request.temperature }),
+        },
       },
-      request.signal ? { signal: request.signal } : {},
+      async (span) => {
+        const completion = await client.chat.completions.create(
+          {
+            model: options.model,
+            messages: request.messages,
+            ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+            ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
+            ...(responseFormat ? { response_format: responseFormat } : {}),
+          },
+          request.signal ? { signal: request.signal } : {},
+        );
+        const tokens = completion.usage;
+        if (tokens && request.usage) {
+          request.usage.promptTokens = (request.usage.promptTokens ?? 0) + tokens.prompt_tokens;
+          request.usage.completionTokens = (request.usage.completionTokens ?? 0) + tokens.completion_tokens;
+        }
+        span.setAttributes({
+          ...(completion.model ? { "gen_ai.response.model": completion.model } : {}),
+          ...(tokens
+            ? {
+                "gen_ai.usage.input_tokens": tokens.prompt_tokens,
+                "gen_ai.usage.output_tokens": tokens.completion_tokens,
+              }
+            : {}),
+        });
+        const content = completion.choices[0]?.message?.content;
+        if (typeof content !== "string") {
+          throw new BotError("llm_unavailable", "the LLM answered without any message content");
+        }
+        return content;
+      },
     );
-    const content = completion.choices[0]?.message?.content;
-    if (typeof content !== "string") {
-      throw new BotError("llm_unavailable", "the LLM answered without any message content");
-    }
-    return content;
   }
 
   return {

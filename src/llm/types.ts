@@ -9,9 +9,21 @@ export interface JsonFormat {
   schema: Record<string, unknown>;
 }
 
-/** Counts the requests actually sent to the LLM for one pipeline run, retries included. */
+/**
+ * Counts the requests actually sent to the LLM (retries included) and the tokens the endpoint
+ * reported for them (its `usage`; an endpoint that reports none adds nothing).
+ */
 export interface LlmUsage {
   calls: number;
+  promptTokens?: number;
+  completionTokens?: number;
+}
+
+/** Adds `usage` to `total`. */
+export function addUsage(total: LlmUsage, usage: LlmUsage): void {
+  total.calls += usage.calls;
+  total.promptTokens = (total.promptTokens ?? 0) + (usage.promptTokens ?? 0);
+  total.completionTokens = (total.completionTokens ?? 0) + (usage.completionTokens ?? 0);
 }
 
 export interface ChatRequest {

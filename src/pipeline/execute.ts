@@ -14,6 +14,7 @@ import {
   TASKS,
 } from "../tasks/index.js";
 import { decodeResource, encodeResource } from "../tasks/resource-codec.js";
+import { type ModelCallStatus, NO_TELEMETRY, type Telemetry } from "../telemetry.js";
 import { sleep } from "../time.js";
 import {
   competenceHint,
@@ -51,6 +52,8 @@ export interface ExecuteDependencies {
   cache?: Keyv<string>;
   resolveUrl?: UrlResolver;
   validateImage?: ImageValidator;
+  /** Each task a span; each call of a model recorded with its source and how it ended. */
+  telemetry?: Telemetry;
 }
 
 export interface ExecuteRequest {
@@ -155,6 +158,17 @@ function argTexts(args: ExpertArgs): NeedTexts {
   return texts;
 }
 
+/** How a call of a model that threw ended, for the metrics. */
+function callStatus(error: unknown, budget: TaskBudget, request: AbortSignal): ModelCallStatus {
+  if (request.aborted) return "cancelled";
+  if (budget.expired) return "timeout";
+  if (error instanceof ExpertError) {
+    if (error.reason === "loading") return "loading";
+    if (error.reason === "rate_limited") return "rate-limited";
+  }
+  return "failed";
+}
+
 function describeTask(task: PlannedTask): string {
   return `task ${task.id} (${task.task})`;
 }
@@ -165,6 +179,7 @@ function describeTask(task: PlannedTask): string {
  * skipped with its reason; independent branches still finish.
  */
 export async function executePlan(request: ExecuteRequest, deps: ExecuteDependencies): Promise<TaskResult[]> {
+  const telemetry = deps.telemetry ?? NO_TELEMETRY;
   const byId = new Map(request.plan.tasks.map((task) => [task.id, task]));
   const selections = new Map(request.selections.map((selection) => [selection.taskId, selection]));
   const inputs = new Map(request.inputs.map((input) => [input.name, input.resource]));
@@ -236,9 +251,24 @@ export async function executePlan(request: ExecuteRequest, deps: ExecuteDependen
     for (;;) {
       const release = await limiter.acquire(signal);
       budget.start();
+      const callStarted = performance.now();
+      const called = (status: ModelCallStatus) =>
+        telemetry.record({
+          type: "model-call",
+          source: expert.source,
+          task: expert.task,
+          status,
+          ms: performance.now() - callStarted,
+        });
       try {
-        return await expert.run(args, { signal, ...(request.usage ? { usage: request.usage } : {}) });
+        const output = await expert.run(args, {
+          signal,
+          ...(request.usage ? { usage: request.usage } : {}),
+        });
+        called("ok");
+        return output;
       } catch (error) {
+        called(callStatus(error, budget, request.signal));
         if (!(error instanceof ExpertError) || signal.aborted) throw error;
         if (error.reason === "loading" && loadingRetries < MAX_LOADING_RETRIES) {
           // A model that needs longer than the loading allowance gives way to the next candidate
@@ -428,7 +458,22 @@ export async function executePlan(request: ExecuteRequest, deps: ExecuteDependen
                 : `skipped because task ${blocker.id} (${blocker.task}) failed: ${blocker.error ?? "no output"}`,
             attempts: [],
           }
-        : await runTask(task);
+        : await telemetry.span(
+            `task ${task.task}`,
+            { attributes: { "hugginggpt.task.id": task.id, "hugginggpt.task.name": task.task } },
+            async (span) => {
+              const ran = await runTask(task);
+              span.setAttributes({
+                "hugginggpt.task.status": ran.status,
+                "hugginggpt.task.attempts": ran.attempts.filter((attempt) => !attempt.passedOver).length,
+                ...(ran.model ? { "hugginggpt.model": ran.model } : {}),
+                ...(ran.source ? { "hugginggpt.model.source": ran.source } : {}),
+                ...(ran.cached ? { "hugginggpt.task.cached": true } : {}),
+              });
+              if (ran.status === "failed") span.fail(ran.error ?? "failed");
+              return ran;
+            },
+          );
       request.onEvent?.({ type: "task-end", result });
       return result;
     })();

@@ -1,8 +1,9 @@
 import type Keyv from "keyv";
-import type { LlmClient, LlmUsage } from "../llm/types.js";
+import { addUsage, type LlmClient, type LlmUsage } from "../llm/types.js";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
 import type { ModelCatalog } from "../models/types.js";
+import { NO_TELEMETRY, type Telemetry, type TelemetryStage } from "../telemetry.js";
 import { createLimiters, executePlan, type ImageValidator, type UrlResolver } from "./execute.js";
 import { answerOffline, createOfflinePlanner } from "./offline/index.js";
 import { createLlmPlanner, type Planner } from "./planner.js";
@@ -44,6 +45,8 @@ export interface PipelineDependencies {
    */
   screenImage?: ImageScreen;
   logger?: Logger;
+  /** Each stage, task and screened image a span; stage times, LLM usage and model calls recorded. */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -71,6 +74,7 @@ export interface Pipeline {
  */
 export function createPipeline(deps: PipelineDependencies): Pipeline {
   const logger = deps.logger ?? silentLogger;
+  const telemetry = deps.telemetry ?? NO_TELEMETRY;
   // One set of limits for the whole process, so concurrent requests share each backend's cap.
   const limiters = createLimiters(deps.settings.maxParallel);
   // The offline planner plans only what can run in the request's mode: one planner per mode asked for.
@@ -90,82 +94,132 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
       const settings = settingsForRequest(deps.settings, request.settings);
       const planner = plannerFor(settings);
       const signal = request.signal ?? new AbortController().signal;
-      const usage: LlmUsage = { calls: 0 };
+      const usage: LlmUsage = { calls: 0, promptTokens: 0, completionTokens: 0 };
       const started = performance.now();
       const mark = () => performance.now();
       const llm = deps.llm;
+      const stageMs: Record<TelemetryStage, number> = {
+        plan: 0,
+        select: 0,
+        execute: 0,
+        screen: 0,
+        respond: 0,
+      };
+      /**
+       * One stage: its span, its time and its LLM usage, each reported whether it finishes or throws;
+       * the usage also goes into the run's total and the caller's `request.usage`.
+       */
+      const stage = async <T>(name: TelemetryStage, work: (usage: LlmUsage) => Promise<T>): Promise<T> => {
+        const own: LlmUsage = { calls: 0, promptTokens: 0, completionTokens: 0 };
+        const stageStarted = mark();
+        try {
+          return await telemetry.span(name, {}, () => work(own));
+        } finally {
+          stageMs[name] = mark() - stageStarted;
+          telemetry.record({ type: "stage", stage: name, ms: stageMs[name] });
+          reportUsage(name, own);
+        }
+      };
+      const reportUsage = (name: TelemetryStage, own: LlmUsage) => {
+        addUsage(usage, own);
+        if (request.usage) addUsage(request.usage, own);
+        if (own.calls === 0) return;
+        telemetry.record({
+          type: "llm",
+          stage: name,
+          calls: own.calls,
+          promptTokens: own.promptTokens ?? 0,
+          completionTokens: own.completionTokens ?? 0,
+        });
+      };
       await Promise.all(Object.values(deps.backends).map((backend) => backend?.ready?.()));
 
-      const planStarted = mark();
-      const planned = await planner.plan(
-        {
-          text: request.text,
-          inputs: request.inputs,
-          ...(request.history ? { history: request.history } : {}),
-        },
-        { signal, usage },
+      const planned = await stage("plan", (own) =>
+        planner.plan(
+          {
+            text: request.text,
+            inputs: request.inputs,
+            ...(request.history ? { history: request.history } : {}),
+          },
+          { signal, usage: own },
+        ),
       );
       const plan: Plan = planned.kind === "plan" ? planned.plan : { tasks: [] };
-      const planMs = mark() - planStarted;
       request.onEvent?.({ type: "plan", plan });
 
-      const selectStarted = mark();
-      const selected = await selectModels(
-        plan,
-        request.text,
-        { catalog: deps.catalog, backends: deps.backends, llm, settings },
-        { signal, usage },
+      const selected = await stage("select", (own) =>
+        selectModels(
+          plan,
+          request.text,
+          { catalog: deps.catalog, backends: deps.backends, llm, settings },
+          { signal, usage: own },
+        ),
       );
       const selections: Selection[] = selected.selections;
-      const selectMs = mark() - selectStarted;
       request.onEvent?.({ type: "select", selections });
 
-      const executeStarted = mark();
-      const screening =
-        deps.screenImage && settings.safetyCheck ? screenImages(deps.screenImage, signal, logger) : undefined;
+      // The screen runs beside execute and respond: its stage is from its first check to its last.
+      const screenTimes = { first: Number.POSITIVE_INFINITY, last: 0 };
+      const screenImage = settings.safetyCheck ? deps.screenImage : undefined;
+      const screen: ImageScreen | undefined = screenImage
+        ? (bytes, screenSignal) => {
+            screenTimes.first = Math.min(screenTimes.first, mark());
+            return telemetry
+              .span("screen", {}, () => screenImage(bytes, screenSignal))
+              .finally(() => {
+                screenTimes.last = Math.max(screenTimes.last, mark());
+              });
+          }
+        : undefined;
+      const screening = screen ? screenImages(screen, signal, logger) : undefined;
       const onEvent = (event: PipelineEvent) => {
         if (event.type === "task-end") screening?.start(event.result);
         request.onEvent?.(event);
       };
-      const results: TaskResult[] = await executePlan(
-        {
-          plan,
-          selections,
-          unavailable: selected.unavailable,
-          inputs: request.inputs,
-          signal,
-          usage,
-          onEvent,
-        },
-        {
-          backends: deps.backends,
-          settings,
-          limiters,
-          ...(deps.cache ? { cache: deps.cache } : {}),
-          ...(deps.resolveUrl ? { resolveUrl: deps.resolveUrl } : {}),
-          ...(deps.validateImage ? { validateImage: deps.validateImage } : {}),
-        },
+      const results: TaskResult[] = await stage("execute", (own) =>
+        executePlan(
+          {
+            plan,
+            selections,
+            unavailable: selected.unavailable,
+            inputs: request.inputs,
+            signal,
+            usage: own,
+            onEvent,
+          },
+          {
+            backends: deps.backends,
+            settings,
+            limiters,
+            telemetry,
+            ...(deps.cache ? { cache: deps.cache } : {}),
+            ...(deps.resolveUrl ? { resolveUrl: deps.resolveUrl } : {}),
+            ...(deps.validateImage ? { validateImage: deps.validateImage } : {}),
+          },
+        ),
       );
-      const executeMs = mark() - executeStarted;
 
-      const respondStarted = mark();
-      const write = async (): Promise<{ answer: string; note?: string }> =>
-        planned.kind === "reply"
-          ? { answer: planned.message }
-          : llm
-            ? writeAnswer(request.text, results, {
-                llm,
-                signal,
-                usage,
-                ...(request.history ? { history: request.history } : {}),
-                ...(settings.language ? { language: settings.language } : {}),
-              })
-            : { answer: answerOffline(results, request.text) };
-      // The answer is written while the last images are checked; one written before an image was
-      // withheld is written again without it.
-      const [screenNotes, first] = await Promise.all([screening?.finish(results) ?? [], write()]);
-      const written = screenNotes.length > 0 ? await write() : first;
-      const respondMs = mark() - respondStarted;
+      const written = await stage("respond", async (own) => {
+        const write = async (): Promise<{ answer: string; note?: string }> =>
+          planned.kind === "reply"
+            ? { answer: planned.message }
+            : llm
+              ? writeAnswer(request.text, results, {
+                  llm,
+                  signal,
+                  usage: own,
+                  ...(request.history ? { history: request.history } : {}),
+                })
+              : { answer: answerOffline(results, request.text) };
+        // The answer is written while the last images are checked; one written before an image was
+        // withheld is written again without it.
+        const [notes, first] = await Promise.all([screening?.finish(results) ?? [], write()]);
+        if (screenTimes.last > 0) {
+          telemetry.record({ type: "stage", stage: "screen", ms: screenTimes.last - screenTimes.first });
+        }
+        return { notes, ...(notes.length > 0 ? await write() : first) };
+      });
+      const screenNotes = written.notes;
       request.onEvent?.({ type: "answer" });
       if (written.note) logger.warn("answer composed without the LLM", { reason: written.note });
 
@@ -194,11 +248,12 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
         summary,
         stats: {
           llmCalls: usage.calls,
+          tokens: { prompt: usage.promptTokens ?? 0, completion: usage.completionTokens ?? 0 },
           ms: {
-            plan: Math.round(planMs),
-            select: Math.round(selectMs),
-            execute: Math.round(executeMs),
-            respond: Math.round(respondMs),
+            plan: Math.round(stageMs.plan),
+            select: Math.round(stageMs.select),
+            execute: Math.round(stageMs.execute),
+            respond: Math.round(stageMs.respond),
             total: Math.round(totalMs),
           },
         },

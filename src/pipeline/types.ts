@@ -1,4 +1,5 @@
 import type { ExpertSource } from "../experts/types.js";
+import type { LlmUsage } from "../llm/types.js";
 import type { ModelInfo } from "../models/types.js";
 import type { Summary, TaskStatus } from "../summary.js";
 import type { ArgName, Resource, TaskName } from "../tasks/index.js";
@@ -62,6 +63,11 @@ export interface PipelineRequest {
    * tasks may run, how models are chosen, which tasks may run, the safety check, the answer's language.
    */
   settings?: RequestSettings;
+  /**
+   * Where the run also counts its LLM requests and tokens as they are sent: filled when the run
+   * throws too, unlike `stats` (what a request cost, whatever became of it).
+   */
+  usage?: LlmUsage;
 }
 
 export interface Candidate {
@@ -119,7 +125,13 @@ export interface PipelineResult {
   results: TaskResult[];
   answer: string;
   summary: Summary;
-  stats: { llmCalls: number; ms: StageTimes };
+  stats: {
+    /** Requests sent to the LLM, retries included. */
+    llmCalls: number;
+    /** The tokens of those requests, as the endpoint reported them (0 where it reports none). */
+    tokens: { prompt: number; completion: number };
+    ms: StageTimes;
+  };
 }
 
 export type PipelineEvent =

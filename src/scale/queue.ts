@@ -52,16 +52,18 @@ export interface RedisQueue extends RequestQueue {
 
 const WAITING_STATES = ["wait", "delayed", "prioritized"] as const;
 
+/** The jobs waiting (for a worker, or delayed for their thread) and running, over every worker. */
+export async function jobCounts(queue: Queue): Promise<{ waiting: number; active: number }> {
+  const found = await queue.getJobCounts(...WAITING_STATES, "active");
+  const waiting = WAITING_STATES.reduce((sum, state) => sum + (found[state] ?? 0), 0);
+  return { waiting, active: found.active ?? 0 };
+}
+
 export function createRedisQueue(options: RedisQueueOptions): RedisQueue {
   const { redis, sequencer, maxQueued, logger } = options;
   const queue = new Queue(QUEUE_NAME, { connection: redis });
   queue.on("error", (error) => logger.warn("queue connection error", { error: errorSummary(error) }));
-
-  async function counts(): Promise<{ waiting: number; active: number }> {
-    const found = await queue.getJobCounts(...WAITING_STATES, "active");
-    const waiting = WAITING_STATES.reduce((sum, state) => sum + (found[state] ?? 0), 0);
-    return { waiting, active: found.active ?? 0 };
-  }
+  const counts = () => jobCounts(queue);
 
   /** Reserves a place; the count of waiting jobs and places reserved by others, or undefined when full. */
   async function reserve(): Promise<{ waiting: number; active: number } | undefined> {

@@ -19,6 +19,7 @@ import { errorSummary } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Pipeline } from "../pipeline/index.js";
 import type { Storage } from "../storage/index.js";
+import type { Telemetry } from "../telemetry.js";
 import type { WorkspaceSettingsStore } from "../workspace-settings/index.js";
 import { createRedisLedger, createRedisRateLimiter } from "./counters.js";
 import { createRedisQueue } from "./queue.js";
@@ -41,12 +42,16 @@ export interface GatewayOptions {
   workerConcurrency: number;
   lockMs: number;
   logger: Logger;
+  /** Where admission reports its refusals (src/ops). */
+  telemetry?: Telemetry;
 }
 
 export interface Gateway {
   bot: Bot;
   /** The gateway's Redis connection, for readiness. */
   redis: Redis;
+  /** The queue's jobs over every worker (one Redis call), for the metrics; throws while Redis is down. */
+  queueDepth(): Promise<{ running: number; queued: number }>;
 }
 
 /** A gateway's bot: admission over the queue on Redis. */
@@ -88,9 +93,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.listModels ? { listModels: options.listModels } : {}),
     ...(options.settingsDesk ? { settingsDesk: options.settingsDesk } : {}),
     logger,
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
   });
   return {
     redis,
+    queueDepth: () => queue.status(),
     bot: {
       ...admission,
       status: () => counts,
@@ -113,6 +120,8 @@ export interface WorkerOptions {
   lockMs: number;
   logger: Logger;
   onSettled?: (report: RequestReport) => void;
+  /** Where the turns report (src/ops). */
+  telemetry?: Telemetry;
 }
 
 export interface Worker extends RedisWorker {
@@ -137,6 +146,7 @@ export function startWorker(options: WorkerOptions): Worker {
     clock: systemClock,
     ...(options.workspaceSettings ? { workspaceSettings: options.workspaceSettings } : {}),
     ...(options.onSettled ? { onSettled: options.onSettled } : {}),
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
   });
   const worker = createRedisWorker({
     redis,
@@ -151,6 +161,7 @@ export function startWorker(options: WorkerOptions): Worker {
   return {
     redis,
     running: worker.running,
+    queueDepth: worker.queueDepth,
     async close(drainMs) {
       await worker.close(drainMs);
       await Promise.all(options.postmen.map((postman) => postman.close?.()));

@@ -19,8 +19,8 @@ import { BotError, errorSummary } from "../errors.js";
 import type { Logger } from "../log.js";
 import { jobDataSchema } from "./job.js";
 import { createRedisJournal } from "./journal.js";
-import { CANCEL_CHANNEL, type CancelMessage, JOB_ATTEMPTS } from "./queue.js";
-import { KEY_PREFIX, QUEUE_NAME } from "./redis.js";
+import { CANCEL_CHANNEL, type CancelMessage, JOB_ATTEMPTS, jobCounts } from "./queue.js";
+import { isReady, KEY_PREFIX, QUEUE_NAME } from "./redis.js";
 import type { Sequencer } from "./sequencer.js";
 
 /** Where a job's end of turn is recorded, and for how long: longer than any job's life. */
@@ -47,6 +47,8 @@ export interface RedisWorker {
   /** Takes no new job, lets the running ones finish within `drainMs`, then leaves the rest to others. */
   close(drainMs: number): Promise<void>;
   running(): number;
+  /** The queue's jobs over every worker (one Redis call), for the metrics; throws while Redis is down. */
+  queueDepth(): Promise<{ running: number; queued: number }>;
 }
 
 interface Running {
@@ -206,6 +208,12 @@ export function createRedisWorker(options: RedisWorkerOptions): RedisWorker {
 
   return {
     running: () => running.size,
+    async queueDepth() {
+      // The worker's connection queues commands while Redis is down: a scrape must not wait for it.
+      if (!isReady(redis)) throw new BotError("internal", "the queue's Redis is not connected");
+      const counts = await jobCounts(queue);
+      return { running: counts.active, queued: counts.waiting };
+    },
     async close(drainMs) {
       const drained = worker.close();
       const timer = new Promise<"timeout">((resolve) =>

@@ -25,10 +25,19 @@ export function startRole(
   env: Record<string, string>,
   cwd: string,
 ): RoleProcess {
+  return startProcess(name, ["start", "--role", role], { env, cwd });
+}
+
+/** The bin with these arguments (`["start"]`: the all-in-one bot), as `startRole` runs a role. */
+export function startProcess(
+  name: string,
+  args: string[],
+  options: { env: Record<string, string>; cwd: string },
+): RoleProcess {
   let output = "";
-  const child = spawn(process.execPath, [BIN, "start", "--role", role], {
-    cwd,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const keep = (chunk: Buffer) => {

@@ -34,9 +34,17 @@ function resolvedImportsOf(file: string): Import[] {
 
 /**
  * The modules at the bottom of the house, which every layer may import: errors, logging, text and time
- * helpers, and the summary's vocabulary. They import nothing above them (the task registry at most).
+ * helpers, the summary's vocabulary and the Telemetry interface. They import nothing above them (the
+ * task registry at most).
  */
-const GROUND_FLOOR = ["src/errors.ts", "src/log.ts", "src/text.ts", "src/time.ts", "src/summary.ts"];
+const GROUND_FLOOR = [
+  "src/errors.ts",
+  "src/log.ts",
+  "src/text.ts",
+  "src/time.ts",
+  "src/summary.ts",
+  "src/telemetry.ts",
+];
 
 /** `file → specifier` for each import of `files` into src/ that `allowed` refuses. */
 function offendingImports(files: string[], allowed: (target: string, file: string) => boolean): string[] {
@@ -184,6 +192,23 @@ describe("the layering of DESIGN.md", () => {
       importsOf(file).some((specifier) => /\/scale\//.test(specifier)),
     );
     expect([...outside, ...core]).toEqual([]);
+  });
+
+  it("keeps prom-client and OpenTelemetry in src/ops/, each loaded by import() only when its metrics or traces are on", () => {
+    const observability = /^(prom-client|@opentelemetry\/)/;
+    const outside = [...sourceFiles("src"), ...sourceFiles("adapters"), ...sourceFiles("commands")]
+      .filter((file) => !file.startsWith("src/ops/"))
+      .filter((file) => importsOf(file).some((specifier) => observability.test(specifier)));
+    const openTelemetry = sourceFiles("src/ops")
+      .filter((file) => file !== "src/ops/tracing.ts")
+      .filter((file) => importsOf(file).some((specifier) => specifier.startsWith("@opentelemetry/")));
+    // A static import of the modules that import them (a type-only one is erased) would load them always.
+    const staticImports = sourceFiles("src").filter((file) =>
+      /^import\s+(?!type\b)[^;]*?from\s*["'][^"']*(ops\/|\.\/)(tracing|metrics)\.js["']/m.test(
+        readFileSync(join(ROOT, file), "utf8"),
+      ),
+    );
+    expect([...outside, ...openTelemetry, ...staticImports]).toEqual([]);
   });
 
   it("has no circle of imports between rooms (src/ folders and modules, adapters, commands)", () => {

@@ -18,24 +18,11 @@ import { stageOf } from "../../fakes/openai-server.js";
 import { type FakeSlack, type FakeSlackMessage, startFakeSlack } from "../../fakes/slack/index.js";
 import { freePort } from "../../support/net.js";
 import { type PipelineHarness, startPipelineHarness } from "../../support/pipeline-app.js";
+import { redisServerForTests } from "../../support/redis.js";
 import { type RoleProcess, startRole } from "../../support/role-process.js";
-import {
-  findRedisServer,
-  isCi,
-  type RedisServer,
-  startRedisServer,
-} from "../../unit/storage/redis-server.js";
+import { type RedisServer, startRedisServer } from "../../unit/storage/redis-server.js";
 
-const binary = findRedisServer();
-const noRedis =
-  binary === undefined ? "redis-server is not installed (apt-get install redis-server)" : undefined;
-if (noRedis && isCi()) {
-  describe("the roles as processes in CI", () => {
-    it("have a redis-server to run on", () => {
-      throw new Error(`CI=true but ${noRedis}: .ci/run installs it`);
-    });
-  });
-}
+const { binary, skip: noRedis } = redisServerForTests("the roles as processes");
 
 const THREADS = 20;
 const PER_THREAD = 10;

@@ -42,7 +42,11 @@ export function answer(text: string, results: TaskResult[] = []): PipelineResult
     results,
     answer: text,
     summary: buildSummary({ planner: "test", catalog: "none", results, totalMs: 0, notes: [] }),
-    stats: { llmCalls: 2, ms: { plan: 1, select: 0, execute: 1, respond: 1, total: 3 } },
+    stats: {
+      llmCalls: 2,
+      tokens: { prompt: 20, completion: 20 },
+      ms: { plan: 1, select: 0, execute: 1, respond: 1, total: 3 },
+    },
   };
 }
 

@@ -1,8 +1,11 @@
+import { REST } from "discord.js";
 import { describe, expect, it } from "vitest";
-import { messageBody } from "../../../../adapters/discord/api.js";
+import { countRateLimits, createDiscordApi, messageBody } from "../../../../adapters/discord/api.js";
 import { composeMessages } from "../../../../adapters/discord/render.js";
 import { DiscordContract } from "../../../fakes/discord/contract.js";
+import { startFakeDiscord } from "../../../fakes/discord/index.js";
 import { summaryOf, summaryRow } from "../../../support/summary.js";
+import { recordingTelemetry } from "../../../support/telemetry.js";
 
 const files = [
   { name: "1-object-detection-annotated.png", mime: "image/png", bytes: new Uint8Array([137, 80, 78, 71]) },
@@ -44,6 +47,30 @@ describe("messageBody", () => {
         const verdict = contract.checkRequest({ method, path, contentType, body });
         expect(verdict?.issues).toEqual([]);
       }
+    }
+  });
+});
+
+describe("countRateLimits", () => {
+  it("counts each 429 Discord answers, which discord.js waits out before posting", async () => {
+    const fake = await startFakeDiscord();
+    try {
+      const telemetry = recordingTelemetry();
+      const rest = new REST({ api: fake.apiUrl }).setToken(fake.token);
+      countRateLimits(rest, telemetry);
+      const api = createDiscordApi({ rest });
+      const channel = fake.channel("general").id;
+      fake.failNext("createMessage", { kind: "rateLimit", retryAfter: 0.05 }, { times: 2 });
+      await api.post(channel, progress!);
+      await api.post(channel, progress!);
+
+      expect(fake.botMessages(channel)).toHaveLength(2);
+      expect(telemetry.events).toEqual([
+        { type: "platform-rate-limited", platform: "discord" },
+        { type: "platform-rate-limited", platform: "discord" },
+      ]);
+    } finally {
+      await fake.close();
     }
   });
 });
