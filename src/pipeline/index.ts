@@ -209,6 +209,7 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
                   signal,
                   usage: own,
                   ...(request.history ? { history: request.history } : {}),
+                  ...(settings.language ? { language: settings.language } : {}),
                 })
               : { answer: answerOffline(results, request.text) };
         // The answer is written while the last images are checked; one written before an image was
