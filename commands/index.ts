@@ -2,7 +2,7 @@
  * The platform-neutral commands. Adapters translate these definitions (Discord slash commands with
  * String and Attachment options, Slack slash commands) and call `BotHandle.command`; the bot also runs
  * them when a message is exactly a command word ("help", "forget", "cancel", "stop", "tasks",
- * "models object-detection").
+ * "models object-detection", "usage").
  */
 import type { CommandDefinition } from "../src/core/types.js";
 import { askCommand } from "./ask.js";
@@ -11,6 +11,7 @@ import { forgetCommand } from "./forget.js";
 import { helpCommand } from "./help.js";
 import { modelsCommand } from "./models.js";
 import { tasksCommand } from "./tasks.js";
+import { usageCommand } from "./usage.js";
 
 export { ASK_FILES, askCommand } from "./ask.js";
 export { cancelCommand } from "./cancel.js";
@@ -18,6 +19,7 @@ export { forgetCommand } from "./forget.js";
 export { commandUsage, describeHelp, helpCommand } from "./help.js";
 export { modelsCommand } from "./models.js";
 export { describeTasks, tasksCommand } from "./tasks.js";
+export { usageCommand } from "./usage.js";
 
 /** Every command, in the order `help` lists them. */
 export const COMMANDS: readonly CommandDefinition[] = [
@@ -26,6 +28,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   modelsCommand,
   forgetCommand,
   cancelCommand,
+  usageCommand,
   helpCommand,
 ];
 

@@ -34,6 +34,7 @@ import {
 import { type Bot, type BotOptions, createBot } from "./core/bot.js";
 import { botSettingsFrom } from "./core/settings.js";
 import type { Adapter, Platform, Postman } from "./core/types.js";
+import type { UsageAccounting } from "./core/usage.js";
 import type { SlackInstallationListing } from "./doctor-slack.js";
 import { BotError } from "./errors.js";
 import { createHostedBackend } from "./experts/hosted/index.js";
@@ -61,6 +62,15 @@ import { pipelineSettingsFrom } from "./pipeline/settings.js";
 import { closeRenderPool, fitImage, inspectImage } from "./render/index.js";
 import type { Gateway, Worker } from "./scale/roles.js";
 import { createStorageFromConfig, type Storage } from "./storage/index.js";
+import {
+  type BudgetOverridesReader,
+  budgetDefaultsFrom,
+  type ClosableLedger,
+  createStoredUsageLedger,
+  createUsageAccounting,
+  lazyUsageLedger,
+  type UsageLedger,
+} from "./usage/index.js";
 
 export interface App {
   config: Config;
@@ -76,6 +86,12 @@ export interface App {
   settings: PipelineSettings;
   pipeline: Pipeline;
   storage: Storage;
+  /** Where usage is counted: Redis when REDIS_URL is set (shared by every process), else the storage. */
+  usageLedger: ClosableLedger;
+  /** Usage counted and budgets applied on `usageLedger`, as every bot of this app does. */
+  usage: UsageAccounting;
+  /** The workspaces' budget overrides, when the settings supply them. */
+  budgetOverrides: BudgetOverridesReader | undefined;
   /**
    * The bot loop over this app's pipeline and storage, with the commands of commands/: what every
    * adapter is started with. Made on first use, so `ask` and `models` never build it.
@@ -92,6 +108,10 @@ export interface AppOptions {
   logger?: Logger;
   /** The local experts (tests give their own; default: the ones this bot ships). */
   localBackend?: LocalBackend;
+  /** Where usage is counted (default: Redis with REDIS_URL, else the storage). */
+  usageLedger?: ClosableLedger;
+  /** A workspace's budget overrides, from its settings (default: the environment's budgets everywhere). */
+  budgetOverrides?: BudgetOverridesReader;
 }
 
 const HOUR = 3_600_000;
@@ -180,6 +200,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...(screenImage ? { screenImage } : {}),
   });
 
+  const usageLedger = options.usageLedger ?? openUsageLedger(config, storage);
+  const usage = createAppUsage(config, usageLedger, logger, options.budgetOverrides);
+
   let bot: Bot | undefined;
   const app: App = {
     config,
@@ -192,16 +215,56 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     settings,
     pipeline,
     storage,
+    usageLedger,
+    usage,
+    budgetOverrides: options.budgetOverrides,
     get bot() {
       bot ??= createAppBot(app);
       return bot;
     },
     async close() {
       await bot?.close();
-      await Promise.all([storage.close(), local?.close(), safety?.close(), closeRenderPool()]);
+      await Promise.all([
+        storage.close(),
+        usageLedger.close(),
+        local?.close(),
+        safety?.close(),
+        closeRenderPool(),
+      ]);
     },
   };
   return app;
+}
+
+/**
+ * The usage ledger the configuration asks for: on Redis when REDIS_URL is set (every process of the
+ * bot counts in it, atomically), else in the storage (SQLite: exact within this process).
+ */
+export function openUsageLedger(config: Pick<Config, "REDIS_URL">, storage: Storage): ClosableLedger {
+  const url = config.REDIS_URL;
+  if (url) {
+    // ioredis is loaded on first use, from src/scale/ where it lives.
+    return lazyUsageLedger(() =>
+      import("./scale/usage-ledger.js").then((module) => module.connectRedisUsageLedger(url)),
+    );
+  }
+  return { ...createStoredUsageLedger(storage), close: async () => undefined };
+}
+
+/** Usage accounting over a ledger with the configuration's budgets and admins. */
+export function createAppUsage(
+  config: Config,
+  ledger: UsageLedger,
+  logger: Logger,
+  overrides?: BudgetOverridesReader,
+): UsageAccounting {
+  return createUsageAccounting({
+    ledger,
+    budgets: budgetDefaultsFrom(config),
+    admins: config.SETTINGS_ADMINS,
+    ...(overrides ? { overrides } : {}),
+    logger: logger.child({ component: "usage" }),
+  });
 }
 
 /**
@@ -216,6 +279,7 @@ export function createAppBot(app: App, overrides: Partial<BotOptions> = {}): Bot
     logger: app.logger,
     commands: COMMANDS,
     listModels: (task) => listModels(app, task),
+    usage: app.usage,
     ...overrides,
   });
 }
@@ -359,6 +423,8 @@ export async function createAppGateway(app: App): Promise<Gateway> {
     workerConcurrency: app.config.MAX_CONCURRENT_REQUESTS,
     lockMs: app.config.JOB_LOCK_SECONDS * 1000,
     logger: app.logger.child({ role: "gateway" }),
+    // On the gateway's own connection: one atomic script per request, shared by every gateway.
+    usage: (ledger) => createAppUsage(app.config, ledger, app.logger, app.budgetOverrides),
   });
 }
 
@@ -384,6 +450,7 @@ export async function startAppWorker(app: App): Promise<Worker> {
     postmen,
     lockMs: app.config.JOB_LOCK_SECONDS * 1000,
     logger: app.logger.child({ role: "worker" }),
+    usage: (ledger) => createAppUsage(app.config, ledger, app.logger, app.budgetOverrides),
   });
 }
 

@@ -11,6 +11,7 @@ import { createRateLimiter } from "./rate-limit.js";
 import type { BotSettings } from "./settings.js";
 import { createTurns, type RequestReport } from "./turn.js";
 import type { BotHandle, CommandDefinition } from "./types.js";
+import type { UsageAccounting } from "./usage.js";
 
 export type { RequestReport } from "./turn.js";
 export { replyOf } from "./turn.js";
@@ -28,6 +29,8 @@ export interface BotOptions {
   clock?: Clock;
   /** Called once per accepted request when it is over, for benchmarks and metrics. */
   onSettled?: (report: RequestReport) => void;
+  /** Usage counted and budgets applied (src/usage/); none: nothing is counted. */
+  usage?: UsageAccounting;
 }
 
 /** The bot loop as the composition root sees it: an adapter's BotHandle plus status and shutdown. */
@@ -42,8 +45,8 @@ export interface Bot extends BotHandle {
  *
  * - Admission (`admission.ts`) takes a message: bots and the bot itself are ignored, allowlists
  *   applied, redeliveries dropped by event id (the `dedupe` namespace, 24 h), command words routed to
- *   their command, oversized attachments refused before download, the user's rate limit applied; then
- *   the request is queued. It resolves once the message is accepted or refused, so adapters
+ *   their command, oversized attachments refused before download, the user's rate limit and the
+ *   budgets applied (a request over budget is refused before anything runs); then the request is queued. It resolves once the message is accepted or refused, so adapters
  *   acknowledge at once.
  * - The queue (`queue.ts`, in this process): requests of one thread run one at a time, in the order
  *   they came; at most `maxConcurrent` run over all threads; at most `maxQueued` wait, each told its
@@ -75,6 +78,7 @@ export function createBot(options: BotOptions): Bot {
     settings,
     clock,
     ...(options.onSettled ? { onSettled: options.onSettled } : {}),
+    ...(options.usage ? { usage: options.usage } : {}),
   });
   const queue = createLocalQueue({
     turns,
@@ -97,6 +101,7 @@ export function createBot(options: BotOptions): Bot {
     forget: (thread) => turns.forget(thread),
     ...(options.commands ? { commands: options.commands } : {}),
     ...(options.listModels ? { listModels: options.listModels } : {}),
+    ...(options.usage ? { usage: options.usage } : {}),
     clock,
     logger,
   });

@@ -5,10 +5,11 @@
  * process that admitted it (`start`), or in a worker (`start --role worker`).
  */
 import { errorSummary, isBotError, userMessageOf } from "../errors.js";
+import type { LlmUsage } from "../llm/types.js";
 import type { Logger } from "../log.js";
 import type { Pipeline } from "../pipeline/index.js";
-import type { NamedInput, PipelineResult } from "../pipeline/types.js";
-import { resourceFiles } from "../tasks/index.js";
+import type { ExpertUsage, NamedInput, PipelineResult } from "../pipeline/types.js";
+import { type Resource, resourceFiles, resourceToText } from "../tasks/index.js";
 import { downloadAttachments } from "./attachments.js";
 import type { Clock } from "./clock.js";
 import { KeyedQueue } from "./keyed-queue.js";
@@ -16,6 +17,7 @@ import type { ConversationMemory, RecalledConversation } from "./memory.js";
 import { ProgressState, ThrottledProgress } from "./progress.js";
 import type { BotSettings } from "./settings.js";
 import type { ProgressMessage, Reply, ReplyFile, ReplyTarget, Request } from "./types.js";
+import { noUsage, type UsageAccounting } from "./usage.js";
 
 /** How one accepted request went, in milliseconds of the bot's own measurement. */
 export interface RequestReport {
@@ -51,6 +53,8 @@ export interface TurnOptions {
   clock: Clock;
   /** Called once per request when it is over, for benchmarks and metrics. */
   onSettled?: (report: RequestReport) => void;
+  /** Where what each request used is added (tokens, model calls, CPU, bytes); none: not counted. */
+  usage?: UsageAccounting;
 }
 
 /** Runs turns; `forget` clears a thread's memory in order with the turns' own reads and writes. */
@@ -73,6 +77,13 @@ export function replyOf(result: PipelineResult): Reply {
       : [],
   );
   return { text: result.answer, files, summary: result.summary };
+}
+
+/** The bytes of an attachment as downloaded: its file's, or its text's (a .txt file). */
+function resourceBytes(resource: Resource): number {
+  const files = resourceFiles(resource);
+  if (files.length > 0) return files.reduce((sum, file) => sum + file.bytes.byteLength, 0);
+  return Buffer.byteLength(resourceToText(resource) ?? "");
 }
 
 /** Sends a notice; a platform failure is logged, never thrown. */
@@ -126,6 +137,10 @@ export function createTurns(options: TurnOptions): Turns {
     });
 
     let outcome: RequestReport["outcome"] = "answered";
+    // Filled as the work goes, so a request that fails half-way still counts what it used.
+    const used = noUsage();
+    const llmUsage: LlmUsage = { calls: 0 };
+    const expertUsage: ExpertUsage = { hostedCalls: 0, hostedMs: 0, localCpuMs: 0 };
     try {
       let mark = performance.now();
       const attachments: NamedInput[] = await downloadAttachments(request.attachments, {
@@ -136,6 +151,7 @@ export function createTurns(options: TurnOptions): Turns {
         logger: log,
       });
       ms.download = performance.now() - mark;
+      for (const input of attachments) used.bytesIn += resourceBytes(input.resource);
       state.setStage("planning");
       progress.update(state.render(), state.snapshot());
 
@@ -152,6 +168,8 @@ export function createTurns(options: TurnOptions): Turns {
         inputs: [...attachments, ...recalled.inputs.filter((input) => !attachmentNames.has(input.name))],
         history: recalled.history,
         signal,
+        usage: llmUsage,
+        expertUsage,
         onEvent(event) {
           state.apply(event);
           progress.update(state.render(), state.snapshot());
@@ -167,6 +185,7 @@ export function createTurns(options: TurnOptions): Turns {
       mark = performance.now();
       const reply = replyOf(result);
       await target.send(reply);
+      for (const file of reply.files) used.bytesOut += file.bytes.byteLength;
       ms.reply = performance.now() - mark;
 
       mark = performance.now();
@@ -202,6 +221,14 @@ export function createTurns(options: TurnOptions): Turns {
         });
         await notify(target, userMessageOf(error), log);
       }
+    }
+    if (options.usage) {
+      used.promptTokens = llmUsage.promptTokens ?? 0;
+      used.completionTokens = llmUsage.completionTokens ?? 0;
+      used.hostedCalls = expertUsage.hostedCalls;
+      used.hostedMs = Math.round(expertUsage.hostedMs);
+      used.localCpuMs = Math.round(expertUsage.localCpuMs);
+      await options.usage.record(request, used);
     }
     options.onSettled?.({
       requestId: request.id,

@@ -53,6 +53,12 @@ export interface Request {
    * Discord snowflake padded to 20 digits): requests of a thread run in this order in every process.
    */
   stamp?: string;
+  /**
+   * Whether the author administers the workspace, as the platform says (Discord: Manage Server;
+   * Slack: a workspace admin or owner, which takes a users.info call): asked only when it matters
+   * (the `usage` command). Never sent to another process.
+   */
+  isAdmin?: () => Promise<boolean>;
 }
 
 export interface ReplyFile {
@@ -190,6 +196,8 @@ export type RefusalReason =
   | "shutting-down"
   /** The queue cannot be reached (a gateway whose Redis is down). */
   | "unavailable"
+  /** A budget of the user's or the workspace's is spent (src/usage/); the notice says which and when it resets. */
+  | "over-budget"
   | "unknown-command"
   | "invalid-options";
 
@@ -258,6 +266,8 @@ export interface BotServices {
   forget(request: Request): Promise<void>;
   /** The candidates of a task and where they run (the `models` command's text). */
   listModels(task: string): Promise<string>;
+  /** The requester's usage and budgets, and the workspace's for its admins (the `usage` command's text). */
+  usage(request: Request): Promise<string>;
 }
 
 /** What a cancel found to stop in a thread. */
@@ -293,6 +303,11 @@ export interface CommandDefinition {
    * is the command.
    */
   parseText?(rest: string): CommandOptions | undefined;
+  /**
+   * Answered to its user alone where a platform can (Discord's ephemeral reply, Slack's ephemeral
+   * response to a slash command); typed as a message, it is answered in the thread as usual.
+   */
+  private?: boolean;
   /** Runs the command; a command that submits a request resolves to that request's disposition. */
   run(context: CommandContext): Promise<void> | Promise<Disposition>;
 }

@@ -73,6 +73,11 @@ export function createOpenAiLlm(options: OpenAiLlmOptions): LlmClient {
       },
       request.signal ? { signal: request.signal } : {},
     );
+    if (request.usage && completion.usage) {
+      request.usage.promptTokens = (request.usage.promptTokens ?? 0) + completion.usage.prompt_tokens;
+      request.usage.completionTokens =
+        (request.usage.completionTokens ?? 0) + completion.usage.completion_tokens;
+    }
     const content = completion.choices[0]?.message?.content;
     if (typeof content !== "string") {
       throw new BotError("llm_unavailable", "the LLM answered without any message content");

@@ -12,6 +12,10 @@ export interface JsonFormat {
 /** Counts the requests actually sent to the LLM for one pipeline run, retries included. */
 export interface LlmUsage {
   calls: number;
+  /** The completions' `usage.prompt_tokens`, summed (absent until an endpoint reports it). */
+  promptTokens?: number;
+  /** The completions' `usage.completion_tokens`, summed. */
+  completionTokens?: number;
 }
 
 export interface ChatRequest {

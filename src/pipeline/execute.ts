@@ -23,6 +23,7 @@ import {
   passOverReason,
   taskNeed,
 } from "./competence.js";
+import { startCpuMeter } from "./cpu-meter.js";
 import { Limiter } from "./limiter.js";
 import type { Backends } from "./select.js";
 import type { PipelineSettings } from "./settings.js";
@@ -30,6 +31,7 @@ import type {
   ArgValue,
   Attempt,
   Candidate,
+  ExpertUsage,
   NamedInput,
   PipelineEvent,
   Plan,
@@ -60,6 +62,8 @@ export interface ExecuteRequest {
   inputs: NamedInput[];
   signal: AbortSignal;
   usage?: LlmUsage;
+  /** Added to per expert call: hosted calls and their time, local CPU time. */
+  expertUsage?: ExpertUsage;
   onEvent?: (event: PipelineEvent) => void;
 }
 
@@ -223,6 +227,23 @@ export async function executePlan(request: ExecuteRequest, deps: ExecuteDependen
     }
   }
 
+  /** Runs one expert call, adding what it used to the request's counter: every try counts, failed ones too. */
+  async function metered<T>(expert: Expert, call: () => Promise<T>): Promise<T> {
+    const counter = request.expertUsage;
+    if (!counter || (expert.source !== "hosted" && expert.source !== "local")) return call();
+    const started = performance.now();
+    const cpu = expert.source === "local" ? startCpuMeter() : undefined;
+    try {
+      return await call();
+    } finally {
+      if (cpu) counter.localCpuMs += cpu();
+      else {
+        counter.hostedCalls += 1;
+        counter.hostedMs += performance.now() - started;
+      }
+    }
+  }
+
   async function runExpert(
     expert: Expert,
     args: ExpertArgs,
@@ -237,7 +258,9 @@ export async function executePlan(request: ExecuteRequest, deps: ExecuteDependen
       const release = await limiter.acquire(signal);
       budget.start();
       try {
-        return await expert.run(args, { signal, ...(request.usage ? { usage: request.usage } : {}) });
+        return await metered(expert, () =>
+          expert.run(args, { signal, ...(request.usage ? { usage: request.usage } : {}) }),
+        );
       } catch (error) {
         if (!(error instanceof ExpertError) || signal.aborted) throw error;
         if (error.reason === "loading" && loadingRetries < MAX_LOADING_RETRIES) {

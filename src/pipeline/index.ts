@@ -70,7 +70,7 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
   return {
     async run(request) {
       const signal = request.signal ?? new AbortController().signal;
-      const usage: LlmUsage = { calls: 0 };
+      const usage: LlmUsage = request.usage ?? { calls: 0 };
       const started = performance.now();
       const mark = () => performance.now();
       const llm = deps.llm;
@@ -114,6 +114,7 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
           inputs: request.inputs,
           signal,
           usage,
+          ...(request.expertUsage ? { expertUsage: request.expertUsage } : {}),
           onEvent,
         },
         {

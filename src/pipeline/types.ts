@@ -1,4 +1,5 @@
 import type { ExpertSource } from "../experts/types.js";
+import type { LlmUsage } from "../llm/types.js";
 import type { ModelInfo } from "../models/types.js";
 import type { Summary, TaskStatus } from "../summary.js";
 import type { ArgName, Resource, TaskName } from "../tasks/index.js";
@@ -56,6 +57,17 @@ export interface PipelineRequest {
   history?: ConversationTurn[];
   signal?: AbortSignal;
   onEvent?: (event: PipelineEvent) => void;
+  /** The caller's LLM counter, added to as calls are made: it tells even when the run throws. */
+  usage?: LlmUsage;
+  /** The caller's model-call counter, the same way (usage accounting). */
+  expertUsage?: ExpertUsage;
+}
+
+/** What a run's experts used, added to as they run: hosted calls and their time, this machine's CPU. */
+export interface ExpertUsage {
+  hostedCalls: number;
+  hostedMs: number;
+  localCpuMs: number;
 }
 
 export interface Candidate {

@@ -14,14 +14,17 @@ import { createConversationMemory } from "../core/memory.js";
 import type { BotSettings } from "../core/settings.js";
 import { createTurns, type RequestReport } from "../core/turn.js";
 import type { CommandDefinition, Postman } from "../core/types.js";
+import type { UsageAccounting } from "../core/usage.js";
 import { errorSummary } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Pipeline } from "../pipeline/index.js";
 import type { Storage } from "../storage/index.js";
+import type { UsageLedger } from "../usage/types.js";
 import { createRedisLedger, createRedisRateLimiter } from "./counters.js";
 import { createRedisQueue } from "./queue.js";
 import { connectRedis } from "./redis.js";
 import { createSequencer } from "./sequencer.js";
+import { createRedisUsageLedger } from "./usage-ledger.js";
 import { createRedisWorker, type RedisWorker } from "./worker.js";
 
 /** A thread's lease outlives a job's lock: a worker that lost its lock to a short outage keeps its thread. */
@@ -37,6 +40,11 @@ export interface GatewayOptions {
   workerConcurrency: number;
   lockMs: number;
   logger: Logger;
+  /**
+   * Budgets checked and requests counted at admission, on a ledger made on this gateway's Redis
+   * connection (src/scale/usage-ledger.ts); none: nothing is counted.
+   */
+  usage?: (ledger: UsageLedger) => UsageAccounting;
 }
 
 export interface Gateway {
@@ -82,6 +90,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     commands: options.commands,
     ...(options.listModels ? { listModels: options.listModels } : {}),
+    ...(options.usage ? { usage: options.usage(createRedisUsageLedger(redis)) } : {}),
     logger,
   });
   return {
@@ -106,6 +115,8 @@ export interface WorkerOptions {
   lockMs: number;
   logger: Logger;
   onSettled?: (report: RequestReport) => void;
+  /** What each request used added to the counts, on this worker's Redis connection; none: not counted. */
+  usage?: (ledger: UsageLedger) => UsageAccounting;
 }
 
 export interface Worker extends RedisWorker {
@@ -129,6 +140,7 @@ export function startWorker(options: WorkerOptions): Worker {
     settings,
     clock: systemClock,
     ...(options.onSettled ? { onSettled: options.onSettled } : {}),
+    ...(options.usage ? { usage: options.usage(createRedisUsageLedger(redis)) } : {}),
   });
   const worker = createRedisWorker({
     redis,

@@ -19,7 +19,8 @@ export type NamespaceName =
   | "ratelimit"
   | "memory"
   | "web"
-  | "slack-installations";
+  | "slack-installations"
+  | "usage";
 
 /** The SQLite file's name inside DATA_DIR. */
 export const SQLITE_FILE = "storage.sqlite";

@@ -55,6 +55,8 @@ export interface TestMessage {
   eventId?: string;
   /** Default: a new id per message. */
   id?: string;
+  /** Whether the platform says the author administers the workspace; default: it says nothing. */
+  admin?: boolean;
 }
 
 /** The progress messages of a transcript, one per request that opened one. */
@@ -116,6 +118,7 @@ export function createTestAdapter(options: { clock?: Pick<Clock, "now"> } = {}):
       text: message.text ?? "",
       attachments: message.attachments ?? [],
       receivedAt: now(),
+      ...(message.admin === undefined ? {} : { isAdmin: async () => message.admin === true }),
     };
   }
 

@@ -11,13 +11,14 @@ import { scriptedPipeline, startBot } from "../core/helpers.js";
 const PNG_BYTES = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]);
 
 describe("the command registry", () => {
-  it("defines ask, tasks, models, forget, cancel and help with typed options", () => {
+  it("defines ask, tasks, models, forget, cancel, usage and help with typed options", () => {
     expect(COMMANDS.map((command) => command.name)).toEqual([
       "ask",
       "tasks",
       "models",
       "forget",
       "cancel",
+      "usage",
       "help",
     ]);
     for (const command of COMMANDS) {
