@@ -148,8 +148,18 @@ export function connectRedisUsageLedger(
   const redis = connectRedis(url, "fail-fast", "usage");
   // Errors surface from the calls; the connection's own events would otherwise be unhandled.
   redis.on("error", () => undefined);
+  // The first calls wait for the first connection (or its first failure); later ones fail at once while Redis is down.
+  const opened = new Promise<void>((resolve) => {
+    redis.once("ready", () => resolve());
+    redis.once("error", () => resolve());
+  });
+  const ledger = createRedisUsageLedger(redis, options);
   return {
-    ...createRedisUsageLedger(redis, options),
+    reserve: async (counters) => opened.then(() => ledger.reserve(counters)),
+    release: async (counters) => opened.then(() => ledger.release(counters)),
+    add: async (counters, used) => opened.then(() => ledger.add(counters, used)),
+    read: async (counter) => opened.then(() => ledger.read(counter)),
+    list: async (periods) => opened.then(() => ledger.list(periods)),
     async close() {
       await redis.quit().catch(() => redis.disconnect());
     },
