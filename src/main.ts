@@ -70,6 +70,7 @@ import {
   createUsageAccounting,
   lazyUsageLedger,
   type UsageLedger,
+  usageReport,
 } from "./usage/index.js";
 
 export interface App {
@@ -249,6 +250,22 @@ export function openUsageLedger(config: Pick<Config, "REDIS_URL">, storage: Stor
     );
   }
   return { ...createStoredUsageLedger(storage), close: async () => undefined };
+}
+
+/** The usage counts in the configured storage, for `hugginggpt-bot usage`; `close` closes what it opened. */
+export function openUsageCounts(
+  config: Config,
+  logger: Logger = silentLogger,
+): { report(at: number): Promise<string>; close(): Promise<void> } {
+  const storage = createStorageFromConfig(config, logger);
+  const ledger = openUsageLedger(config, storage);
+  return {
+    report: (at) => usageReport(ledger, budgetDefaultsFrom(config), at),
+    async close() {
+      await ledger.close();
+      await storage.close();
+    },
+  };
 }
 
 /** Usage accounting over a ledger with the configuration's budgets and admins. */

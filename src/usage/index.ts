@@ -3,6 +3,7 @@
  * their time, local CPU, file bytes) per UTC day and month, and budgets over them.
  */
 export { countersOf, createUsageAccounting, subjectOf, type UsageAccountingOptions } from "./accounting.js";
+export { currentPeriods, describeBudgets, usageReport } from "./cli-report.js";
 export { type ClosableLedger, lazyUsageLedger } from "./lazy-ledger.js";
 export {
   anyBudget,
