@@ -6,7 +6,9 @@ import {
   GatewayIntentBits,
   type Interaction,
   type Message,
+  MessageFlags,
   Partials,
+  PermissionFlagsBits,
   REST,
 } from "discord.js";
 import type {
@@ -205,6 +207,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       receivedAt: Date.now(),
       // Snowflakes grow with time: padded, they sort as the messages were sent.
       stamp: message.id.padStart(20, "0"),
+      isAdmin: async () => message.member?.permissions.has(PermissionFlagsBits.ManageGuild) ?? false,
     };
     const disposition = await bot.receive(
       request,
@@ -256,6 +259,8 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       threadParentId: thread?.parentId ?? undefined,
       inThread: thread !== undefined,
       user: { id: interaction.user.id, name: interaction.user.username, isBot: interaction.user.bot },
+      admin: interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false,
+      private: definition?.private === true,
       prompt: interaction.options.getString("prompt") ?? undefined,
       options: optionsOf(interaction, definition),
       uploadLimit: interaction.attachmentSizeLimit || uploadLimitOfTier(interaction.guild?.premiumTier),
@@ -277,7 +282,10 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     if (!interaction.isChatInputCommand()) return;
     const received = performance.now();
     // Acknowledge first, before anything else: Discord gives 3 seconds.
-    const deferred = interaction.deferReply().then(
+    const isPrivate = options.commands.some(
+      (command) => command.name === interaction.commandName && command.private === true,
+    );
+    const deferred = interaction.deferReply(isPrivate ? { flags: MessageFlags.Ephemeral } : {}).then(
       () => true,
       (error: unknown) => {
         logger.warn("interaction could not be deferred (expired?); answering in the channel", {
@@ -301,6 +309,9 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   const endpoint = options.interactions
     ? createInteractionsEndpoint({
         publicKey: options.interactions.publicKey,
+        privateCommands: new Set(
+          options.commands.filter((command) => command.private === true).map((command) => command.name),
+        ),
         logger,
         onCommand(payload, deferred) {
           const bot = running;

@@ -61,7 +61,8 @@ const chatInput = z
     channel_id: snowflake.optional(),
     channel: z.object({ id: snowflake, type: z.number().int(), parent_id: snowflake.nullish() }).optional(),
     // A guild's interaction carries the member (with its user); a direct message's, the user.
-    member: z.object({ user }).optional(),
+    // `permissions`: the member's permissions in the channel, a bit set as a decimal string.
+    member: z.object({ user, permissions: z.string().regex(/^\d+$/).optional() }).optional(),
     user: user.optional(),
     attachment_size_limit: z.number().int().positive().optional(),
   })

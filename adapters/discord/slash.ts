@@ -40,12 +40,26 @@ export interface SlashCommand {
   threadParentId: string | undefined;
   inThread: boolean;
   user: { id: string; name: string; isBot: boolean };
+  /** Whether the member may manage the server (Manage Server): an admin of the bot there. */
+  admin: boolean;
+  /** Answered to its user alone (deferred as ephemeral): no thread is started on the reply. */
+  private: boolean;
   /** The `prompt` option's text, when the command has one. */
   prompt: string | undefined;
   /** The options by the definitions' names, attachments ready to download. */
   options: CommandOptions;
   /** The per-file upload limit where the answer goes. */
   uploadLimit: number;
+}
+
+/** Discord's Manage Server permission (MANAGE_GUILD, 1 << 5). */
+export const MANAGE_GUILD = 1n << 5n;
+
+/** Whether a permissions bit set (a decimal string, as Discord sends it) has Manage Server. */
+export function canManageServer(permissions: string | undefined): boolean {
+  return (
+    permissions !== undefined && /^\d+$/.test(permissions) && (BigInt(permissions) & MANAGE_GUILD) !== 0n
+  );
 }
 
 /** Discord's thread channel types: announcement, public and private threads. */
@@ -100,6 +114,8 @@ export function commandFromPayload(
     threadParentId: inThread ? (channel?.parent_id ?? undefined) : undefined,
     inThread,
     user: { id: user?.id ?? "", name: user?.username ?? "", isBot: user?.bot ?? false },
+    admin: canManageServer(payload.member?.permissions),
+    private: definition?.private === true,
     prompt: typeof prompt?.value === "string" ? prompt.value : undefined,
     options,
     uploadLimit: payload.attachment_size_limit ?? DISCORD_LIMITS.defaultUploadBytes,
@@ -194,7 +210,7 @@ export async function runSlashCommand(
   let conversation = command.channelId;
   let place: Place = fixedPlace(command.channelId);
   let threadAfterAnswer = false;
-  if (!direct && !command.inThread && ok) {
+  if (!direct && !command.inThread && ok && !command.private) {
     // The reply's message id: the thread on it (for follow-ups) is this conversation.
     const replyId = await originalReplyId(command, context).catch((error: unknown) => {
       log.warn("the deferred reply could not be fetched", { error: errorSummary(error) });
@@ -242,6 +258,7 @@ export async function runSlashCommand(
     attachments: [],
     receivedAt: Date.now(),
     stamp: command.id.padStart(20, "0"),
+    isAdmin: async () => command.admin,
   };
   let disposition: Disposition;
   try {

@@ -7,7 +7,8 @@
  * The bot token's scopes: mentions and the app's DMs (`app_mentions:read`, `im:history`, `im:read`),
  * replies in threads of public and private channels it is in (`channels:history`, `groups:history`),
  * posting and editing its messages (`chat:write`), users' files and its own uploads (`files:read`,
- * `files:write`), the `/ask` command (`commands`) and reactions (`reactions:write`).
+ * `files:write`), the `/ask` and `/usage` commands (`commands`), reactions (`reactions:write`), and
+ * whether a user is a workspace admin or owner (`users:read`, for `/usage`).
  */
 export const SLACK_BOT_SCOPES: readonly string[] = [
   "app_mentions:read",
@@ -20,6 +21,7 @@ export const SLACK_BOT_SCOPES: readonly string[] = [
   "groups:history",
   "commands",
   "reactions:write",
+  "users:read",
 ];
 
 /** The bot needs no user token: the install flow asks for no user scopes. */

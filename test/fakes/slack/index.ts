@@ -293,6 +293,8 @@ export interface FakeSlack {
   readonly views: Json[];
   readonly ephemerals: Json[];
   readonly responseUrlPosts: Array<{ path: string; body: Json }>;
+  /** Users whom users.info reports as workspace admins (`is_admin`); add to it to make one. */
+  readonly admins: Set<string>;
   readonly socketAcks: SocketAck[];
   /** Every signed request sent to the app, with its status and time to acknowledge. */
   readonly deliveries: Delivery[];
@@ -574,6 +576,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const views: Json[] = [];
   const ephemerals: Json[] = [];
   const responseUrlPosts: Array<{ path: string; body: Json }> = [];
+  const admins = new Set<string>();
   const socketAcks: SocketAck[] = [];
   const deliveries: Delivery[] = [];
   const sockets = new Set<WebSocket>();
@@ -946,6 +949,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
           name: isBot ? "hugginggpt" : id === caller.team.userId ? "fake.user" : id.toLowerCase(),
           real_name: isBot ? "HuggingGPT" : "Fake User",
           is_bot: isBot,
+          is_admin: admins.has(id),
+          is_owner: false,
           deleted: false,
           tz: "Etc/UTC",
           profile: {
@@ -1397,6 +1402,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     views,
     ephemerals,
     responseUrlPosts,
+    admins,
     socketAcks,
     deliveries,
     clientId,

@@ -51,6 +51,21 @@ describe("a slash command from the interactions endpoint's payload", () => {
     });
   });
 
+  it("reads Manage Server from the member's permissions, and marks private commands (usage)", () => {
+    const member = (permissions: string) => ({
+      member: { user: { id: "900000000000000001", username: "alice" }, permissions },
+    });
+    // 0x20 is MANAGE_GUILD; 0x2000 alone (MANAGE_MESSAGES) is not.
+    expect(commandFromPayload(payload(member(String(0x20 | 0x400))), COMMANDS, downloads).admin).toBe(true);
+    expect(commandFromPayload(payload(member(String(0x2000))), COMMANDS, downloads).admin).toBe(false);
+    expect(commandFromPayload(payload({}), COMMANDS, downloads)).toMatchObject({
+      admin: false,
+      private: false,
+    });
+    const usage = commandFromPayload(payload({ data: { name: "usage", type: 1 } }), COMMANDS, downloads);
+    expect(usage.private).toBe(true);
+  });
+
   it("resolves attachment options from data.resolved and starts their download", () => {
     const url = "http://127.0.0.1:9/ephemeral-attachments/1/2/cat.png?ex=1";
     const command = commandFromPayload(
