@@ -3,6 +3,7 @@
  * `BudgetLimits` and `BudgetOverrides` are the shapes the per-workspace settings give (issue 14,
  * part 3); they are copied here as agreed, to be unified with the settings' own when both are in.
  */
+import { noUsage, type RequestUsage } from "../core/usage.js";
 
 /** Budget limits of one scope and period; a number present replaces the environment's, 0 = no limit. */
 export interface BudgetLimits {
@@ -26,16 +27,9 @@ export type Scope = "user" | "workspace";
 /** Calendar periods in UTC. */
 export type PeriodKind = "day" | "month";
 
-/** What is counted per scope and period. Times are whole milliseconds. */
-export interface UsageCounts {
+/** What is counted per scope and period: requests, and what they used. Times are whole milliseconds. */
+export interface UsageCounts extends RequestUsage {
   requests: number;
-  promptTokens: number;
-  completionTokens: number;
-  hostedCalls: number;
-  hostedMs: number;
-  localCpuMs: number;
-  bytesIn: number;
-  bytesOut: number;
 }
 
 export const COUNT_FIELDS: readonly (keyof UsageCounts)[] = [
@@ -106,16 +100,7 @@ export interface UsageLedger {
 }
 
 export function zeroCounts(): UsageCounts {
-  return {
-    requests: 0,
-    promptTokens: 0,
-    completionTokens: 0,
-    hostedCalls: 0,
-    hostedMs: 0,
-    localCpuMs: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-  };
+  return { requests: 0, ...noUsage() };
 }
 
 /** A counter's key, the same in every ledger: `day:2025-03-14:user:discord:42`. */

@@ -65,15 +65,15 @@ describe("hugginggpt-bot usage", () => {
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     const lines = run.stdout.split("\n");
-    const after = (heading: string) => lines.slice(lines.findIndex((line) => line.startsWith(heading)));
-    expect(after("Workspaces")[0]).toBe("Workspaces (Discord servers, Slack workspaces): 1");
-    expect(after("Workspaces")[1]).toBe("  discord:900");
+    const linesFrom = (heading: string) => lines.slice(lines.findIndex((line) => line.startsWith(heading)));
+    expect(linesFrom("Workspaces")[0]).toBe("Workspaces (Discord servers, Slack workspaces): 1");
+    expect(linesFrom("Workspaces")[1]).toBe("  discord:900");
     expect(run.stdout).toContain(
       "    this month: 3 requests · 2,000 LLM tokens of 100,000 (1,500 prompt, 500 completion) · 1 hosted model call (2.5 s)",
     );
-    expect(after("Users")[0]).toBe("Users: 2");
-    expect(after("Users")[1]).toBe("  discord:111");
-    expect(after("Users")[2]).toMatch(/^ {4}today: 2 requests of 20 · 0 LLM tokens · /);
+    expect(linesFrom("Users")[0]).toBe("Users: 2");
+    expect(linesFrom("Users")[1]).toBe("  discord:111");
+    expect(linesFrom("Users")[2]).toMatch(/^ {4}today: 2 requests of 20 · 0 LLM tokens · /);
     expect(run.stdout).toContain("  discord:222");
 
     const doctor = await runCli(["doctor"], { cwd: dir, env });
