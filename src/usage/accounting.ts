@@ -79,6 +79,27 @@ export function createUsageAccounting(options: UsageAccountingOptions): UsageAcc
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const admins = options.admins ?? [];
+  /**
+   * Whether the ledger failed last time. An outage is logged once when it starts (info: the storage
+   * or the queue reports the fault itself as a warning) and once when it ends, not per request.
+   */
+  let unreachable = false;
+  function ledgerFailed(what: string, error: unknown): void {
+    if (unreachable) {
+      logger.debug(what, { error: errorSummary(error) });
+      return;
+    }
+    unreachable = true;
+    logger.info(
+      "usage counts cannot be reached; requests are let through without their budgets, and what they use is not counted, until they are back",
+      { error: errorSummary(error) },
+    );
+  }
+  function ledgerAnswered(): void {
+    if (!unreachable) return;
+    unreachable = false;
+    logger.info("usage counts are reachable again; budgets apply");
+  }
 
   async function budgetsFor(request: Request): Promise<BudgetTable> {
     if (UNLIMITED_PLATFORMS.has(request.platform)) return unlimitedBudgets();
@@ -120,11 +141,10 @@ export function createUsageAccounting(options: UsageAccountingOptions): UsageAcc
       let reservation: Awaited<ReturnType<UsageLedger["reserve"]>>;
       try {
         reservation = await ledger.reserve(counters);
+        ledgerAnswered();
       } catch (error) {
         // As the rate limit does: a bot whose counts are unreachable keeps answering, and says so in its log.
-        logger.warn("usage could not be counted; the request is let through without its budgets", {
-          error: errorSummary(error),
-        });
+        ledgerFailed("a request let through uncounted", error);
         return { allowed: true, release: async () => undefined };
       }
       if (!reservation.allowed) {
@@ -154,8 +174,9 @@ export function createUsageAccounting(options: UsageAccountingOptions): UsageAcc
     async record(request, used: RequestUsage) {
       try {
         await ledger.add(countersOf(request, clock.now()), used);
+        ledgerAnswered();
       } catch (error) {
-        logger.warn("what a request used could not be counted", { error: errorSummary(error) });
+        ledgerFailed("what a request used was not counted", error);
       }
     },
 
