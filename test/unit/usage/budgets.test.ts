@@ -13,10 +13,12 @@ import {
   createStoredUsageLedger,
   createUsageAccounting,
   periodIdOf,
+  type UsageLedger,
   unlimitedBudgets,
 } from "../../../src/usage/index.js";
 import { createManualClock } from "../../support/test-adapter.js";
 import { answer, type Script, startBot, untilAborted } from "../core/helpers.js";
+import { captureLogger } from "../storage/capture.js";
 
 /** 20:48 UTC: a day's budget resets in 3 h 12 min. */
 const EVENING = Date.parse("2025-03-14T20:48:00Z");
@@ -281,5 +283,38 @@ describe("budgets", () => {
     await adapter.send({ text: "usage", thread: "u4" });
     await bot.idle();
     expect(adapter.replies("u4")[0]?.text).toContain("Today: 1 request of 20");
+  });
+
+  it("lets requests through while its counts cannot be reached, and says so once each way", async () => {
+    const { logger, lines } = captureLogger();
+    const working = createStoredUsageLedger(createStorage());
+    let down = true;
+    const flaky: UsageLedger = {
+      reserve: (counters) =>
+        down ? Promise.reject(new Error("connection refused")) : working.reserve(counters),
+      release: (counters) => working.release(counters),
+      add: (counters, used) =>
+        down ? Promise.reject(new Error("connection refused")) : working.add(counters, used),
+      read: (counter) => working.read(counter),
+      list: (periods) => working.list(periods),
+    };
+    const table = budgets((budget) => {
+      budget.user.day.requests = 1;
+    });
+    const { adapter, bot, pipeline } = await startBot({
+      extra: { usage: createUsageAccounting({ ledger: flaky, budgets: table, logger }) },
+    });
+    for (const thread of ["t1", "t2", "t3"]) {
+      expect(await adapter.send({ text: thread, thread })).toMatchObject({ status: "accepted" });
+    }
+    await bot.idle();
+    expect(pipeline.calls).toHaveLength(3);
+    down = false;
+    expect(await adapter.send({ text: "counted", thread: "t4" })).toMatchObject({ status: "accepted" });
+    expect(await adapter.send({ text: "over", thread: "t5" })).toMatchObject({ status: "refused" });
+    const said = lines.filter((line) => line.level !== "debug").map((line) => line.msg);
+    expect(said.filter((msg) => msg.startsWith("usage counts cannot be reached"))).toHaveLength(1);
+    expect(said.filter((msg) => msg === "usage counts are reachable again; budgets apply")).toHaveLength(1);
+    await bot.idle();
   });
 });
