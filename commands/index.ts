@@ -2,7 +2,7 @@
  * The platform-neutral commands. Adapters translate these definitions (Discord slash commands with
  * String and Attachment options, Slack slash commands) and call `BotHandle.command`; the bot also runs
  * them when a message is exactly a command word ("help", "forget", "cancel", "stop", "tasks",
- * "models object-detection").
+ * "models object-detection", "usage").
  */
 import type { CommandDefinition } from "../src/core/types.js";
 import { askCommand } from "./ask.js";
@@ -12,6 +12,7 @@ import { helpCommand } from "./help.js";
 import { modelsCommand } from "./models.js";
 import { settingsCommand } from "./settings.js";
 import { tasksCommand } from "./tasks.js";
+import { usageCommand } from "./usage.js";
 
 export { ASK_FILES, askCommand } from "./ask.js";
 export { cancelCommand } from "./cancel.js";
@@ -20,6 +21,7 @@ export { commandUsage, describeHelp, helpCommand } from "./help.js";
 export { modelsCommand } from "./models.js";
 export { parseSettingsText, settingsCommand } from "./settings.js";
 export { describeTasks, tasksCommand } from "./tasks.js";
+export { usageCommand } from "./usage.js";
 
 /** Every command, in the order `help` lists them. */
 export const COMMANDS: readonly CommandDefinition[] = [
@@ -29,6 +31,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   forgetCommand,
   cancelCommand,
   settingsCommand,
+  usageCommand,
   helpCommand,
 ];
 

@@ -17,6 +17,7 @@ import {
   createWebPlayground,
   deployDiscordCommands,
   openSlackInstallations,
+  openUsageCounts,
   PLATFORM_ADAPTERS,
   startAppOps,
   startAppTelemetry,
@@ -54,6 +55,7 @@ Commands:
   models [TASK]       candidate models per task and where they run
   deploy-commands     register the Discord slash commands (globally, or to DISCORD_GUILD_ID); run it
                       once, and again when the commands change
+  usage               what each workspace and user used today and this month, against the budgets
   doctor              what is configured, what answers, what is missing (with the fix)
   help                this text
 
@@ -493,6 +495,16 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       }
       case "deploy-commands":
         return await deployCommandsCli(rest, io);
+      case "usage": {
+        if (rest.length > 0) throw new UsageError(`usage takes no arguments (got ${rest.join(" ")})`);
+        const counts = openUsageCounts(loadConfig(io.env));
+        try {
+          io.stdout(`${await counts.report(Date.now())}\n`);
+        } finally {
+          await counts.close();
+        }
+        return 0;
+      }
       case "doctor": {
         const config = loadConfig(io.env);
         const installations = openSlackInstallations(config);

@@ -11,6 +11,7 @@ import {
 } from "./experts/local/index.js";
 import { createOpenAiLlm } from "./llm/client.js";
 import { describeCompetence } from "./models/competence.js";
+import { budgetDefaultsFrom, describeBudgets } from "./usage/index.js";
 
 interface Check {
   name: string;
@@ -183,6 +184,16 @@ export async function runDoctor(
       );
     }
   }
+
+  checks.push({
+    name: "Budgets",
+    ok: true,
+    detail: `${describeBudgets(budgetDefaultsFrom(config))}; counted in ${
+      config.REDIS_URL
+        ? "Redis (every process that shares it counts together)"
+        : "the SQLite file in DATA_DIR"
+    }`,
+  });
 
   checks.push(...(await discordChecks(config, timeoutMs)));
   checks.push(

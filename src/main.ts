@@ -35,6 +35,7 @@ import { type Bot, type BotOptions, createBot } from "./core/bot.js";
 import { botSettingsFrom } from "./core/settings.js";
 import { createSettingsDesk } from "./core/settings-desk.js";
 import type { Adapter, Platform, Postman } from "./core/types.js";
+import type { UsageAccounting } from "./core/usage.js";
 import type { SlackInstallationListing } from "./doctor-slack.js";
 import { BotError } from "./errors.js";
 import { createHostedBackend } from "./experts/hosted/index.js";
@@ -67,6 +68,16 @@ import type { Gateway, Worker } from "./scale/roles.js";
 import { createStorageFromConfig, type Storage } from "./storage/index.js";
 import { NO_TELEMETRY, type Telemetry } from "./telemetry.js";
 import {
+  type BudgetOverridesReader,
+  budgetDefaultsFrom,
+  type ClosableLedger,
+  createStoredUsageLedger,
+  createUsageAccounting,
+  lazyUsageLedger,
+  type UsageLedger,
+  usageReport,
+} from "./usage/index.js";
+import {
   createWorkspaceSettings,
   deploymentCapabilities,
   environmentSettingsFrom,
@@ -91,6 +102,12 @@ export interface App {
   storage: Storage;
   /** Where the bot's parts report (metrics and traces of `start`); NO_TELEMETRY elsewhere. */
   telemetry: Telemetry;
+  /** Where usage is counted: Redis when REDIS_URL is set (shared by every process), else the storage. */
+  usageLedger: ClosableLedger;
+  /** Usage counted and budgets applied on `usageLedger`, as every bot of this app does. */
+  usage: UsageAccounting;
+  /** The workspaces' budget overrides, when the settings supply them. */
+  budgetOverrides: BudgetOverridesReader;
   /**
    * The bot loop over this app's pipeline and storage, with the commands of commands/: what every
    * adapter is started with. Made on first use, so `ask` and `models` never build it.
@@ -109,6 +126,10 @@ export interface AppOptions {
   localBackend?: LocalBackend;
   /** Where the bot's parts report (`startAppTelemetry`); default: nowhere. */
   telemetry?: Telemetry;
+  /** Where usage is counted (default: Redis with REDIS_URL, else the storage). */
+  usageLedger?: ClosableLedger;
+  /** A workspace's budget overrides, from its settings (default: the environment's budgets everywhere). */
+  budgetOverrides?: BudgetOverridesReader;
 }
 
 const HOUR = 3_600_000;
@@ -220,6 +241,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     logger: logger.child({ component: "settings" }),
   });
 
+  const usageLedger = options.usageLedger ?? openUsageLedger(config, storage);
+  // A workspace's budgets as its admins set them with /settings, over the environment's.
+  const budgetOverrides: BudgetOverridesReader =
+    options.budgetOverrides ?? ((workspace) => workspaceSettings.budgetOverrides(workspace));
+  const usage = createAppUsage(config, usageLedger, logger, budgetOverrides);
+
   let bot: Bot | undefined;
   const app: App = {
     config,
@@ -234,16 +261,72 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     pipeline,
     storage,
     telemetry,
+    usageLedger,
+    usage,
+    budgetOverrides,
     get bot() {
       bot ??= createAppBot(app);
       return bot;
     },
     async close() {
       await bot?.close();
-      await Promise.all([storage.close(), local?.close(), safetyClassifier.close(), closeRenderPool()]);
+      await Promise.all([
+        storage.close(),
+        usageLedger.close(),
+        local?.close(),
+        safetyClassifier.close(),
+        closeRenderPool(),
+      ]);
     },
   };
   return app;
+}
+
+/**
+ * The usage ledger the configuration asks for: on Redis when REDIS_URL is set (every process of the
+ * bot counts in it, atomically), else in the storage (SQLite: exact within this process).
+ */
+export function openUsageLedger(config: Pick<Config, "REDIS_URL">, storage: Storage): ClosableLedger {
+  const url = config.REDIS_URL;
+  if (url) {
+    // ioredis is loaded on first use, from src/scale/ where it lives.
+    return lazyUsageLedger(() =>
+      import("./scale/usage-ledger.js").then((module) => module.connectRedisUsageLedger(url)),
+    );
+  }
+  return { ...createStoredUsageLedger(storage), close: async () => undefined };
+}
+
+/** The usage counts in the configured storage, for `hugginggpt-bot usage`; `close` closes what it opened. */
+export function openUsageCounts(
+  config: Config,
+  logger: Logger = silentLogger,
+): { report(at: number): Promise<string>; close(): Promise<void> } {
+  const storage = createStorageFromConfig(config, logger);
+  const ledger = openUsageLedger(config, storage);
+  return {
+    report: (at) => usageReport(ledger, budgetDefaultsFrom(config), at),
+    async close() {
+      await ledger.close();
+      await storage.close();
+    },
+  };
+}
+
+/** Usage accounting over a ledger with the configuration's budgets and admins. */
+export function createAppUsage(
+  config: Config,
+  ledger: UsageLedger,
+  logger: Logger,
+  overrides?: BudgetOverridesReader,
+): UsageAccounting {
+  return createUsageAccounting({
+    ledger,
+    budgets: budgetDefaultsFrom(config),
+    admins: config.SETTINGS_ADMINS,
+    ...(overrides ? { overrides } : {}),
+    logger: logger.child({ component: "usage" }),
+  });
 }
 
 /**
@@ -261,6 +344,7 @@ export function createAppBot(app: App, overrides: Partial<BotOptions> = {}): Bot
     workspaceSettings: app.workspaceSettings,
     settingsAdmins: app.config.SETTINGS_ADMINS,
     telemetry: app.telemetry,
+    usage: app.usage,
     ...overrides,
   });
 }
@@ -413,6 +497,8 @@ export async function createAppGateway(app: App): Promise<Gateway> {
     lockMs: app.config.JOB_LOCK_SECONDS * 1000,
     logger: app.logger.child({ role: "gateway" }),
     telemetry: app.telemetry,
+    // On the gateway's own connection: one atomic script per request, shared by every gateway.
+    usage: (ledger) => createAppUsage(app.config, ledger, app.logger, app.budgetOverrides),
   });
 }
 
@@ -440,6 +526,7 @@ export async function startAppWorker(app: App): Promise<Worker> {
     lockMs: app.config.JOB_LOCK_SECONDS * 1000,
     logger: app.logger.child({ role: "worker" }),
     telemetry: app.telemetry,
+    usage: (ledger) => createAppUsage(app.config, ledger, app.logger, app.budgetOverrides),
   });
 }
 

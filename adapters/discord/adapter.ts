@@ -6,6 +6,7 @@ import {
   GatewayIntentBits,
   type Interaction,
   type Message,
+  MessageFlags,
   Partials,
   PermissionFlagsBits,
   REST,
@@ -200,7 +201,18 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       id: message.id,
       platform: "discord",
       eventId: message.id,
-      author: { id: message.author.id, name: message.author.username, isBot: message.author.bot },
+      author: {
+        id: message.author.id,
+        name: message.author.username,
+        isBot: message.author.bot,
+        // The member's permissions as discord.js computes them from the cached roles and channel.
+        ...(message.member
+          ? {
+              isWorkspaceAdmin: async () =>
+                message.member?.permissions.has(PermissionFlagsBits.ManageGuild) ?? false,
+            }
+          : {}),
+      },
       ...(message.guildId ? { workspace: message.guildId } : {}),
       channel: channelId,
       thread: conversation,
@@ -271,6 +283,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
             }
           : {}),
       },
+      private: definition?.private === true,
       prompt: interaction.options.getString("prompt") ?? undefined,
       options: optionsOf(interaction, definition),
       uploadLimit: interaction.attachmentSizeLimit || uploadLimitOfTier(interaction.guild?.premiumTier),
@@ -292,7 +305,10 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     if (!interaction.isChatInputCommand()) return;
     const received = performance.now();
     // Acknowledge first, before anything else: Discord gives 3 seconds.
-    const deferred = interaction.deferReply().then(
+    const isPrivate = options.commands.some(
+      (command) => command.name === interaction.commandName && command.private === true,
+    );
+    const deferred = interaction.deferReply(isPrivate ? { flags: MessageFlags.Ephemeral } : {}).then(
       () => true,
       (error: unknown) => {
         logger.warn("interaction could not be deferred (expired?); answering in the channel", {
@@ -316,6 +332,9 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   const endpoint = options.interactions
     ? createInteractionsEndpoint({
         publicKey: options.interactions.publicKey,
+        privateCommands: new Set(
+          options.commands.filter((command) => command.private === true).map((command) => command.name),
+        ),
         logger,
         onCommand(payload, deferred) {
           const bot = running;

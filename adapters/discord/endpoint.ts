@@ -31,6 +31,8 @@ const TIMESTAMP_TOLERANCE_SECONDS = 5 * 60;
 
 /** Interaction response types (Discord's InteractionResponseType). */
 const Response = { Pong: 1, DeferredChannelMessage: 5, AutocompleteResult: 8 } as const;
+/** The message flag that shows a reply to the command's user alone. */
+const EPHEMERAL = 64;
 
 export interface InteractionsEndpointOptions {
   /** The application's public key, 64 hexadecimal characters (DISCORD_PUBLIC_KEY). */
@@ -40,6 +42,8 @@ export interface InteractionsEndpointOptions {
    * the response reached the connection (Discord applies it on arrival, within its 3 seconds).
    */
   onCommand(payload: ChatInputPayload, deferred: Promise<boolean>): void;
+  /** Commands answered to their user alone: deferred as ephemeral (flag 64), so the answer is too. */
+  privateCommands?: ReadonlySet<string>;
   logger?: Logger;
   /** The clock the timestamps are checked against, in ms (tests). */
   now?: () => number;
@@ -201,7 +205,12 @@ export function createInteractionsEndpoint(options: InteractionsEndpointOptions)
       case "command": {
         // Acknowledge first, before anything else: Discord gives 3 seconds.
         const deferred = written(response);
-        sendJson(response, { type: Response.DeferredChannelMessage });
+        sendJson(
+          response,
+          options.privateCommands?.has(interaction.payload.data.name)
+            ? { type: Response.DeferredChannelMessage, data: { flags: EPHEMERAL } }
+            : { type: Response.DeferredChannelMessage },
+        );
         logger.info("interaction deferred", {
           interaction: interaction.payload.id,
           command: interaction.payload.data.name,

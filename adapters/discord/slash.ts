@@ -40,6 +40,8 @@ export interface SlashCommand {
   threadParentId: string | undefined;
   inThread: boolean;
   user: { id: string; name: string; isBot: boolean; isWorkspaceAdmin?: () => Promise<boolean> };
+  /** Answered to its user alone (deferred as ephemeral): no thread is started on the reply. */
+  private: boolean;
   /** The `prompt` option's text, when the command has one. */
   prompt: string | undefined;
   /** The options by the definitions' names, attachments ready to download. */
@@ -119,6 +121,7 @@ export function commandFromPayload(
       isBot: user?.bot ?? false,
       ...(payload.member ? { isWorkspaceAdmin: async () => managesServer(payload.member?.permissions) } : {}),
     },
+    private: definition?.private === true,
     prompt: typeof prompt?.value === "string" ? prompt.value : undefined,
     options,
     uploadLimit: payload.attachment_size_limit ?? DISCORD_LIMITS.defaultUploadBytes,
@@ -213,7 +216,7 @@ export async function runSlashCommand(
   let conversation = command.channelId;
   let place: Place = fixedPlace(command.channelId);
   let threadAfterAnswer = false;
-  if (!direct && !command.inThread && ok) {
+  if (!direct && !command.inThread && ok && !command.private) {
     // The reply's message id: the thread on it (for follow-ups) is this conversation.
     const replyId = await originalReplyId(command, context).catch((error: unknown) => {
       log.warn("the deferred reply could not be fetched", { error: errorSummary(error) });

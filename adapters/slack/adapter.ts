@@ -233,6 +233,10 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     }
   }
 
+  /**
+   * Whether a user is an admin or owner of the workspace, asked of Slack (users.info) only when the
+   * bot needs to know (the `usage` command); a refusal (no `users:read`) is read as "no".
+   */
   function attachmentsOf(
     files: readonly SlackFile[] | null | undefined,
     downloads: SlackDownloadOptions,
@@ -510,6 +514,40 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         attachments: [],
         tell,
       });
+    });
+
+    // Answered to its user alone (an ephemeral response), where it was typed: nothing is posted.
+    running.command("/usage", async ({ command, ack, respond, client, context }) => {
+      await ack();
+      const team = command.team_id ?? context.teamId;
+      const tell = (text: string) =>
+        respondPrivately(respond, text).catch((error: unknown) =>
+          logger.warn("the user could not be told", { error: errorSummary(error) }),
+        );
+      const request: Request = {
+        id: `usage-${command.trigger_id}`,
+        platform: "slack",
+        eventId: `usage:${command.trigger_id}`,
+        author: {
+          id: command.user_id,
+          isBot: false,
+          isWorkspaceAdmin: () => isSlackAdmin(client, command.user_id),
+        },
+        ...(team ? { workspace: team } : {}),
+        channel: command.channel_id,
+        thread: command.channel_id,
+        text: "",
+        attachments: [],
+        receivedAt: Date.now(),
+      };
+      const disposition = await bot.command("usage", {}, request, {
+        openProgress: async () => ({ edit: async () => undefined, finish: async () => undefined }),
+        send: (reply) => tell(reply.text),
+        notice: tell,
+      });
+      if (disposition.status === "ignored" && disposition.reason === "not-allowed") {
+        await tell("I'm not enabled in this channel.");
+      }
     });
 
     running.view(ASK_MODAL_CALLBACK, async ({ ack, view, body, client, context }) => {

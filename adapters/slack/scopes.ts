@@ -7,8 +7,9 @@
  * The bot token's scopes: mentions and the app's DMs (`app_mentions:read`, `im:history`, `im:read`),
  * replies in threads of public and private channels it is in (`channels:history`, `groups:history`),
  * posting and editing its messages (`chat:write`), users' files and its own uploads (`files:read`,
- * `files:write`), the `/ask` and `/settings` commands (`commands`), reactions (`reactions:write`),
- * and whether a user is a workspace admin or owner, whom `/settings` admits (`users:read`).
+ * `files:write`), the `/ask`, `/settings` and `/usage` commands (`commands`), reactions
+ * (`reactions:write`), and whether a user is a workspace admin or owner, whom `/settings` admits and
+ * `/usage` shows the workspace's use (`users:read`).
  */
 export const SLACK_BOT_SCOPES: readonly string[] = [
   "app_mentions:read",

@@ -48,6 +48,16 @@ const wholeNumber = (max: number) =>
     .int("must be a whole number")
     .min(0, "must be 0 or more")
     .max(max, `must be at most ${max}`);
+/** A budget: a whole number, unset or 0 for no limit. */
+const budget = (max: number) =>
+  z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(0, "must be 0 (no limit) or more")
+    .max(max, `must be at most ${max}`)
+    .optional()
+    .transform((value) => value ?? 0);
+
 /** More shards than any application runs: a typo rather than a plan. */
 const MAX_SHARDS = 65_535;
 
@@ -277,7 +287,7 @@ export const VARIABLES = {
   SETTINGS_ADMINS: variable({
     name: "SETTINGS_ADMINS",
     description:
-      "Comma-separated user ids (or platform:id) who may change the bot's settings with /settings besides the platform's admins (Discord: Manage Server; Slack: workspace admins and owners).",
+      "Comma-separated user ids (or platform:id) who are admins besides those the platform names (Discord: Manage Server; Slack: workspace admins and owners): they may change the bot's settings with /settings and see their workspace's usage.",
     secret: false,
     schema: idList,
   }),
@@ -294,6 +304,76 @@ export const VARIABLES = {
     default: "60",
     secret: false,
     schema: positiveInt(86_400),
+  }),
+  BUDGET_USER_DAILY_REQUESTS: variable({
+    name: "BUDGET_USER_DAILY_REQUESTS",
+    description:
+      "Requests one user may make per UTC day (unset or 0: no limit); over it, requests are refused until the period resets.",
+    secret: false,
+    schema: budget(1_000_000_000),
+  }),
+  BUDGET_USER_DAILY_TOKENS: variable({
+    name: "BUDGET_USER_DAILY_TOKENS",
+    description:
+      "LLM tokens (prompt and completion) one user may use per UTC day (unset or 0: no limit); once spent, the next request is refused.",
+    secret: false,
+    schema: budget(1_000_000_000_000),
+  }),
+  BUDGET_USER_MONTHLY_REQUESTS: variable({
+    name: "BUDGET_USER_MONTHLY_REQUESTS",
+    description:
+      "Requests one user may make per UTC calendar month (unset or 0: no limit); over it, requests are refused until the period resets.",
+    secret: false,
+    schema: budget(1_000_000_000),
+  }),
+  BUDGET_USER_MONTHLY_TOKENS: variable({
+    name: "BUDGET_USER_MONTHLY_TOKENS",
+    description:
+      "LLM tokens (prompt and completion) one user may use per UTC calendar month (unset or 0: no limit); once spent, the next request is refused.",
+    secret: false,
+    schema: budget(1_000_000_000_000),
+  }),
+  BUDGET_WORKSPACE_DAILY_REQUESTS: variable({
+    name: "BUDGET_WORKSPACE_DAILY_REQUESTS",
+    description:
+      "Requests one Discord server or Slack workspace, all its users together may make per UTC day (unset or 0: no limit); over it, requests are refused until the period resets.",
+    secret: false,
+    schema: budget(1_000_000_000),
+  }),
+  BUDGET_WORKSPACE_DAILY_TOKENS: variable({
+    name: "BUDGET_WORKSPACE_DAILY_TOKENS",
+    description:
+      "LLM tokens (prompt and completion) one Discord server or Slack workspace, all its users together may use per UTC day (unset or 0: no limit); once spent, the next request is refused.",
+    secret: false,
+    schema: budget(1_000_000_000_000),
+  }),
+  BUDGET_WORKSPACE_DAILY_HOSTED_CALLS: variable({
+    name: "BUDGET_WORKSPACE_DAILY_HOSTED_CALLS",
+    description:
+      "Hosted model calls (Hugging Face inference) one Discord server or Slack workspace, all its users together may make per UTC day (unset or 0: no limit); once spent, the next request is refused.",
+    secret: false,
+    schema: budget(1_000_000_000),
+  }),
+  BUDGET_WORKSPACE_MONTHLY_REQUESTS: variable({
+    name: "BUDGET_WORKSPACE_MONTHLY_REQUESTS",
+    description:
+      "Requests one Discord server or Slack workspace, all its users together may make per UTC calendar month (unset or 0: no limit); over it, requests are refused until the period resets.",
+    secret: false,
+    schema: budget(1_000_000_000),
+  }),
+  BUDGET_WORKSPACE_MONTHLY_TOKENS: variable({
+    name: "BUDGET_WORKSPACE_MONTHLY_TOKENS",
+    description:
+      "LLM tokens (prompt and completion) one Discord server or Slack workspace, all its users together may use per UTC calendar month (unset or 0: no limit); once spent, the next request is refused.",
+    secret: false,
+    schema: budget(1_000_000_000_000),
+  }),
+  BUDGET_WORKSPACE_MONTHLY_HOSTED_CALLS: variable({
+    name: "BUDGET_WORKSPACE_MONTHLY_HOSTED_CALLS",
+    description:
+      "Hosted model calls (Hugging Face inference) one Discord server or Slack workspace, all its users together may make per UTC calendar month (unset or 0: no limit); once spent, the next request is refused.",
+    secret: false,
+    schema: budget(1_000_000_000),
   }),
   MAX_CONCURRENT_REQUESTS: variable({
     name: "MAX_CONCURRENT_REQUESTS",

@@ -28,6 +28,7 @@ import type {
   ReplyTarget,
   Request,
 } from "./types.js";
+import type { UsageAccounting } from "./usage.js";
 
 export interface AdmissionOptions {
   settings: BotSettings;
@@ -42,6 +43,8 @@ export interface AdmissionOptions {
   listModels?: (task: string) => Promise<string>;
   /** `/settings`: the settings of workspaces and channels, for admins. */
   settingsDesk?: SettingsDesk;
+  /** Budgets checked (and the request counted) before it is queued; none: nothing is counted. */
+  usage?: UsageAccounting;
   clock?: Clock;
   logger?: Logger;
   /** Refusals and dropped redeliveries are recorded (accepted requests by their turn, when over). */
@@ -165,7 +168,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
     return { status: "refused", reason: "queue-full", message };
   }
 
-  /** Queues a request that passed admission, recording a refusal. */
+  /** Queues a request that passed admission (size check, queue bound, rate limit, budgets), recording a refusal. */
   async function submitAdmitted(request: Request, target: ReplyTarget, log: Logger): Promise<Disposition> {
     return counted(request, await queueAdmitted(request, target, log));
   }
@@ -207,8 +210,30 @@ export function createAdmission(options: AdmissionOptions): Admission {
         return { status: "rate-limited", retryAfterMs: decision.retryAfterMs };
       }
 
-      const offer = await queue.offer({ request, target, thread, acceptedAt: clock.now(), logger: log });
-      if (!offer.accepted) return refuseQueueFull(target, log, offer);
+      // At admission, not at the turn's start on a worker: refused at once, before the request waits
+      // in a queue, and the count is taken where every process shares it before any work is queued.
+      let release: (() => Promise<void>) | undefined;
+      if (options.usage) {
+        const budget = await options.usage.reserve(request);
+        if (!budget.allowed) {
+          await notify(target, budget.message, log);
+          return { status: "refused", reason: "over-budget", message: budget.message };
+        }
+        release = budget.release;
+      }
+
+      let offer: Awaited<ReturnType<RequestQueue["offer"]>>;
+      try {
+        offer = await queue.offer({ request, target, thread, acceptedAt: clock.now(), logger: log });
+      } catch (error) {
+        await release?.();
+        throw error;
+      }
+      if (!offer.accepted) {
+        // Refused after all: the request it counted is given back.
+        await release?.();
+        return refuseQueueFull(target, log, offer);
+      }
       if (offer.position > 0) {
         log.info("request queued", { position: offer.position });
         await notify(
@@ -241,6 +266,10 @@ export function createAdmission(options: AdmissionOptions): Admission {
     async forget(request) {
       await options.forget(threadKeyOf(request));
       requestLogger(request).info("memory forgotten");
+    },
+    async usage(request) {
+      if (!options.usage) return "Usage is not counted by this bot.";
+      return options.usage.describe(request);
     },
     async listModels(task) {
       if (!options.listModels) {

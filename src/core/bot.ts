@@ -14,6 +14,7 @@ import type { BotSettings } from "./settings.js";
 import { createSettingsDesk } from "./settings-desk.js";
 import { createTurns, type RequestReport } from "./turn.js";
 import type { BotHandle, CommandDefinition } from "./types.js";
+import type { UsageAccounting } from "./usage.js";
 
 export type { RequestReport } from "./turn.js";
 export { replyOf } from "./turn.js";
@@ -40,6 +41,8 @@ export interface BotOptions {
   onSettled?: (report: RequestReport) => void;
   /** Where admission and the turns report (src/ops: metrics and traces); default: nowhere. */
   telemetry?: Telemetry;
+  /** Usage counted and budgets applied (src/usage/); none: nothing is counted. */
+  usage?: UsageAccounting;
 }
 
 /** The bot loop as the composition root sees it: an adapter's BotHandle plus status and shutdown. */
@@ -54,8 +57,8 @@ export interface Bot extends BotHandle {
  *
  * - Admission (`admission.ts`) takes a message: bots and the bot itself are ignored, allowlists
  *   applied, redeliveries dropped by event id (the `dedupe` namespace, 24 h), command words routed to
- *   their command, oversized attachments refused before download, the user's rate limit applied; then
- *   the request is queued. It resolves once the message is accepted or refused, so adapters
+ *   their command, oversized attachments refused before download, the user's rate limit and the
+ *   budgets applied (a request over budget is refused before anything runs); then the request is queued. It resolves once the message is accepted or refused, so adapters
  *   acknowledge at once.
  * - The queue (`queue.ts`, in this process): requests of one thread run one at a time, in the order
  *   they came; at most `maxConcurrent` run over all threads; at most `maxQueued` wait, each told its
@@ -89,6 +92,7 @@ export function createBot(options: BotOptions): Bot {
     ...(options.workspaceSettings ? { workspaceSettings: options.workspaceSettings } : {}),
     ...(options.onSettled ? { onSettled: options.onSettled } : {}),
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
+    ...(options.usage ? { usage: options.usage } : {}),
   });
   const queue = createLocalQueue({
     turns,
@@ -120,6 +124,7 @@ export function createBot(options: BotOptions): Bot {
           }),
         }
       : {}),
+    ...(options.usage ? { usage: options.usage } : {}),
     clock,
     logger,
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),

@@ -8,8 +8,8 @@ import { errorSummary, isBotError, userMessageOf } from "../errors.js";
 import type { LlmUsage } from "../llm/types.js";
 import type { Logger } from "../log.js";
 import type { Pipeline } from "../pipeline/index.js";
-import type { NamedInput, PipelineResult } from "../pipeline/types.js";
-import { resourceFiles } from "../tasks/index.js";
+import type { ExpertUsage, NamedInput, PipelineResult } from "../pipeline/types.js";
+import { type Resource, resourceFiles, resourceToText } from "../tasks/index.js";
 import { NO_TELEMETRY, type Telemetry, type TelemetrySpan } from "../telemetry.js";
 import type { WorkspaceSettingsStore } from "../workspace-settings/index.js";
 import { downloadAttachments } from "./attachments.js";
@@ -20,6 +20,7 @@ import { ProgressState, ThrottledProgress } from "./progress.js";
 import type { BotSettings } from "./settings.js";
 import { requestSettingsOf, settingsInForce } from "./settings-desk.js";
 import type { ProgressMessage, Reply, ReplyFile, ReplyTarget, Request } from "./types.js";
+import { noUsage, type UsageAccounting } from "./usage.js";
 
 /** How one accepted request went, in milliseconds of the bot's own measurement. */
 export interface RequestReport {
@@ -64,6 +65,8 @@ export interface TurnOptions {
   onSettled?: (report: RequestReport) => void;
   /** Each turn a span (the request's, which its stages and tasks nest in); outcomes and times recorded. */
   telemetry?: Telemetry;
+  /** Where what each request used is added (tokens, model calls, CPU, bytes); none: not counted. */
+  usage?: UsageAccounting;
 }
 
 /** Runs turns; `forget` clears a thread's memory in order with the turns' own reads and writes. */
@@ -86,6 +89,13 @@ export function replyOf(result: PipelineResult): Reply {
       : [],
   );
   return { text: result.answer, files, summary: result.summary };
+}
+
+/** The bytes of an attachment as downloaded: its file's, or its text's (a .txt file). */
+function resourceBytes(resource: Resource): number {
+  const files = resourceFiles(resource);
+  if (files.length > 0) return files.reduce((sum, file) => sum + file.bytes.byteLength, 0);
+  return Buffer.byteLength(resourceToText(resource) ?? "");
 }
 
 /** Sends a notice; a platform failure is logged, never thrown. */
@@ -151,6 +161,9 @@ export function createTurns(options: TurnOptions): Turns {
     const usage: LlmUsage = { calls: 0 };
 
     let outcome: RequestReport["outcome"] = "answered";
+    // Filled as the work goes, so a request that fails half-way still counts what it used.
+    const used = noUsage();
+    const expertUsage: ExpertUsage = { hostedCalls: 0, hostedMs: 0, localCpuMs: 0 };
     try {
       let mark = performance.now();
       const attachments: NamedInput[] = await downloadAttachments(request.attachments, {
@@ -161,6 +174,7 @@ export function createTurns(options: TurnOptions): Turns {
         logger: log,
       });
       ms.download = performance.now() - mark;
+      for (const input of attachments) used.bytesIn += resourceBytes(input.resource);
       state.setStage("planning");
       progress.update(state.render(), state.snapshot());
 
@@ -187,6 +201,7 @@ export function createTurns(options: TurnOptions): Turns {
         ...(inForce ? { settings: requestSettingsOf(inForce) } : {}),
         signal,
         usage,
+        expertUsage,
         onEvent(event) {
           state.apply(event);
           progress.update(state.render(), state.snapshot());
@@ -202,6 +217,7 @@ export function createTurns(options: TurnOptions): Turns {
       mark = performance.now();
       const reply = replyOf(result);
       await target.send(reply);
+      for (const file of reply.files) used.bytesOut += file.bytes.byteLength;
       ms.reply = performance.now() - mark;
 
       mark = performance.now();
@@ -239,6 +255,14 @@ export function createTurns(options: TurnOptions): Turns {
         });
         await notify(target, userMessageOf(error), log);
       }
+    }
+    if (options.usage) {
+      used.promptTokens = usage.promptTokens ?? 0;
+      used.completionTokens = usage.completionTokens ?? 0;
+      used.hostedCalls = expertUsage.hostedCalls;
+      used.hostedMs = Math.round(expertUsage.hostedMs);
+      used.localCpuMs = Math.round(expertUsage.localCpuMs);
+      await options.usage.record(request, used);
     }
     const report: RequestReport = {
       requestId: request.id,

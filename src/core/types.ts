@@ -209,6 +209,8 @@ export type RefusalReason =
   | "shutting-down"
   /** The queue cannot be reached (a gateway whose Redis is down). */
   | "unavailable"
+  /** A budget of the user's or the workspace's is spent (src/usage/); the notice says which and when it resets. */
+  | "over-budget"
   | "unknown-command"
   | "invalid-options"
   /** A command only admins may use (`/settings`), from someone who is not one. */
@@ -288,6 +290,8 @@ export interface BotServices {
   listModels(task: string): Promise<string>;
   /** The settings of workspaces and channels (`/settings`); absent where the bot keeps none. */
   readonly settings?: SettingsDesk;
+  /** The requester's usage and budgets, and the workspace's for its admins (the `usage` command's text). */
+  usage(request: Request): Promise<string>;
 }
 
 /** What a cancel found to stop in a thread. */
@@ -328,6 +332,11 @@ export interface CommandDefinition {
    * [history | [workspace] NAME=VALUE…]".
    */
   usage?: string;
+  /**
+   * Answered to its user alone where a platform can (Discord's ephemeral reply, Slack's ephemeral
+   * response to a slash command); typed as a message, it is answered in the thread as usual.
+   */
+  private?: boolean;
   /**
    * Runs the command; a command that submits a request resolves to that request's disposition, one
    * that refused (a non-admin's `/settings`) to its refusal, once told.

@@ -15,7 +15,9 @@ export interface JsonFormat {
  */
 export interface LlmUsage {
   calls: number;
+  /** The completions' `usage.prompt_tokens`, summed (absent until an endpoint reports it). */
   promptTokens?: number;
+  /** The completions' `usage.completion_tokens`, summed. */
   completionTokens?: number;
 }
 

@@ -24,6 +24,7 @@ import {
   passOverReason,
   taskNeed,
 } from "./competence.js";
+import { startCpuMeter } from "./cpu-meter.js";
 import { Limiter } from "./limiter.js";
 import type { Backends } from "./select.js";
 import type { PipelineSettings } from "./settings.js";
@@ -31,6 +32,7 @@ import type {
   ArgValue,
   Attempt,
   Candidate,
+  ExpertUsage,
   NamedInput,
   PipelineEvent,
   Plan,
@@ -63,6 +65,8 @@ export interface ExecuteRequest {
   inputs: NamedInput[];
   signal: AbortSignal;
   usage?: LlmUsage;
+  /** Added to per expert call: hosted calls and their time, local CPU time. */
+  expertUsage?: ExpertUsage;
   onEvent?: (event: PipelineEvent) => void;
 }
 
@@ -238,6 +242,23 @@ export async function executePlan(request: ExecuteRequest, deps: ExecuteDependen
     }
   }
 
+  /** Runs one expert call, adding what it used to the request's counter: every try counts, failed ones too. */
+  async function metered<T>(expert: Expert, call: () => Promise<T>): Promise<T> {
+    const counter = request.expertUsage;
+    if (!counter || (expert.source !== "hosted" && expert.source !== "local")) return call();
+    const started = performance.now();
+    const cpu = expert.source === "local" ? startCpuMeter() : undefined;
+    try {
+      return await call();
+    } finally {
+      if (cpu) counter.localCpuMs += cpu();
+      else {
+        counter.hostedCalls += 1;
+        counter.hostedMs += performance.now() - started;
+      }
+    }
+  }
+
   async function runExpert(
     expert: Expert,
     args: ExpertArgs,
@@ -261,10 +282,9 @@ export async function executePlan(request: ExecuteRequest, deps: ExecuteDependen
           ms: performance.now() - callStarted,
         });
       try {
-        const output = await expert.run(args, {
-          signal,
-          ...(request.usage ? { usage: request.usage } : {}),
-        });
+        const output = await metered(expert, () =>
+          expert.run(args, { signal, ...(request.usage ? { usage: request.usage } : {}) }),
+        );
         called("ok");
         return output;
       } catch (error) {

@@ -185,6 +185,7 @@ export function createPipeline(deps: PipelineDependencies): Pipeline {
             inputs: request.inputs,
             signal,
             usage: own,
+            ...(request.expertUsage ? { expertUsage: request.expertUsage } : {}),
             onEvent,
           },
           {

@@ -68,6 +68,15 @@ export interface PipelineRequest {
    * throws too, unlike `stats` (what a request cost, whatever became of it).
    */
   usage?: LlmUsage;
+  /** The caller's model-call counter, the same way (usage accounting). */
+  expertUsage?: ExpertUsage;
+}
+
+/** What a run's experts used, added to as they run: hosted calls and their time, this machine's CPU. */
+export interface ExpertUsage {
+  hostedCalls: number;
+  hostedMs: number;
+  localCpuMs: number;
 }
 
 export interface Candidate {

@@ -15,16 +15,19 @@ import type { BotSettings } from "../core/settings.js";
 import type { SettingsDesk } from "../core/settings-desk.js";
 import { createTurns, type RequestReport } from "../core/turn.js";
 import type { CommandDefinition, Postman } from "../core/types.js";
+import type { UsageAccounting } from "../core/usage.js";
 import { errorSummary } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Pipeline } from "../pipeline/index.js";
 import type { Storage } from "../storage/index.js";
 import type { Telemetry } from "../telemetry.js";
+import type { UsageLedger } from "../usage/types.js";
 import type { WorkspaceSettingsStore } from "../workspace-settings/index.js";
 import { createRedisLedger, createRedisRateLimiter } from "./counters.js";
 import { createRedisQueue } from "./queue.js";
 import { connectRedis } from "./redis.js";
 import { createSequencer } from "./sequencer.js";
+import { createRedisUsageLedger } from "./usage-ledger.js";
 import { createRedisWorker, type RedisWorker } from "./worker.js";
 
 /** A thread's lease outlives a job's lock: a worker that lost its lock to a short outage keeps its thread. */
@@ -44,6 +47,11 @@ export interface GatewayOptions {
   logger: Logger;
   /** Where admission reports its refusals (src/ops). */
   telemetry?: Telemetry;
+  /**
+   * Budgets checked and requests counted at admission, on a ledger made on this gateway's Redis
+   * connection (src/scale/usage-ledger.ts); none: nothing is counted.
+   */
+  usage?: (ledger: UsageLedger) => UsageAccounting;
 }
 
 export interface Gateway {
@@ -92,6 +100,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     commands: options.commands,
     ...(options.listModels ? { listModels: options.listModels } : {}),
     ...(options.settingsDesk ? { settingsDesk: options.settingsDesk } : {}),
+    ...(options.usage ? { usage: options.usage(createRedisUsageLedger(redis)) } : {}),
     logger,
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
   });
@@ -122,6 +131,8 @@ export interface WorkerOptions {
   onSettled?: (report: RequestReport) => void;
   /** Where the turns report (src/ops). */
   telemetry?: Telemetry;
+  /** What each request used added to the counts, on this worker's Redis connection; none: not counted. */
+  usage?: (ledger: UsageLedger) => UsageAccounting;
 }
 
 export interface Worker extends RedisWorker {
@@ -147,6 +158,7 @@ export function startWorker(options: WorkerOptions): Worker {
     ...(options.workspaceSettings ? { workspaceSettings: options.workspaceSettings } : {}),
     ...(options.onSettled ? { onSettled: options.onSettled } : {}),
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
+    ...(options.usage ? { usage: options.usage(createRedisUsageLedger(redis)) } : {}),
   });
   const worker = createRedisWorker({
     redis,

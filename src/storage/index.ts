@@ -22,7 +22,8 @@ export type NamespaceName =
   | "slack-installations"
   /** What admins set per workspace and channel (`/settings`), and its audit. */
   | "settings"
-  | "settings-audit";
+  | "settings-audit"
+  | "usage";
 
 /** The SQLite file's name inside DATA_DIR. */
 export const SQLITE_FILE = "storage.sqlite";

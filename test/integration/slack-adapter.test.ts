@@ -553,6 +553,24 @@ describe("the Slack adapter against a fake Slack", () => {
     expect(slack.responseUrlPosts.length).toBe(posts);
   });
 
+  it("answers /usage privately: users see their own use, admins (users.info is_admin) the workspace's too", async () => {
+    const posts = slack.responseUrlPosts.length;
+    await slack.sendCommand({ command: "/usage" });
+    const own = await waitFor(() => slack.responseUrlPosts[posts], "the ephemeral usage");
+    expect(own.body).toMatchObject({ response_type: "ephemeral" });
+    expect(String(own.body.text)).toMatch(/^Your usage:\n {2}Today: \d+ requests? · /);
+    expect(String(own.body.text)).not.toContain("This workspace's usage");
+
+    slack.setUserRole(slack.userId, "admin");
+    try {
+      await slack.sendCommand({ command: "/usage" });
+      const admin = await waitFor(() => slack.responseUrlPosts[posts + 1], "the admin's usage");
+      expect(String(admin.body.text)).toContain("This workspace's usage, all its users together:");
+    } finally {
+      slack.setUserRole(slack.userId, undefined);
+    }
+  });
+
   it("tells the user privately when /ask is used in a channel the bot is not in", async () => {
     const posts = slack.responseUrlPosts.length;
     await slack.sendCommand({ command: "/ask", text: "say hello", channel_id: slack.randomChannel });

@@ -11,7 +11,7 @@ import { scriptedPipeline, startBot } from "../core/helpers.js";
 const PNG_BYTES = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]);
 
 describe("the command registry", () => {
-  it("defines ask, tasks, models, forget, cancel, settings and help with typed options", () => {
+  it("defines ask, tasks, models, forget, cancel, settings, usage and help with typed options", () => {
     expect(COMMANDS.map((command) => command.name)).toEqual([
       "ask",
       "tasks",
@@ -19,6 +19,7 @@ describe("the command registry", () => {
       "forget",
       "cancel",
       "settings",
+      "usage",
       "help",
     ]);
     for (const command of COMMANDS) {

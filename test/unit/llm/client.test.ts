@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BotError } from "../../../src/errors.js";
 import { createOpenAiLlm } from "../../../src/llm/client.js";
+import type { LlmUsage } from "../../../src/llm/types.js";
 import { type FakeOpenAi, startFakeOpenAi } from "../../fakes/openai-server.js";
 
 describe("the OpenAI-compatible LLM client against a fake server", () => {
@@ -37,6 +38,16 @@ describe("the OpenAI-compatible LLM client against a fake server", () => {
     expect(answer).toBe("finally");
     expect(usage.calls).toBe(3);
     expect(fake.requests).toHaveLength(3);
+  });
+
+  it("adds the completions' reported token usage, and nothing for a failed request", async () => {
+    fake.enqueue("first", { status: 500 }, "second");
+    const usage: LlmUsage = { calls: 0 };
+    const llm = client();
+    await llm.chat({ messages: [{ role: "user", content: "hi" }], usage });
+    await llm.chat({ messages: [{ role: "user", content: "again" }], usage });
+    // The fake reports 10 prompt and 10 completion tokens per answer, in the API's usage field.
+    expect(usage).toEqual({ calls: 3, promptTokens: 20, completionTokens: 20 });
   });
 
   it("gives up after its attempts with llm_unavailable", async () => {

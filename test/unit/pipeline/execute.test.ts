@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import Keyv from "keyv";
 import { describe, expect, it } from "vitest";
 import { ExpertError } from "../../../src/experts/types.js";
@@ -459,5 +460,67 @@ describe("experts that cannot do what a task asks", () => {
     });
     expect(results[0]?.model).toBeUndefined();
     expect(backend.calls).toEqual([]);
+  });
+});
+
+describe("what the executor counts for usage", () => {
+  const plan: Plan = {
+    tasks: [{ id: 1, task: "summarization", dep: [], args: { text: { type: "literal", text: "a" } } }],
+  };
+
+  it("counts every hosted call, a failed one too, with its time", async () => {
+    const backend = scriptedBackend("hosted", {
+      broken: async () => {
+        throw new ExpertError("failed", "model error");
+      },
+      works: async (_args, signal) => {
+        await sleep(20, signal);
+        return text("ok");
+      },
+    });
+    const expertUsage = { hostedCalls: 0, hostedMs: 0, localCpuMs: 0 };
+    const results = await executePlan(
+      {
+        plan,
+        selections: [selection(1, "summarization", ["broken", "works"])],
+        unavailable: new Map(),
+        inputs: [],
+        signal: new AbortController().signal,
+        expertUsage,
+      },
+      { backends: { hosted: backend }, settings, limiters: createLimiters(2) },
+    );
+    expect(results[0]?.status).toBe("ok");
+    expect(expertUsage.hostedCalls).toBe(2);
+    expect(expertUsage.hostedMs).toBeGreaterThan(0);
+    expect(expertUsage.localCpuMs).toBe(0);
+  });
+
+  it("counts a local expert's CPU, its child programs' included", async () => {
+    const work = "let x = 0; for (let i = 0; i < 2e8; i++) x += i; process.exit(x > 0 ? 0 : 1)";
+    const backend = scriptedBackend("local", {
+      program: (_args, signal) =>
+        new Promise((resolve, reject) => {
+          const child = spawn(process.execPath, ["-e", work], { signal, stdio: "ignore" });
+          child.once("error", reject);
+          child.once("exit", () => resolve(text("done")));
+        }),
+    });
+    const expertUsage = { hostedCalls: 0, hostedMs: 0, localCpuMs: 0 };
+    await executePlan(
+      {
+        plan,
+        selections: [selection(1, "summarization", ["program"], "local")],
+        unavailable: new Map(),
+        inputs: [],
+        signal: new AbortController().signal,
+        expertUsage,
+      },
+      { backends: { local: backend }, settings, limiters: createLimiters(2) },
+    );
+    expect(expertUsage.hostedCalls).toBe(0);
+    // The child's 2e8 additions alone take well over 50 ms of CPU on any machine this runs on;
+    // this process only waited meanwhile.
+    expect(expertUsage.localCpuMs).toBeGreaterThan(50);
   });
 });

@@ -51,6 +51,12 @@ describe("a slash command from the interactions endpoint's payload", () => {
     });
   });
 
+  it("marks private commands (usage)", () => {
+    expect(commandFromPayload(payload({}), COMMANDS, downloads)).toMatchObject({ private: false });
+    const usage = commandFromPayload(payload({ data: { name: "usage", type: 1 } }), COMMANDS, downloads);
+    expect(usage.private).toBe(true);
+  });
+
   it("resolves attachment options from data.resolved and starts their download", () => {
     const url = "http://127.0.0.1:9/ephemeral-attachments/1/2/cat.png?ex=1";
     const command = commandFromPayload(
