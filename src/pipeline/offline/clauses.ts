@@ -59,7 +59,8 @@ export function splitClauses(request: string, hasAsk: (text: string) => boolean)
   const ordered = orderParts(parts)
     .map((part) =>
       part
-        .replace(PURPOSE, "")
+        // …keeping a quoted text in it: "so i can hear how it sounds: '…'" still passes the text on.
+        .replace(PURPOSE, (purpose) => (purpose.match(/⟦\d+⟧/g) ?? []).join(" "))
         // "…in this photo? and book a table": the joining word after a sentence's end.
         .replace(/^(?:and|also|then|plus)\s+/i, "")
         .trim(),

@@ -16,9 +16,19 @@ const NAMES_NEGATION = /\b(?:not|cannot|never|no)\b/;
 /** Words after which a negation is what to check, not what not to do ("check it isn't too negative"). */
 const CHECKS = /^(?:check|ensure|verify|sure|whether|if|confirm)$/;
 
-/** Whether a word before `index` asks to check something that the negation after it is part of. */
+/** "no idea what this says", "i can't read the timetable": the user's own not knowing or not managing. */
+const INABILITY = /\b(?:no idea|not sure|do not know|dunno|can not (?:read|see|hear|understand|make out))\b/;
+
+/**
+ * Whether a word before `index` asks to check something that the negation after it is part of, or
+ * says what the user cannot do (the ask is for the bot to do it).
+ */
 function checksNegation(words: readonly Word[], index: number): boolean {
-  return words.slice(0, index).some((word) => CHECKS.test(word.lemma) && !word.negated);
+  const before = words.slice(0, index);
+  return (
+    before.some((word) => CHECKS.test(word.lemma) && !word.negated) ||
+    INABILITY.test(before.map((word) => word.lemma).join(" "))
+  );
 }
 
 /** How many words a "*" may skip. */

@@ -13,6 +13,8 @@ export interface LanguageMention {
   code: string;
   /** The word before it: "into", "to" and "in" name where a translation goes ("into French"). */
   after: string | undefined;
+  /** The word before that: "it's in French", "a voicemail in French" say what the source is in. */
+  subject: string | undefined;
 }
 
 /** Names of languages in their own language, as people write them in a request. */
@@ -60,14 +62,19 @@ function languageOfWord(word: Word, before: Word | undefined, after: Word | unde
 export function languageMentions(words: readonly Word[]): LanguageMention[] {
   return words.flatMap((word, index) => {
     const code = languageOfWord(word, words[index - 1], words[index + 1]);
-    return code ? [{ code, after: words[index - 1]?.lemma }] : [];
+    return code ? [{ code, after: words[index - 1]?.lemma, subject: words[index - 2]?.lemma }] : [];
   });
 }
 
 /** A mention that names where a text should go ("into French", "to English", "in German"). */
 export function isTarget(mention: LanguageMention): boolean {
+  if (mention.after === "in" && SOURCE_SUBJECT.test(mention.subject ?? "")) return false;
   return mention.after === "into" || mention.after === "to" || mention.after === "in";
 }
+
+/** What is "in French" as written or spoken, not to be turned into it: "it's", "a voicemail", "written". */
+const SOURCE_SUBJECT =
+  /^(?:be|voicemail|message|note|memo|recording|call|letter|sign|text|email|mail|document|write|written|speak|spoken|record|recorded)$/;
 
 /**
  * The languages the request names, on the tasks they concern: a translation's target from its own

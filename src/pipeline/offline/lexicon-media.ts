@@ -39,6 +39,12 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       ],
       ["make out * word|text|writing", 3],
       ["what do|does * * say", 2],
+      // "no idea what this says lol", "whats it say": what a photo's text says.
+      ["what this|it|that say", 2],
+      ["what be it|this|that say", 2],
+      // "i can't read the timetable, it's tiny": the user cannot, the bot reads it.
+      ["can not * read|decipher", 2],
+      ["whiteboard|sign|poster|menu|slide|handout|timetable|schedule|flyer", 1],
       [
         "read * sign|label|screenshot|slide|menu|poster|page|handout|whiteboard|board|card|note|notes|receipt|invoice|letter|document|ticket|form",
         2.5,
@@ -77,6 +83,11 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       [`when * due|expire|open|start|leave|depart|arrive|buy|bought|purchase|order|pay|paid`, 2],
       [`be there * any|a * ${DOC_FACTS}`, 3],
       [`according to`, 2],
+      // "if the customer in this chat is angry": how someone feels, not a fact of a document.
+      [
+        "customer|client|caller|guest * * * * angry|upset|happy|mad|annoyed|angrier|happier|satisfied|pleased|frustrated|rude",
+        -3,
+      ],
     ],
   },
   {
@@ -107,7 +118,7 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
     example: "what is in this photo?",
     cues: [
       [`what be in * ${IMAGE_NOUNS}|it|this|that|these|those|there`, 4],
-      ["what * you see", 4],
+      ["what * you * see|spot|find|notice", 4],
       ["detect|detection", 4],
       ["object|objects|thing|things|item|items", 2],
       ["count|headcount", 3],
@@ -144,7 +155,7 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
     cues: [
       ["sfw|nsfw", 5],
       [
-        "safe|ok|okay|fine|alright|appropriate|acceptable|suitable|good * to|for * post|share|send|upload|work|show|use|put|publish|print",
+        "safe|ok|okay|fine|alright|appropriate|acceptable|suitable|good * to|for * post|share|send|upload|work|show|use|put|publish|print|attach|include",
         4,
       ],
       [
@@ -244,6 +255,11 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       ["what|which sound|noise|bird|instrument|animal * be|make", 3],
       ["classify|identify|recognize * sound|noise|audio|recording|clip|song|bird|instrument", 4],
       ["what be that sound|noise", 4],
+      [
+        "noise|knocking|ticking|rattle|rattling|squeak|squeaking|grinding|whine|hum * engine|car|idle|brake|fan",
+        4,
+      ],
+      ["engine|car|brake|fan * noise|sound|knocking|ticking|rattle|squeak", 4],
       ["sound|noise", 1],
     ],
   },

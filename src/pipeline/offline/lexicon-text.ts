@@ -14,6 +14,11 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
     example: "is 'I love this phone' positive?",
     cues: [
       ["sentiment|tone|mood|vibe|vibes|attitude", 4],
+      ["text classification", 5],
+      ["sentiment analysis", 5],
+      ["angrier|happier|ruder|nicer|friendlier|calmer", 3],
+      ["more upset|positive|negative|angry|friendly", 3],
+      ["if|whether * it|they|that|call|meeting * go|went * well|badly|ok|okay|fine", 3],
       ["positive|negative|neutral", 3],
       ["good or bad", 4],
       ["happy or sad", 4],
@@ -24,13 +29,13 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
       ],
       ["how * * sound|read|feel|felt|feeling", 3],
       [
-        "if|whether * * angry|mad|upset|happy|annoyed|rude|friendly|pissed|sad|frustrated|disappointed|satisfied|complaining|polite|nice|mean|positive|negative|harsh|aggressive|sarcastic|hostile|pushy|blunt|cold|tilted|salty|heated",
+        "if|whether * * angry|mad|upset|happy|annoyed|rude|friendly|pissed|sad|frustrated|disappointed|satisfied|complaining|polite|nice|mean|positive|negative|harsh|aggressive|sarcastic|hostile|pushy|blunt|cold|tilted|salty|heated|cheerful|stressed|worried|upbeat",
         3,
       ],
       ["complain|complaining|complaint", 2.5],
       // "is she happy with the order?", "was jake tilted": how someone felt, as their words tell.
       [
-        "be * he|she|they|customer|client|caller|boss|landlord|teacher|manager * angry|mad|annoyed|upset|happy|pissed|satisfied|pleased|frustrated|disappointed|tilted|salty|heated|pressed|sarcastic|cross|serious|joking|kidding",
+        "be * he|she|they|customer|client|caller|boss|landlord|teacher|manager * angry|mad|annoyed|upset|happy|pissed|satisfied|pleased|frustrated|disappointed|tilted|salty|heated|pressed|sarcastic|cross|serious|joking|kidding|stressed|worried|nervous|anxious|scared|cheerful|upbeat|calm",
         2.5,
       ],
       ["if|whether * he|she|they|customer|client|guest|caller|boss * like|love|hate|enjoy", 3],
@@ -77,6 +82,8 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
       ["translate|translation", 5],
       // "my translator app" is where the user takes the text, not an ask to translate it.
       ["translator", 2],
+      // "i'll handle translating it myself": the user translates.
+      ["translate|translating|translation * myself|ourselves", -5],
       ["what * mean in", 3],
       [
         "in|into|to english|german|french|spanish|italian|portuguese|dutch|polish|japanese|chinese|korean|arabic|russian|turkish|hindi",
@@ -142,6 +149,9 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
       ["one|version|recording|clip that|which say", 3.5],
       // "listen to the voice note": the recording is what to understand, not a voice to answer in.
       ["listen|hear * to * voice", -3.5],
+      // "too scared to read it myself", "too nervous to read it properly": the user's own reading.
+      ["read * myself|properly", -3.5],
+      ["too * * to read|listen", -3.5],
     ],
   },
   {
@@ -269,6 +279,11 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
       ["recommend|suggest|advice|advise|explain|teach", 3],
       ["help me understand", 3],
       ["music|song|beat|melody|tune|playlist|lofi", 2.5],
+      // "are we flat in the second verse?": how music sounds is no sentiment of words.
+      [
+        "flat|sharp|pitch|tempo|harmony|harmonies|singing|choir|soprano|sopranos|alto|altos|tenor|verse|chorus|vocals",
+        3,
+      ],
       ["remind|reminder|timer|alarm", 2.5],
       ["schedule|book|order|buy * a|an|me|us|the|some|ticket|tickets|table|flight|pizza|taxi|cab", 2.5],
     ],

@@ -47,13 +47,13 @@ export const PEOPLE =
   "guy|girl|man|woman|kid|child|baby|boy|person|people|he|she|they|face|dude|lady|family|crowd";
 
 export const DOCUMENTS =
-  "receipt|invoice|bill|form|document|statement|ticket|contract|letter|pdf|payslip|boarding|quotation|booking|reservation|confirmation|itinerary|prescription|agreement|lease|tenancy|report|certificate|policy|estimate|permit|licence|license|application|scoresheet|timesheet";
+  "receipt|invoice|bill|form|document|statement|ticket|contract|letter|pdf|payslip|boarding|quotation|booking|reservation|confirmation|itinerary|prescription|agreement|lease|tenancy|report|certificate|policy|estimate|permit|licence|license|application|scoresheet|timesheet|paperwork|fine|pcn|v5c|logbook";
 
 export const IMAGE_NOUNS =
   "photo|picture|image|screenshot|shot|snapshot|scan|selfie|meme|drawing|pfp|wallpaper";
 export const AUDIO_NOUNS = "recording|audio|voice|note|memo|message|clip|call|podcast|track|speech|lecture";
 export const DOC_FACTS =
-  "total|subtotal|sum|amount|price|cost|tax|vat|tip|discount|balance|due|fee|charge|pay|paid|spend|spent|owe|date|deadline|gate|seat|flight|number|address|name|issuer|vendor|merchant|customer|account|reference|time|start|open|expire|expiry|valid|quantity|item|platform|terminal|district|hours|opening|closing|phone|website|tracking|dose|dosage|rent|deposit|salary|wage|score|result|referee|allergy|allergies|policy|signed|signature|venue|room|location|owner|landlord|tenant|term|notice|period|reference|id|code|version|grade";
+  "total|subtotal|sum|amount|price|cost|tax|vat|tip|discount|balance|due|fee|charge|pay|paid|spend|spent|owe|date|deadline|gate|seat|flight|number|address|name|issuer|vendor|merchant|customer|account|reference|time|start|open|expire|expiry|valid|quantity|item|platform|terminal|district|hours|opening|closing|phone|website|tracking|dose|dosage|rent|deposit|salary|wage|score|result|referee|allergy|allergies|policy|signed|signature|venue|room|location|owner|landlord|tenant|term|notice|period|reference|id|code|version|grade|vin|serial|registration|mileage|plate";
 
 /** What to run on an attachment nobody asked anything about, by preference. */
 export const DEFAULT_INTENTS: Readonly<Record<"image" | "audio", readonly string[]>> = {

@@ -194,9 +194,9 @@ function planRequest(
   return notes.length > 0 ? { ok: true, plan: checked.plan, notes } : { ok: true, plan: checked.plan };
 }
 
-/** A clause that says what something is or where: "it's on the invoice", "the scan is wonky". */
+/** A clause that says what something is or where, or what the user cannot: "it's on the invoice", "can't read the top bit". */
 const DESCRIPTION =
-  /^(?:it|this|that|these|those|they|one|the\s+\w+|my\s+\w+)(?:\s+(?:is|are|was|were)|'s|'re)\b/i;
+  /^(?:(?:it|this|that|these|those|they|one|the\s+\w+|my\s+\w+)(?:\s+(?:is|are|was|were)|'s|'re)|(?:i\s+)?(?:can't|cant|can not|cannot)\s+(?:read|see|hear|make out))\b/i;
 
 /** Why an ask was left out for want of its input, as the end of a note. */
 function missingSentence(failure: Failure): string {

@@ -169,6 +169,9 @@ function earlierOne(
   const newest = earlier[0];
   if (!newest) return undefined;
   const latest = inThreadOrder.filter((input) => turnOf(input) === turnOf(newest));
+  // "sentiment on both calls" after two turns of one call each: the newest two, one per turn.
+  if (latest.length < 2 && has(clause.words, /^both$/) && inThreadOrder.length >= 2)
+    return { type: "each", inputs: inThreadOrder.slice(-2) };
   if (latest.length < 2) return { type: "input", name: newest.name };
   // "which one sounds happier?" compares them: each is classified.
   const compares = /\bwhich (?:one|of)\b/i.test(clause.text);
@@ -274,9 +277,12 @@ export function textSource(
     const one = byName(clause, texts) ?? byOrdinal(clause.words, texts);
     return { source: one ? { type: "input", name: one.name } : each(texts, context) };
   }
-  // "read this out and tell me if it's positive: '…'": the quoted text is what "this" means.
+  // "read this out and tell me if it's positive: '…'": the quoted text is what "this" means; with
+  // no photo or recording at hand, it is what any text ask means ("positive or negative? review
+  // just came in: '…'").
   const quoted = context.literals[0];
-  if (quoted !== undefined && has(clause.words, POINTER))
+  const nothingElse = context.attachments.image.length === 0 && context.attachments.audio.length === 0;
+  if (quoted !== undefined && (has(clause.words, POINTER) || nothingElse))
     return { source: { type: "literal", text: quoted } };
   // The medium the clause names ("the text in this screenshot", "this voice note"), else a recording first.
   const namesImage = has(clause.words, /^(?:photo|picture|image|screenshot|sign|slide|poster|menu)s?$/);

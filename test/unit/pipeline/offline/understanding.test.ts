@@ -522,6 +522,36 @@ describe("how people word it", () => {
   });
 });
 
+describe("what the user cannot do, and what they will do themselves", () => {
+  it("reads 'no idea what this says' and 'can't read the timetable, what's it say' as reading the photo", () => {
+    for (const text of ["no idea what this says lol", "cant read the timetable its tiny whats it say"]) {
+      expect(tasksOf(plan(text, [image("p.jpg")])), text).toEqual(["image-to-text(image=p.jpg)"]);
+    }
+  });
+
+  it("does not read aloud what the user is too scared to read, nor translate what they will translate", () => {
+    expect(
+      tasksOf(
+        plan("is the feedback in this screenshot positive? too scared to read it myself", [image("s.png")]),
+      ),
+    ).toEqual(["image-to-text(image=s.png)", "text-classification(text=#1)"]);
+    expect(
+      tasksOf(
+        plan("transcribe this pls, it's in french, i'll handle translating it myself", [audio("v.mp3")]),
+      ),
+    ).toEqual(['automatic-speech-recognition(audio=v.mp3, language="fr")']);
+  });
+
+  it("takes the one quoted text for a text ask when nothing else is at hand", () => {
+    expect(
+      tasksOf(plan("positive or negative? review just came in: 'great art, but it crashed twice'")),
+    ).toEqual(['text-classification(text="great art, but it crashed twice")']);
+    expect(
+      tasksOf(plan("read this to me so i can hear how it sounds on the phone: 'your order has shipped'")),
+    ).toEqual(['text-to-speech(text="your order has shipped")']);
+  });
+});
+
 describe("out of scope", () => {
   it("refuses with what runs offline instead of running a plan it was not asked for", () => {
     for (const [text, inputs] of [
