@@ -197,7 +197,8 @@ export async function scoreOfflinePlanner(): Promise<SetScore[]> {
     };
   };
   return [
-    score("held-out 4", loadRequestSet("heldout4"), planSet),
+    score("held-out 5", loadRequestSet("heldout5"), planSet),
+    score("held-out 4 (read after its blind run)", loadRequestSet("heldout4"), planSet),
     score("held-out 3 (read after its blind run)", loadRequestSet("heldout3"), planSet),
     score("held-out 2 (read after its blind run)", loadRequestSet("heldout2"), planSet),
     score("held-out 1 (read after its blind run)", loadRequestSet("heldout"), planSet),
