@@ -73,18 +73,22 @@ export interface AskSubmission {
   fileIds: string[];
 }
 
+/** A view's `private_metadata` (JSON the bot wrote when it opened the view) read with its schema. */
+export function privateMetadataOf<T>(schema: z.ZodType<T>, text: string): T | undefined {
+  try {
+    const parsed = schema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The submission's prompt, file ids and origin, or undefined when it is not the modal's shape. */
 export function parseAskSubmission(view: unknown): AskSubmission | undefined {
   const parsed = SubmissionSchema.safeParse(view);
   if (!parsed.success) return undefined;
-  let origin: ModalOrigin;
-  try {
-    const metadata = ModalOriginSchema.safeParse(JSON.parse(parsed.data.private_metadata));
-    if (!metadata.success) return undefined;
-    origin = metadata.data;
-  } catch {
-    return undefined;
-  }
+  const origin = privateMetadataOf(ModalOriginSchema, parsed.data.private_metadata);
+  if (!origin) return undefined;
   const values = parsed.data.state.values;
   const prompt = values[PROMPT_BLOCK]?.[PROMPT_BLOCK]?.value?.trim() ?? "";
   const files = values[FILES_BLOCK]?.[FILES_BLOCK]?.files ?? [];

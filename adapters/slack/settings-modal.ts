@@ -18,6 +18,7 @@ import {
   settingSpec,
 } from "../../src/core/settings-desk.js";
 import { shorten } from "../../src/text.js";
+import { privateMetadataOf } from "./modal.js";
 
 export const SETTINGS_MODAL_CALLBACK = "hugginggpt_settings";
 
@@ -153,14 +154,8 @@ export interface SettingsSubmission {
 export function parseSettingsSubmission(view: unknown): SettingsSubmission | undefined {
   const parsed = SubmissionSchema.safeParse(view);
   if (!parsed.success) return undefined;
-  let origin: SettingsOrigin;
-  try {
-    const metadata = SettingsOriginSchema.safeParse(JSON.parse(parsed.data.private_metadata));
-    if (!metadata.success) return undefined;
-    origin = metadata.data;
-  } catch {
-    return undefined;
-  }
+  const origin = privateMetadataOf(SettingsOriginSchema, parsed.data.private_metadata);
+  if (!origin) return undefined;
   const changes: Record<string, string> = {};
   for (const name of settingNamesOf(origin.scope)) {
     const field = parsed.data.state.values[name]?.[name];

@@ -238,26 +238,38 @@ const TASKS_SPEC: SettingSpec = {
   format: (value) => (Array.isArray(value) ? value.join(", ") : String(value)),
 };
 
-const SAFETY_SPEC: SettingSpec = {
+/** An on/off setting that turning on needs this deployment to serve (`capability`); off always can. */
+function onOffSpec(spec: {
+  name: "safety" | "memory";
+  title: string;
+  description: string;
+  capability: "safetyCheck" | "memory";
+  refusal: string;
+}): SettingSpec {
+  return {
+    name: spec.name,
+    title: spec.title,
+    description: spec.description,
+    scopes: ["channel", "workspace"],
+    input: "choice",
+    choices: ["on", "off"],
+    schema: z.boolean(),
+    parse(text, { capabilities, environment }) {
+      const value = onOff(text);
+      if (value === undefined) return { ok: false, error: `must be on, off or ${DEFAULT_WORD}` };
+      return checked(value, environment[spec.name], !value || capabilities[spec.capability], spec.refusal);
+    },
+    format: formatOnOff,
+  };
+}
+
+const SAFETY_SPEC = onOffSpec({
   name: "safety",
   title: "Image safety check",
   description: "on: images are checked before they are posted, flagged ones withheld; off: unchecked",
-  scopes: ["channel", "workspace"],
-  input: "choice",
-  choices: ["on", "off"],
-  schema: z.boolean(),
-  parse(text, { capabilities, environment }) {
-    const value = onOff(text);
-    if (value === undefined) return { ok: false, error: `must be on, off or ${DEFAULT_WORD}` };
-    return checked(
-      value,
-      environment.safety,
-      !value || capabilities.safetyCheck,
-      "the image safety classifier cannot run here (see doctor)",
-    );
-  },
-  format: formatOnOff,
-};
+  capability: "safetyCheck",
+  refusal: "the image safety classifier cannot run here (see doctor)",
+});
 
 const LANGUAGE_SPEC: SettingSpec = {
   name: "language",
@@ -282,26 +294,13 @@ const LANGUAGE_SPEC: SettingSpec = {
     value === "auto" ? "auto (the user's own language)" : `${languageName(String(value))} (${String(value)})`,
 };
 
-const MEMORY_SPEC: SettingSpec = {
+const MEMORY_SPEC = onOffSpec({
   name: "memory",
   title: "Conversation memory",
   description: "on: follow-ups in a thread use its earlier turns; off: each request stands alone",
-  scopes: ["channel", "workspace"],
-  input: "choice",
-  choices: ["on", "off"],
-  schema: z.boolean(),
-  parse(text, { capabilities, environment }) {
-    const value = onOff(text);
-    if (value === undefined) return { ok: false, error: `must be on, off or ${DEFAULT_WORD}` };
-    return checked(
-      value,
-      environment.memory,
-      !value || capabilities.memory,
-      "conversation memory is off for this whole bot (MEMORY_TURNS=0)",
-    );
-  },
-  format: formatOnOff,
-};
+  capability: "memory",
+  refusal: "conversation memory is off for this whole bot (MEMORY_TURNS=0)",
+});
 
 /** The largest budget number: beyond any real count, short of a typo in the billions. */
 const MAX_BUDGET = 1_000_000_000_000;
