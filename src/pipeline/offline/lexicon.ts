@@ -47,7 +47,7 @@ export const PEOPLE =
   "guy|girl|man|woman|kid|child|baby|boy|person|people|he|she|they|face|dude|lady|family|crowd";
 
 export const DOCUMENTS =
-  "receipt|invoice|bill|form|document|statement|ticket|contract|letter|pdf|payslip|boarding|quotation|booking|reservation|confirmation|itinerary|prescription|agreement|lease|tenancy|report|certificate|policy|estimate|permit|licence|license|application|scoresheet|timesheet|paperwork|fine|pcn|v5c|logbook";
+  "receipt|invoice|bill|form|document|statement|ticket|contract|letter|pdf|payslip|boarding|quotation|booking|reservation|confirmation|itinerary|prescription|agreement|lease|tenancy|report|certificate|policy|estimate|permit|licence|license|application|scoresheet|timesheet|paperwork|fine|logbook";
 
 export const IMAGE_NOUNS =
   "photo|picture|image|screenshot|shot|snapshot|scan|selfie|meme|drawing|pfp|wallpaper";
