@@ -13,7 +13,7 @@ import { pathToFileURL } from "node:url";
 import { loadWords, planOffline, type Servable } from "../src/pipeline/offline/index.js";
 import type { PlannedTask } from "../src/pipeline/types.js";
 import { type ExpectedOutcome, loadRequestSet, type RequestCase } from "../test/fixtures/planner/sets.js";
-import { PLANNER_CASES, planCase } from "../test/unit/pipeline/offline/fixture.js";
+import { LOCAL, PLANNER_CASES, planCase } from "../test/unit/pipeline/offline/fixture.js";
 import type { BenchFigure } from "./harness.js";
 
 interface Counts {
@@ -141,18 +141,8 @@ function score(
  * tasks, and image classification for whether a photo is safe to share; no video. (A bot with
  * ffmpeg installed transcribes a video's speech too: there "transcribe this video" is a plan.)
  */
-const LOCAL_TASKS = new Set([
-  "object-detection",
-  "image-to-text",
-  "document-question-answering",
-  "text-to-speech",
-  "automatic-speech-recognition",
-  "text-classification",
-]);
 export const OFFLINE_SETUP: Servable = (task, need) =>
-  (LOCAL_TASKS.has(task) &&
-    !(need?.fully && task === "image-to-text") &&
-    !need?.media?.startsWith("video/")) ||
+  (LOCAL.has(task) && !(need?.fully && task === "image-to-text") && !need?.media?.startsWith("video/")) ||
   (task === "image-classification" && need?.labels !== undefined && /\bsafe\b/.test(need.labels));
 
 function timed<T>(run: () => T): { value: T; ms: number } {

@@ -16,6 +16,7 @@ import { QUEUE_NAME } from "../src/scale/redis.js";
 import { type FakeSlack, startFakeSlack } from "../test/fakes/slack/index.js";
 import { freePort } from "../test/support/net.js";
 import { type RoleProcess, startRole } from "../test/support/role-process.js";
+import { waitUntil } from "../test/support/wait.js";
 import { findRedisServer, startRedisServer } from "../test/unit/storage/redis-server.js";
 import type { BenchFigure } from "./harness.js";
 
@@ -56,20 +57,6 @@ async function ready(url: string): Promise<boolean> {
     return (await fetch(`${url}/readyz`)).status === 200;
   } catch {
     return false;
-  }
-}
-
-async function waitFor<T>(
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string,
-  timeoutMs: number,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -132,7 +119,7 @@ async function runSetup(
       opsUrls.push(`http://127.0.0.1:${ops}`);
     }
     for (const [index, url] of opsUrls.entries()) {
-      await waitFor(
+      await waitUntil(
         () => ready(url),
         `${processes[index]?.name} to be ready:\n${processes[index]?.output()}`,
         120_000,
@@ -176,7 +163,7 @@ async function runSetup(
 
     // Warm every worker: each loads the detector and the safety classifier on its first request.
     const warm = await send(workerCount * 3);
-    await waitFor(() => answered(warm) === warm.length, "the warm-up answers", 300_000);
+    await waitUntil(() => answered(warm) === warm.length, "the warm-up answers", 300_000);
 
     const before = await Promise.all(workers.map((worker) => cpuSeconds(worker.child.pid)));
     const commandsBefore = Number(
@@ -185,7 +172,7 @@ async function runSetup(
     const started = performance.now();
     const startedAt = Date.now();
     const roots = await send(REQUESTS);
-    await waitFor(() => answered(roots) === roots.length, "the answers", 600_000);
+    await waitUntil(() => answered(roots) === roots.length, "the answers", 600_000);
     const seconds = (performance.now() - started) / 1000;
     const after = await Promise.all(workers.map((worker) => cpuSeconds(worker.child.pid)));
     const commandsAfter = Number(/total_commands_processed:(\d+)/.exec(await client.info("stats"))?.[1] ?? 0);

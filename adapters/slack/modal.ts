@@ -50,6 +50,7 @@ export function askModal(origin: ModalOrigin): ModalView {
   };
 }
 
+/** A submitted view as Slack sends it: what the bot wrote when it opened it, and each input's state. */
 const SubmissionSchema = z.object({
   private_metadata: z.string(),
   state: z.object({
@@ -60,11 +61,15 @@ const SubmissionSchema = z.object({
         z.object({
           value: z.string().nullish(),
           files: z.array(z.object({ id: z.string() }).passthrough()).nullish(),
+          selected_option: z.object({ value: z.string() }).passthrough().nullish(),
         }),
       ),
     ),
   }),
 });
+
+/** An input's state in a submitted view: typed text, files, or the option picked. */
+export type SubmittedInput = z.infer<typeof SubmissionSchema>["state"]["values"][string][string];
 
 export interface AskSubmission {
   origin: ModalOrigin;
@@ -73,24 +78,38 @@ export interface AskSubmission {
   fileIds: string[];
 }
 
-/** A view's `private_metadata` (JSON the bot wrote when it opened the view) read with its schema. */
-export function privateMetadataOf<T>(schema: z.ZodType<T>, text: string): T | undefined {
+/**
+ * A submitted view of one of the bot's modals: the origin it wrote into `private_metadata` (read
+ * with its schema) and the inputs by block id; undefined when either is not of the expected shape.
+ */
+export function readSubmission<T>(
+  view: unknown,
+  originSchema: z.ZodType<T>,
+): { origin: T; input: (block: string) => SubmittedInput | undefined } | undefined {
+  const parsed = SubmissionSchema.safeParse(view);
+  if (!parsed.success) return undefined;
+  let origin: T;
   try {
-    const parsed = schema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
+    const metadata = originSchema.safeParse(JSON.parse(parsed.data.private_metadata));
+    if (!metadata.success) return undefined;
+    origin = metadata.data;
   } catch {
     return undefined;
   }
+  const values = parsed.data.state.values;
+  // Each input's action id is its block id.
+  return { origin, input: (block) => values[block]?.[block] };
 }
 
 /** The submission's prompt, file ids and origin, or undefined when it is not the modal's shape. */
 export function parseAskSubmission(view: unknown): AskSubmission | undefined {
-  const parsed = SubmissionSchema.safeParse(view);
-  if (!parsed.success) return undefined;
-  const origin = privateMetadataOf(ModalOriginSchema, parsed.data.private_metadata);
-  if (!origin) return undefined;
-  const values = parsed.data.state.values;
-  const prompt = values[PROMPT_BLOCK]?.[PROMPT_BLOCK]?.value?.trim() ?? "";
-  const files = values[FILES_BLOCK]?.[FILES_BLOCK]?.files ?? [];
-  return { origin, prompt, fileIds: files.map((file) => file.id).slice(0, MODAL_MAX_FILES) };
+  const submission = readSubmission(view, ModalOriginSchema);
+  if (!submission) return undefined;
+  const prompt = submission.input(PROMPT_BLOCK)?.value?.trim() ?? "";
+  const files = submission.input(FILES_BLOCK)?.files ?? [];
+  return {
+    origin: submission.origin,
+    prompt,
+    fileIds: files.map((file) => file.id).slice(0, MODAL_MAX_FILES),
+  };
 }

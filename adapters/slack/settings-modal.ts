@@ -18,7 +18,7 @@ import {
   settingSpec,
 } from "../../src/core/settings-desk.js";
 import { shorten } from "../../src/text.js";
-import { privateMetadataOf } from "./modal.js";
+import { readSubmission } from "./modal.js";
 
 export const SETTINGS_MODAL_CALLBACK = "hugginggpt_settings";
 
@@ -128,22 +128,6 @@ export function settingsModal(snapshot: SettingsSnapshot, origin: SettingsOrigin
   };
 }
 
-const SubmissionSchema = z.object({
-  private_metadata: z.string(),
-  state: z.object({
-    values: z.record(
-      z.string(),
-      z.record(
-        z.string(),
-        z.object({
-          value: z.string().nullish(),
-          selected_option: z.object({ value: z.string() }).passthrough().nullish(),
-        }),
-      ),
-    ),
-  }),
-});
-
 export interface SettingsSubmission {
   origin: SettingsOrigin;
   /** Every setting of the scope: its value, or "default" where the field was left empty. */
@@ -152,13 +136,12 @@ export interface SettingsSubmission {
 
 /** The submission's origin and changes, or undefined when it is not the modal's shape. */
 export function parseSettingsSubmission(view: unknown): SettingsSubmission | undefined {
-  const parsed = SubmissionSchema.safeParse(view);
-  if (!parsed.success) return undefined;
-  const origin = privateMetadataOf(SettingsOriginSchema, parsed.data.private_metadata);
-  if (!origin) return undefined;
+  const submission = readSubmission(view, SettingsOriginSchema);
+  if (!submission) return undefined;
+  const { origin } = submission;
   const changes: Record<string, string> = {};
   for (const name of settingNamesOf(origin.scope)) {
-    const field = parsed.data.state.values[name]?.[name];
+    const field = submission.input(name);
     // A field Slack did not send (a form from before a setting existed) changes nothing.
     if (!field) continue;
     const text = (field.selected_option?.value ?? field.value ?? "").trim();

@@ -6,7 +6,8 @@
  *
  * - Killed (SIGKILL): its jobs' locks expire and BullMQ runs them again on another worker; the
  *   delivery journal makes the second run edit the progress message the first one posted and skip
- *   what it sent, so the user sees one answer.
+ *   what it sent, so the user sees one answer. A job whose turn had ended (and was recorded so)
+ *   before its worker died is completed without running again.
  * - Stopped (SIGTERM): it takes no new job and lets the running ones finish within `drainMs`; what is
  *   still running then is left to another worker, as after a kill.
  * - A cancel published by any gateway aborts the turn of its thread here.

@@ -23,6 +23,7 @@ import { type FakeSlack, type FakeSlackTeam, startFakeSlack } from "../fakes/sla
 import { freePort } from "../support/net.js";
 import { type PipelineHarness, startPipelineHarness } from "../support/pipeline-app.js";
 import { Browser, installThroughBrowser } from "../support/slack-install.js";
+import { waitUntil } from "../support/wait.js";
 import { captureLogger, type LogLine } from "../unit/storage/capture.js";
 import { findRedisServer, type RedisServer, startRedisServer } from "../unit/storage/redis-server.js";
 
@@ -104,19 +105,9 @@ function aimAt(bot: RunningBot): void {
   slack.setRedirectUrl(`${bot.url}/slack/oauth_redirect`);
 }
 
-async function waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** The bot's answer in the thread of a message, once it is there. */
 function answerIn(channel: string, ts: string) {
-  return waitFor(
+  return waitUntil(
     () => slack.botMessages(channel, ts).find((message) => message.text.includes(ANSWER)),
     `the answer in ${channel}`,
   );
@@ -320,7 +311,7 @@ describe("Slack's install flow", () => {
     const mention = slack.mention({ text: "anyone there?" });
     const sent = await slack.sendEvent(mention);
     expect(sent.status).toBe(200);
-    await waitFor(
+    await waitUntil(
       () => bot.lines.find((line) => line.level === "warn" && line.team === slack.teamId),
       "the warning",
     );
@@ -339,7 +330,7 @@ describe("Slack's install flow", () => {
       ["tokens_revoked", 200],
       ["app_uninstalled", 200],
     ]);
-    await waitFor(
+    await waitUntil(
       () => bot.lines.find((line) => line.msg.startsWith("Slack app uninstalled") && line.team === echo.id),
       "the uninstall",
     );
@@ -347,7 +338,7 @@ describe("Slack's install flow", () => {
 
     const after = slack.mention({ text: "after", channel: echo.generalChannel });
     expect((await slack.sendEvent(after)).status).toBe(200);
-    await waitFor(
+    await waitUntil(
       () => bot.lines.find((line) => line.level === "warn" && line.team === echo.id),
       "the refusal",
     );
@@ -360,7 +351,7 @@ describe("Slack's install flow", () => {
     try {
       const mention = slack.mention({ text: "hello", channel: acme.generalChannel });
       expect((await slack.sendEvent(mention)).status).toBe(200);
-      const line = await waitFor(
+      const line = await waitUntil(
         () => other.lines.find((candidate) => candidate.level === "error" && candidate.team === acme.id),
         "the error",
       );
@@ -426,7 +417,7 @@ describe("token rotation", () => {
 
       const mention = rotating.mention({ text: "hello", channel: golf.generalChannel });
       await rotating.sendEvent(mention);
-      await waitFor(
+      await waitUntil(
         () =>
           rotating
             .botMessages(golf.generalChannel, mention.ts)

@@ -20,6 +20,7 @@ import { freePort } from "../../support/net.js";
 import { type PipelineHarness, startPipelineHarness } from "../../support/pipeline-app.js";
 import { redisServerForTests } from "../../support/redis.js";
 import { type RoleProcess, startRole } from "../../support/role-process.js";
+import { waitUntil } from "../../support/wait.js";
 import { type RedisServer, startRedisServer } from "../../unit/storage/redis-server.js";
 
 const { binary, skip: noRedis } = redisServerForTests("the roles as processes");
@@ -30,20 +31,6 @@ const PER_THREAD = 10;
 const DISCORD_PER_THREAD = 5;
 /** "t4m7": thread 4, message 7, in the request's text and in its answer. */
 const TOKEN = /\bt(\d+)m(\d+)\b/g;
-
-async function waitFor<T>(
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string,
-  timeoutMs = 90_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function ready(url: string): Promise<boolean> {
   try {
@@ -147,7 +134,7 @@ describe.skipIf(noRedis !== undefined)("two gateways and three workers as proces
       });
     }
     for (const role of [...gateways, ...workers]) {
-      await waitFor(
+      await waitUntil(
         () => ready(role.ops),
         `${role.process.name} to be ready:\n${role.process.output()}`,
         60_000,
@@ -275,9 +262,10 @@ describe.skipIf(noRedis !== undefined)("two gateways and three workers as proces
               continue;
             }
             // The thread exists once the bot has posted in it (Discord gives it the message's id).
-            const room = await waitFor(
+            const room = await waitUntil(
               () => discord.threads(channel).find((item) => item.id === roomsOf.get(thread))?.id,
               `the thread of t${thread}m1`,
+              90_000,
             );
             discord.dispatchMessage({ channelId: room, content: `t${thread}m${message} and then` });
           }
@@ -291,7 +279,7 @@ describe.skipIf(noRedis !== undefined)("two gateways and three workers as proces
     await Promise.all([mention(1, 3), slash(201, 5)]);
     await deliver(1, 4);
     phase("first messages delivered");
-    await waitFor(() => answered() >= 30, "30 answers");
+    await waitUntil(() => answered() >= 30, "30 answers", 90_000);
     phase("30 answers");
     // A crash: no goodbye, its running jobs' locks expire and other workers take them.
     const killed = workers[0]!;
@@ -299,22 +287,23 @@ describe.skipIf(noRedis !== undefined)("two gateways and three workers as proces
     expect(code).toBe("SIGKILL");
 
     await deliver(5, 7);
-    await waitFor(() => answered() >= 90, "90 answers");
+    await waitUntil(() => answered() >= 90, "90 answers", 90_000);
     phase("90 answers");
     // Redis killed and started again: the append-only file keeps the queue.
     await redis.kill();
     await redis.restart();
     const alive = [...gateways, ...workers.slice(1)];
-    for (const role of alive) await waitFor(() => ready(role.ops), `${role.process.name} to be ready again`);
+    for (const role of alive)
+      await waitUntil(() => ready(role.ops), `${role.process.name} to be ready again`, 90_000);
     phase("ready again after the Redis restart");
 
     await Promise.all([deliver(8, PER_THREAD), mention(4, DISCORD_PER_THREAD), slash(211, 5)]);
     expect(delivered).toBe(THREADS * PER_THREAD);
     phase("every message delivered");
-    await waitFor(() => answered() === THREADS * PER_THREAD, "every Slack request to be answered", 180_000);
+    await waitUntil(() => answered() === THREADS * PER_THREAD, "every Slack request to be answered", 180_000);
     phase("every Slack request answered");
     const everyDiscordToken = [...discordTokens.flat(), ...slashTokens];
-    await waitFor(
+    await waitUntil(
       () => everyDiscordToken.every((token) => discordAnswersOf(token).length > 0),
       "every Discord request to be answered",
       180_000,

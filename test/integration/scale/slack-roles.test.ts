@@ -24,6 +24,7 @@ import { type FakeSlack, type FakeSlackMessage, startFakeSlack } from "../../fak
 import { freePort } from "../../support/net.js";
 import { type PipelineHarness, startPipelineHarness } from "../../support/pipeline-app.js";
 import { redisServerForTests } from "../../support/redis.js";
+import { waitUntil } from "../../support/wait.js";
 import { type RedisServer, startRedisServer } from "../../unit/storage/redis-server.js";
 
 const { binary, skip: noRedis } = redisServerForTests("the roles");
@@ -105,20 +106,6 @@ describe.skipIf(noRedis !== undefined)("gateway and workers on Redis, against th
       );
   }
 
-  async function waitFor<T>(
-    check: () => T | undefined | false | Promise<T | undefined | false>,
-    what: string,
-    timeoutMs = 30_000,
-  ): Promise<T> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await check();
-      if (value) return value;
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-
   it("answers every request once, one at a time per thread in Slack's order, redeliveries included", async () => {
     const threads = 4;
     const perThread = 5;
@@ -159,10 +146,14 @@ describe.skipIf(noRedis !== undefined)("gateway and workers on Redis, against th
 
     for (const root of roots) {
       const expected = tokensOf.get(root.ts) ?? [];
-      const answers = await waitFor(() => {
-        const found = answersIn(root.ts);
-        return found.length >= expected.length && found;
-      }, `the answers in thread ${root.ts}`);
+      const answers = await waitUntil(
+        () => {
+          const found = answersIn(root.ts);
+          return found.length >= expected.length && found;
+        },
+        `the answers in thread ${root.ts}`,
+        30_000,
+      );
       // Once each, in order.
       expect(answers.map((message) => TOKEN.exec(message.text ?? "")?.[0])).toEqual(expected);
       // One at a time: a request of the thread starts only once the one before it has its answer.
@@ -185,9 +176,10 @@ describe.skipIf(noRedis !== undefined)("gateway and workers on Redis, against th
       };
       await done.remove();
       await queue.add(done.name, done.data, { jobId: done.id });
-      await waitFor(
+      await waitUntil(
         async () => (await queue.getJobState(done.id ?? "")) === "completed",
         "the job to end again",
+        30_000,
       );
       expect(planned.filter((token) => token === "t1m1")).toHaveLength(before.planned);
       expect(slack.botMessages()).toHaveLength(before.posts);
@@ -200,10 +192,10 @@ describe.skipIf(noRedis !== undefined)("gateway and workers on Redis, against th
     held.add("t9m1");
     const root = slack.mention({ text: `<@${slack.botUserId}> t9m1 slow one` });
     await slack.sendEvent(root);
-    await waitFor(() => planned.includes("t9m1"), "the request to start");
+    await waitUntil(() => planned.includes("t9m1"), "the request to start", 30_000);
     const cancel = slack.mention({ text: `<@${slack.botUserId}> cancel`, thread_ts: root.ts });
     await slack.sendEvent(cancel);
-    const said = await waitFor(
+    const said = await waitUntil(
       () =>
         slack
           .botMessages(slack.generalChannel)
@@ -212,14 +204,16 @@ describe.skipIf(noRedis !== undefined)("gateway and workers on Redis, against th
               message.thread_ts === root.ts && /Stopped the running request/.test(message.text ?? ""),
           ),
       "the cancel's answer",
+      30_000,
     );
     expect(said).toBeDefined();
-    await waitFor(
+    await waitUntil(
       () =>
         slack
           .botMessages(slack.generalChannel)
           .find((message) => message.thread_ts === root.ts && /cancelled/i.test(message.text ?? "")),
       "the progress message to say cancelled",
+      30_000,
     );
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(answersIn(root.ts)).toHaveLength(0);
@@ -231,7 +225,7 @@ describe.skipIf(noRedis !== undefined)("gateway and workers on Redis, against th
     const sent = await slack.sendEvent(root);
     expect(sent.status).toBe(200);
     expect(sent.ackMs).toBeLessThan(3_000);
-    await waitFor(
+    await waitUntil(
       () =>
         slack
           .botMessages(slack.generalChannel)
@@ -239,11 +233,12 @@ describe.skipIf(noRedis !== undefined)("gateway and workers on Redis, against th
             (message) => message.thread_ts === root.ts && /queue is unreachable/.test(message.text ?? ""),
           ),
       "the notice that the queue is unreachable",
+      30_000,
     );
     await redis.restart();
-    await waitFor(() => gateway.redis.status === "ready", "the gateway to reconnect");
+    await waitUntil(() => gateway.redis.status === "ready", "the gateway to reconnect", 30_000);
     const later = slack.mention({ text: `<@${slack.botUserId}> t8m1 after Redis returned` });
     await slack.sendEvent(later);
-    await waitFor(() => answersIn(later.ts).length === 1, "the answer after Redis returned", 60_000);
+    await waitUntil(() => answersIn(later.ts).length === 1, "the answer after Redis returned", 60_000);
   });
 });
