@@ -90,20 +90,38 @@ async function decodeCoverage(
   }
 }
 
-/** Pixels of the mask with coverage ≥ 128 (the byte's top bit), four at a time where it is aligned. */
+/**
+ * The top bit of each of a word's four bytes (a byte ≥ 128: a covered pixel), as the signed 32-bit
+ * value JavaScript's bitwise operators give: `word & COVERED` is compared with this, never with the
+ * literal 0x80808080, which is a number above 2³¹ that no bitwise result equals.
+ */
+const COVERED = 0x80808080 | 0;
+
+/**
+ * Pixels of the mask with coverage ≥ 128, four at a time where it is aligned; a word with none or all
+ * four covered (most of a mask) is counted without adding up its bits.
+ */
 function coveredArea(mask: Uint8Array): number {
   const words = wordsOf(mask);
   let area = 0;
-  for (let w = 0; w < words.length; w++) area += Math.imul((words[w]! >>> 7) & 0x01010101, 0x01010101) >>> 24;
+  for (let w = 0; w < words.length; w++) {
+    const covered = words[w]! & COVERED;
+    if (covered === 0) continue;
+    area += covered === COVERED ? 4 : Math.imul((covered >>> 7) & 0x01010101, 0x01010101) >>> 24;
+  }
   for (let p = words.length * 4; p < mask.length; p++) area += mask[p]! >>> 7;
   return area;
 }
 
-/** The mask's bytes four at a time (a whole number of words; the tail is left to the caller). */
-function wordsOf(mask: Uint8Array): Uint32Array {
+/**
+ * The mask's bytes four at a time (a whole number of words; the tail is left to the caller), as signed
+ * words: V8 keeps them in registers as 32-bit integers, where a word above 2³¹ of a Uint32Array
+ * becomes a floating-point number on every read.
+ */
+function wordsOf(mask: Uint8Array): Int32Array {
   return mask.byteOffset % 4 === 0
-    ? new Uint32Array(mask.buffer, mask.byteOffset, mask.length >>> 2)
-    : new Uint32Array(0);
+    ? new Int32Array(mask.buffer, mask.byteOffset, mask.length >>> 2)
+    : new Int32Array(0);
 }
 
 /**
@@ -139,13 +157,13 @@ async function regionMap(
     areas[id] = area;
     const words = wordsOf(mask);
     const regions = wordsOf(map);
-    const all = Math.imul(id, 0x01010101) >>> 0;
+    const all = Math.imul(id, 0x01010101);
     for (let w = 0; w < words.length; w++) {
-      const covered = words[w]! & 0x80808080;
+      const covered = words[w]! & COVERED;
       if (covered === 0) continue;
       // Four covered pixels of one region no smaller than this segment: all four change at once.
       const below = regions[w]!;
-      if (covered === 0x80808080 && below === Math.imul(below & 0xff, 0x01010101) >>> 0) {
+      if (covered === COVERED && below === Math.imul(below & 0xff, 0x01010101)) {
         if (areas[below & 0xff]! >= area) regions[w] = all;
         continue;
       }
