@@ -24,7 +24,8 @@ export interface OfflinePlanOptions {
 }
 
 /** File names of photos of documents. */
-const DOCUMENT_FILE = /receipt|invoice|bill|ticket|form|statement|boarding|contract|payslip|letter|scan/i;
+const DOCUMENT_FILE =
+  /receipt|invoice|bill|ticket|form|statement|boarding|contract|payslip|letter|scan|report|bloodwork|lab|quote|estimate|lease|policy|certificate|prescription|sow/i;
 
 export interface PlanningContext extends SourceContext {
   steps: Step[];

@@ -3,7 +3,15 @@
  * document, describing, finding objects, telling whether it is safe to share or what kind of thing
  * it shows, transcribing, telling a sound.
  */
-import { AUDIO_NOUNS, DOC_FACTS, DOCUMENTS, IMAGE_NOUNS, type OfflineIntent, PEOPLE } from "./lexicon.js";
+import {
+  AUDIO_NOUNS,
+  DOC_FACTS,
+  DOCUMENTS,
+  IMAGE_NOUNS,
+  type OfflineIntent,
+  PEOPLE,
+  TEXT_BEARERS,
+} from "./lexicon.js";
 
 export const MEDIA_INTENTS: readonly OfflineIntent[] = [
   {
@@ -21,10 +29,9 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
         3,
       ],
       ["what be write|print|type", 4],
-      [
-        "what be on * sign|flyer|poster|page|slide|card|screen|label|menu|board|whiteboard|shirt|box|bottle|here",
-        2,
-      ],
+      [`what be on * ${TEXT_BEARERS}|screen|shirt|box|bottle|here`, 2],
+      // A screenshot is a picture of text: what is on it is what it says.
+      ["what be on|in * screenshot|screengrab|screencap", 2.5],
       // "what's on this?" with a photo: its objects or its text, the planner asks.
       ["what be on this|it", 2],
       ["be there * text|writing|word|words", 3],
@@ -33,10 +40,8 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       ["was steht", 4],
       ["qué|que dice * cartel|letrero|imagen|foto|texto", 3],
       ["what * write|print on|in", 3],
-      [
-        "transcribe|type * image|picture|photo|screenshot|sign|page|slide|note|notes|menu|poster|board|whiteboard|handout|label|text",
-        4,
-      ],
+      [`transcribe|type * ${IMAGE_NOUNS}|${TEXT_BEARERS}`, 4],
+      ["type out * what be on|in", 4],
       ["make out * word|text|writing", 3],
       ["what do|does * * say", 2],
       // "no idea what this says lol", "whats it say": what a photo's text says.
@@ -73,6 +78,9 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       // "read me the delivery address on this label", "read out what platform this ticket says".
       [`read|tell|say|give * ${DOC_FACTS}`, 2.5],
       [`${DOC_FACTS}`, 1],
+      // "what's the creatinine on this bloodwork", "whats the hourly rate in this SOW": a value looked
+      // up; scored high enough only where the photo is a document (its name, or a document named).
+      ["what be the", 1],
       [`${DOC_FACTS} * on|in|of|from|for * ${DOCUMENTS}`, 3],
       [`${DOC_FACTS} * on|in|of|from|for * this|it`, 1],
       ["wie viel|wieviel|insgesamt|summe|betrag|kostet|datum|rechnung|quittung|beleg|fällig", 2.5],
@@ -139,6 +147,8 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
         4,
       ],
       ["what be on * it|this|that|here|there|picture|photo|image|table|desk|shelf", 2.5],
+      // "what animals are in this trail cam shot", "which birds show up in each": what is in it, listed.
+      [`what|which * be|show * in|up * ${IMAGE_NOUNS}|it|this|that|these|those|each|there`, 4],
       ["was ist * auf|im * bild|foto", 4],
       ["qué|que hay * en", 4],
       ["see", 1],
@@ -192,6 +202,8 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       ],
       ["classify|categorize|categorise * picture|photo|image|it|this", 4],
       ["classification", 2],
+      // "what animals are in this shot" lists what is there; "what animal is this" names its kind.
+      [`be|show * in|up * ${IMAGE_NOUNS}|it|this|that|these|those|each|there`, -3],
     ],
   },
   {

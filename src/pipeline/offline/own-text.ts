@@ -20,11 +20,15 @@ const POINTING_PHRASE =
 const NOT_A_TEXT =
   /^(?:so|because|cause|since|while|when|as|if|whether|or|and|but|what|which|who|where|how|why|in|on|at|from|for|with|to|into|my|i|we|he|she|they|it|its|it's|there|here|this|that|these|those|please|thanks|lol|lmao|the|a|an|both|all|each|some|any|his|her|our|their|your|every|everything|anything|whatever|message|note|memo|mail)\b/i;
 
+const MADE_MEDIUM = /^(?:audio|recording|mp3|sound|narration|podcast|voiceover|version)$/;
+
 /**
  * The words after a cue, up to the next punctuation, as a text of the user's own ("say good night");
  * a `prompt` ("draw a red bicycle") may be any noun phrase.
  */
 export function wordsAfter(clause: Clause, wordIndex: number, prompt = false): string | undefined {
+  // "want an audio version for the owners": a cue that ends on what to make is followed by a remark.
+  if (!prompt && MADE_MEDIUM.test(clause.words[wordIndex - 1]?.lemma ?? "")) return undefined;
   const following = clause.words.slice(wordIndex);
   // "read the words back slowly", "read out the due date": how to say, or what to find, not what to say.
   if (!prompt && /^(?:ADV|PRON|ADP|SCONJ|DET|AUX|PART)$/.test(following[0]?.pos ?? "")) return undefined;

@@ -240,15 +240,22 @@ export function textSource(
   context: SourceContext,
   readable: (kind: "image" | "audio") => boolean,
 ): { source: Source; bridge?: "image" | "audio" } | undefined {
-  const [literal, ...more] = clause.literals;
-  if (literal !== undefined && more.length > 0)
-    return { source: { type: "literals", texts: clause.literals } };
-  if (literal) return { source: { type: "literal", text: literal } };
-  if (intent.text === "clause") return { source: { type: "literal", text: withoutLiterals(clause.text) } };
   // "read it out pls hands full": the cue names its object ("it"); what follows is a remark.
   const objectNamed = clause.words
     .slice(Math.max(0, cueEnd - 3), Math.max(0, cueEnd))
     .some((word) => /^(?:it|them|this|that|these|those)$/i.test(word.text));
+  // "and say it out loud, mom wants to hear it from 'the robot'": "it" is what an earlier step found,
+  // and the quote is part of the remark.
+  const quoteIsRemark =
+    context.steps.some((step) => makesContent(step.task)) &&
+    clause.words
+      .slice(Math.max(0, cueEnd - 3), Math.max(0, cueEnd))
+      .some((word) => /^(?:it|them)$/i.test(word.text));
+  const [literal, ...more] = quoteIsRemark ? [] : clause.literals;
+  if (literal !== undefined && more.length > 0)
+    return { source: { type: "literals", texts: clause.literals } };
+  if (literal) return { source: { type: "literal", text: literal } };
+  if (intent.text === "clause") return { source: { type: "literal", text: withoutLiterals(clause.text) } };
   if ((intent.text === "after" || intent.text === "prompt") && cueEnd >= 0 && !objectNamed) {
     const own = wordsAfter(clause, cueEnd, intent.text === "prompt");
     // "translate good morning into German": the language is an argument of its own, not the text.
@@ -258,10 +265,14 @@ export function textSource(
     if (text) return { source: { type: "literal", text } };
   }
   const pointsAtResult = has(clause.words, RESULT);
-  const producer = nearestStep(
-    context,
-    (task) => makesContent(task) || (pointsAtResult && taskSpec(task).output === "labels"),
-  );
+  // "transcribe + sentiment + read the transcript out": the step whose result the clause names.
+  const named = RESULT_TASKS.find(([noun]) => has(clause.words, noun))?.[1];
+  const producer =
+    (named === undefined ? undefined : nearestStep(context, (task) => task === named)) ??
+    nearestStep(
+      context,
+      (task) => makesContent(task) || (pointsAtResult && taskSpec(task).output === "labels"),
+    );
   const texts = context.attachments.text;
   if (producer !== undefined) {
     // "does it come across positive? and read it out": both asks are about the attached text; so is
@@ -287,9 +298,11 @@ export function textSource(
   // The medium the clause names ("the text in this screenshot", "this voice note"), else a recording first.
   const namesImage = has(clause.words, /^(?:photo|picture|image|screenshot|sign|slide|poster|menu)s?$/);
   // "for the lads in the voice channel" names a place to listen, not a recording.
+  // Nor does "turn this worksheet into audio", which names what to make.
   const namesAudio =
     has(clause.words, /^(?:recording|audio|voice|memo|clip|call|voicemail)s?$/) &&
-    !/\bvoice\s+(?:channel|chat)\b/i.test(clause.text);
+    !/\bvoice\s+(?:channel|chat)\b/i.test(clause.text) &&
+    !/\b(?:into|as)\s+(?:an?\s+)?(?:audio|voice|recording|voice\s*note)\b/i.test(clause.text);
   const order: Array<"image" | "audio"> = namesImage
     ? ["image", "audio"]
     : namesAudio

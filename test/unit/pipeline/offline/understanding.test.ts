@@ -522,6 +522,70 @@ describe("how people word it", () => {
   });
 });
 
+describe("what a word names: the medium to make, the result to use, the things to list", () => {
+  it("reads a worksheet's text before turning it 'into audio' (audio is what to make, not the input)", () => {
+    expect(
+      tasksOf(plan("turn this worksheet into audio for my student pls", [image("worksheet_p1.jpg")])),
+    ).toEqual(["image-to-text(image=worksheet_p1.jpg)", "text-to-speech(text=#1)"]);
+  });
+
+  it("reads out the transcript when the clause names it, not the step just before", () => {
+    expect(tasksOf(plan("transcribe + sentiment + read the transcript out", [audio("call.m4a")]))).toEqual([
+      "automatic-speech-recognition(audio=call.m4a)",
+      "text-classification(text=#1)",
+      "text-to-speech(text=#1)",
+    ]);
+  });
+
+  it("reads out what an earlier step found when told 'say it', the quote beside it a remark", () => {
+    expect(
+      tasksOf(
+        plan(
+          "whats the cancellation fee in the contract? and say it out loud, mom wants to hear it from 'the robot' lol",
+          [image("contract.png")],
+        ),
+      ),
+    ).toEqual([
+      'document-question-answering(image=contract.png, text="what is the cancellation fee in the contract?")',
+      "text-to-speech(text=#1)",
+    ]);
+  });
+
+  it("takes no text from 'want an audio version for …': what follows the medium is a remark", () => {
+    expect(
+      tasksOf(
+        plan("can you read it aloud? want an audio version for owners who dont read", [
+          textFile("discharge.txt", "Rest for two days."),
+        ]),
+      ),
+    ).toEqual(["text-to-speech(text=discharge.txt)"]);
+  });
+
+  it("lists the animals 'in this shot' or that 'show up in each' (detection), and names the kind of 'this animal'", () => {
+    expect(tasksOf(plan("what animals are in this trail cam shot?", [image("TRAILCAM_0042.jpg")]))).toEqual([
+      "object-detection(image=TRAILCAM_0042.jpg)",
+    ]);
+    expect(tasksOf(plan("what animals show up in each?", [image("cam1.jpg"), image("cam2.jpg")]))).toEqual([
+      "object-detection(image=cam1.jpg)",
+      "object-detection(image=cam2.jpg)",
+    ]);
+    expect(replyOf(plan("what kind of animal is this?", [image("cat.jpg")])).message).toMatch(
+      /image classification/,
+    );
+  });
+
+  it("reads what is on a screenshot, and looks up a value in a document named by its file", () => {
+    expect(
+      tasksOf(
+        plan("what's on this screenshot, I can't see it", [image("Screenshot 2026-03-02 at 10.14.png")]),
+      ),
+    ).toEqual(["image-to-text(image=Screenshot 2026-03-02 at 10.14.png)"]);
+    expect(tasksOf(plan("on this bloodwork what's the creatinine", [image("bloodwork_rex.png")]))).toEqual([
+      `document-question-answering(image=bloodwork_rex.png, text="on this bloodwork what's the creatinine")`,
+    ]);
+  });
+});
+
 describe("what the user cannot do, and what they will do themselves", () => {
   it("reads 'no idea what this says' and 'can't read the timetable, what's it say' as reading the photo", () => {
     for (const text of ["no idea what this says lol", "cant read the timetable its tiny whats it say"]) {
