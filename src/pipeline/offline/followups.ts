@@ -9,6 +9,7 @@ import type { OfflinePlanRequest } from "./context.js";
 import { intentById } from "./intent-table.js";
 import { namesAnAsk } from "./intents.js";
 import type { OfflineIntent } from "./lexicon.js";
+import { byOrdinal } from "./ordinals.js";
 import type { OfflinePlanOutcome } from "./planner.js";
 import { plainSpelling, readWords } from "./words.js";
 
@@ -74,6 +75,32 @@ export function repeatedRequest(request: OfflinePlanRequest): OfflinePlanRequest
     return { text: turn.user, inputs: request.inputs, history: history.slice(0, index) };
   }
   return undefined;
+}
+
+/** The turn an earlier file was sent in ("turn2-IMG_1.jpg" → 2). */
+const turnOf = (name: string) => Number(/^turn(\d+)-/.exec(name)?.[1] ?? 0);
+
+/**
+ * "same for the other pic", "do that for the second one": the earlier file the message counts to,
+ * among the thread's files of the kind it names (or of the one kind sent more than once), for a
+ * repeat of an earlier ask that would otherwise not know which file is meant.
+ */
+export function countedEarlier(request: OfflinePlanRequest): string | undefined {
+  const words = readWords(plainSpelling(request.text));
+  const sent = request.inputs
+    .filter((input) => input.origin === "history" && !/^turn\d+-\d+-/.test(input.name))
+    .sort((a, b) => turnOf(a.name) - turnOf(b.name));
+  const named = words.some((word) => /^(?:pic|photo|picture|image|screenshot|scan|page)s?$/.test(word.lemma))
+    ? ["image"]
+    : words.some((word) => /^(?:recording|call|voicemail|vm|memo|clip|audio|voice)s?$/.test(word.lemma))
+      ? ["audio"]
+      : ["image", "audio"];
+  const kinds = named.filter((kind) => sent.filter((input) => input.resource.kind === kind).length > 1);
+  if (kinds.length !== 1) return undefined;
+  return byOrdinal(
+    words,
+    sent.filter((input) => input.resource.kind === kinds[0]),
+  )?.name;
 }
 
 /** "same for the other pic" with nothing attached: the other one was never sent. */

@@ -31,7 +31,7 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       ["what be write|print|type", 4],
       [`what be on * ${TEXT_BEARERS}|screen|shirt|box|bottle|here`, 2],
       // A screenshot is a picture of text: what is on it is what it says.
-      ["what be on|in * screenshot|screengrab|screencap", 2.5],
+      ["what be on|in * screenshot|screengrab|screencap", 4.5],
       // "what's on this?" with a photo: its objects or its text, the planner asks.
       ["what be on this|it", 2],
       ["be there * text|writing|word|words", 3],
@@ -148,7 +148,7 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       ],
       ["what be on * it|this|that|here|there|picture|photo|image|table|desk|shelf", 2.5],
       // "what animals are in this trail cam shot", "which birds show up in each": what is in it, listed.
-      [`what|which * be|show * in|up * ${IMAGE_NOUNS}|it|this|that|these|those|each|there`, 4],
+      [`what|which * be|show in|up * ${IMAGE_NOUNS}|it|this|that|these|those|each|there`, 4],
       ["was ist * auf|im * bild|foto", 4],
       ["qué|que hay * en", 4],
       ["see", 1],
@@ -164,12 +164,15 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
     example: "is this photo safe for work?",
     cues: [
       ["sfw|nsfw", 5],
+      ["safety check|screen|review|pass", 4],
+      // "is this image appropriate?", "is the pic clean enough".
+      ["be * * appropriate|inappropriate|decent|clean", 3],
       [
         "safe|ok|okay|fine|alright|appropriate|acceptable|suitable|good * to|for * post|share|send|upload|work|show|use|put|publish|print|attach|include",
         4,
       ],
       [
-        "safe|appropriate|suitable|fine|ok|okay * for|in|on * work|office|school|kid|kids|child|children|everyone|family|class|channel|server|group|chat|story|page|feed|insta|instagram|facebook|socials|tiktok|linkedin|twitter|website|site|newsletter|listing|client|public|church|club|parish|team|profile",
+        "safe|appropriate|suitable|fine|ok|okay * for|in|on * work|office|school|kid|kids|child|children|everyone|family|class|channel|server|group|chat|story|page|feed|insta|instagram|facebook|socials|tiktok|linkedin|twitter|website|site|newsletter|listing|client|public|church|club|parish|team|profile|slideshow|presentation|deck|slides|yearbook|brochure|blog|portfolio|album|display",
         4,
       ],
       ["can|should|may * i|we * post|share|upload|send|put", 3],
@@ -203,7 +206,7 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       ["classify|categorize|categorise * picture|photo|image|it|this", 4],
       ["classification", 2],
       // "what animals are in this shot" lists what is there; "what animal is this" names its kind.
-      [`be|show * in|up * ${IMAGE_NOUNS}|it|this|that|these|those|each|there`, -3],
+      [`be|show in|up * ${IMAGE_NOUNS}|it|this|that|these|those|each|there`, -3],
     ],
   },
   {
@@ -238,7 +241,7 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       ["transcript", 2.5],
       ["speech to text", 5],
       ["write|type|jot|put * down|out", 3],
-      ["into|to * text|words|writing", 3],
+      ["in|into|to * text|words|writing", 3],
       ["what * * say|said|saying", 2],
       [
         "text|words|transcript of|from * recording|call|audio|voice|clip|memo|message|voicemail|meeting|lecture",
@@ -252,6 +255,8 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       ["what be say", 3],
       [`what be in * ${AUDIO_NOUNS}`, 3.5],
       ["listen to", 2],
+      // "can you get the words out of it" of a voice memo: with a photo at hand, reading wins.
+      ["get|pull|grab * word|words|text * out|from", 2.5],
       ["can not|cannot * listen|hear|play", 3],
       ["what * talk about", 3],
     ],

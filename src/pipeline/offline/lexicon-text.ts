@@ -149,6 +149,8 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
       ["one|version|recording|clip that|which say", 3.5],
       // "listen to the voice note": the recording is what to understand, not a voice to answer in.
       ["listen|hear * to * voice", -3.5],
+      // "i got this as a voice note": how it came, not what to make of it.
+      ["get|receive|send * * as|in * voice|audio|recording", -3.5],
       // "too scared to read it myself", "too nervous to read it properly": the user's own reading.
       ["read * myself|properly", -3.5],
       ["too * * to read|listen", -3.5],
@@ -245,6 +247,8 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
       ["poem|haiku|limerick|lyrics|essay|story", 2],
       ["write|compose|draft", 2],
       ["rewrite|paraphrase|reword|fix|correct|proofread|improve", 3],
+      // "can't read dr lim's writing": a text to read, not one to write.
+      ["read|decipher * * writing|handwriting", -3],
       ["recipe|recipes", 3],
     ],
   },
@@ -274,6 +278,12 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
     example: "solve this equation",
     cues: [
       ["solve|calculate|compute|integral|equation|derivative|math|maths|homework|proof", 4],
+      // Arithmetic on a document's figures, marking work, fixing code: reading the figures is not it.
+      ["calculate|compute * tip|percent|percentage|split|average|interest|per", 7],
+      ["work|figure out * tip|percent|percentage|split|average|interest|per", 7],
+      ["grade|mark * worksheet|homework|test|exam|quiz|essay|paper|answer|answers|assignment", 6],
+      ["fix|debug * bug|code|error|function|script|program", 6],
+      ["bug|debug|code|coding|programming|compiler|syntax", 2],
       ["weather|forecast|score", 3],
       ["who win", 3],
       ["recommend|suggest|advice|advise|explain|teach", 3],

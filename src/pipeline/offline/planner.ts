@@ -20,13 +20,14 @@ import {
   type OfflinePlanRequest,
   type PlanningContext,
 } from "./context.js";
-import { absentOther, continued, repeatedRequest } from "./followups.js";
+import { absentOther, continued, countedEarlier, repeatedRequest } from "./followups.js";
 import { intentById } from "./intent-table.js";
 import { mediumOf, namesAnAsk } from "./intents.js";
 import { spokenInAnotherLanguage, withLanguages } from "./languages.js";
 import { DEFAULT_INTENTS, type OfflineIntent, TO_TEXT } from "./lexicon.js";
 import { type Failure, failureMessage, intentServable, reasonSentence, taskTitle } from "./messages.js";
-import { PLAN_AT, type Reading, readClauses, WEAK } from "./readings.js";
+import { type Reading, readClauses } from "./readings.js";
+import { asks } from "./remarks.js";
 import { byName, mediaSource, type Step, textSource } from "./sources.js";
 import { plainSpelling, readWords } from "./words.js";
 
@@ -55,7 +56,10 @@ export function planOffline(request: OfflinePlanRequest, options: OfflinePlanOpt
   const absent = absentOther(request);
   if (absent) return { ok: false, message: absent };
   const repeated = repeatedRequest(request);
-  if (repeated) return planOffline(repeated, options);
+  if (repeated) {
+    const counted = countedEarlier(request);
+    return counted ? planRequest(repeated, options, new Map(), counted) : planOffline(repeated, options);
+  }
   const answered = answeredQuestion(request, options, (earlier, forced, picked) =>
     planRequest(earlier, options, forced, picked),
   );
@@ -100,37 +104,7 @@ function planRequest(
     // "read out my notes.txt": a clause that names its text, or quotes it, needs no reader first.
     const ownText =
       reading.clause.literals.length > 0 || byName(reading.clause, context.attachments.text) !== undefined;
-    // A remark that only hints at an ask ("need a headcount for the field trip form") runs alone or
-    // not at all; a short hint ("speech pls") is an ask of its own.
-    // So is a description with no strong cue ("it's somewhere on the invoice", "the scan is a bit wonky").
-    const describes =
-      reading.type === "intent" &&
-      !reading.clause.question &&
-      DESCRIPTION.test(reading.clause.text) &&
-      reading.scores.every((score) => score.strongest < 4);
-    const hint =
-      describes ||
-      (reading.type === "intent" &&
-        reading.scores.every((score) => score.score < PLAN_AT || score.strongest <= WEAK) &&
-        (reading.clause.words.filter((word) => /^(?:NOUN|VERB|ADJ|PROPN)$/.test(word.pos)).length >= 3 ||
-          // a cue that hardly names anything ("they would say that") is no ask of its own either
-          reading.scores.every((score) => score.strongest < 1)));
-    const clearOthers = readings.filter(
-      (other) =>
-        other !== reading && other.type === "intent" && other.scores.some((score) => score.score >= PLAN_AT),
-    );
-    // …or repeats what a clear ask says ("how much did we pay? receipt attached").
-    const repeats =
-      reading.type === "intent" &&
-      !reading.shared &&
-      reading.scores.every((score) => score.score < PLAN_AT) &&
-      clearOthers.some(
-        (other) =>
-          other.type === "intent" &&
-          other.scores.some((score) => reading.scores.some((mine) => mine.intent === score.intent)),
-      );
-    const clear = clearOthers.length > 0;
-    const scores = reading.type === "intent" && !(hint && clear) && !repeats ? reading.scores : [];
+    const scores = asks(reading, readings) ? reading.scores : [];
     const intents: Array<{ intent: OfflineIntent; end: number }> = chosen
       ? chosen.map((intent) => ({ intent, end: -1 }))
       : (scores.length > 1 && ownText ? scores.slice(-1) : scores).map((score) => ({
@@ -193,10 +167,6 @@ function planRequest(
   if (!checked.ok) return fail({ type: "invalid", error: checked.error });
   return notes.length > 0 ? { ok: true, plan: checked.plan, notes } : { ok: true, plan: checked.plan };
 }
-
-/** A clause that says what something is or where, or what the user cannot: "it's on the invoice", "can't read the top bit". */
-const DESCRIPTION =
-  /^(?:(?:it|this|that|these|those|they|one|the\s+\w+|my\s+\w+)(?:\s+(?:is|are|was|were)|'s|'re)|(?:i\s+)?(?:can't|cant|can not|cannot)\s+(?:read|see|hear|make out))\b/i;
 
 /** Why an ask was left out for want of its input, as the end of a note. */
 function missingSentence(failure: Failure): string {

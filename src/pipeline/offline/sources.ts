@@ -9,6 +9,7 @@ import type { NamedInput } from "../types.js";
 import { type Clause, withoutLiterals } from "./clauses.js";
 import { languageMentions } from "./languages.js";
 import { type OfflineIntent, PEOPLE, TEXT_BEARERS } from "./lexicon.js";
+import { byOrdinal } from "./ordinals.js";
 import { wordsAfter } from "./own-text.js";
 import { readWords, type Word } from "./words.js";
 
@@ -65,9 +66,6 @@ const POINTER = /^(?:it|its|this|these|that|those|them|they|one|same)$/;
 /** Words that name a result: "the answer", "the list", "the transcript". */
 const RESULT =
   /^(?:answer|result|results|output|list|transcript|transcription|translation|summary|caption|description|label|labels|verdict|reply|text)$/;
-const FIRST = /^(?:first|1st|former)$/;
-const SECOND = /^(?:second|2nd|latter|other)$/;
-const LAST = /^(?:last|newest|latest)$/;
 
 /** The task whose output an earlier step gave of this kind, nearest first. */
 function nearestStep(context: SourceContext, fits: (task: TaskName) => boolean): number | undefined {
@@ -75,15 +73,6 @@ function nearestStep(context: SourceContext, fits: (task: TaskName) => boolean):
     const step = context.steps[index];
     if (step && fits(step.task)) return index;
   }
-  return undefined;
-}
-
-/** One input of a list picked by an ordinal word of the clause, or undefined when none is named. */
-function byOrdinal(words: readonly Word[], inputs: readonly NamedInput[]): NamedInput | undefined {
-  if (inputs.length < 2) return undefined;
-  if (has(words, FIRST)) return inputs[0];
-  if (has(words, SECOND)) return inputs[1];
-  if (has(words, LAST)) return inputs.at(-1);
   return undefined;
 }
 

@@ -210,6 +210,18 @@ describe("follow-ups", () => {
     ]);
   });
 
+  it("'same for the other pic' repeats the last ask on the photo it did not look at", () => {
+    const counted = { user: "how many dogs in kennel A", answer: "I found 3 dogs.", resources: [] };
+    const inputs = [
+      image("turn1-kennel_a.jpg", "history"),
+      image("turn1-kennel_b.jpg", "history"),
+      textFile("turn1-1-object-detection.txt", "dog 0.91, dog 0.88, dog 0.80", "history"),
+    ];
+    expect(tasksOf(plan("same for the other pic", inputs, [counted]))).toEqual([
+      "object-detection(image=turn1-kennel_b.jpg)",
+    ]);
+  });
+
   it("'does he sound angry?' after a transcript is the sentiment of that transcript", () => {
     expect(tasksOf(plan("does he sound angry?", transcriptInputs, [transcriptTurn]))).toEqual([
       "text-classification(text=turn1-1-automatic-speech-recognition.txt)",
@@ -586,6 +598,51 @@ describe("what a word names: the medium to make, the result to use, the things t
   });
 });
 
+describe("remarks and times beside the ask", () => {
+  it("runs no task for a statement that only hints, beside a clear ask", () => {
+    expect(
+      tasksOf(
+        plan("can you just tell me if this image is appropriate? someone sent it in a group chat", [
+          image("image0.jpg"),
+        ]),
+      ),
+    ).toEqual(["image-classification(image=image0.jpg)"]);
+  });
+
+  it("takes 'the last 3 nights' as a time, so 'each' is every photo", () => {
+    expect(
+      tasksOf(
+        plan("trail cam pics from the last 3 nights, what animals show up in each?", [
+          image("CAM01_0311.jpg"),
+          image("CAM01_0312.jpg"),
+          image("CAM01_0313.jpg"),
+        ]),
+      ),
+    ).toEqual([
+      "object-detection(image=CAM01_0311.jpg)",
+      "object-detection(image=CAM01_0312.jpg)",
+      "object-detection(image=CAM01_0313.jpg)",
+    ]);
+  });
+
+  it("transcribes a voice note wanted 'in writing', and the words 'got as a voice note' make no recording", () => {
+    expect(
+      tasksOf(
+        plan("i got this as a voice note from a student who was absent, just need it in writing", [
+          audio("voice-message (3).ogg"),
+        ]),
+      ),
+    ).toEqual(["automatic-speech-recognition(audio=voice-message (3).ogg)"]);
+    expect(
+      tasksOf(
+        plan("voice memo from the summit, wind is awful, can you get the words out of it", [
+          audio("summit.m4a"),
+        ]),
+      ),
+    ).toEqual(["automatic-speech-recognition(audio=summit.m4a)"]);
+  });
+});
+
 describe("what the user cannot do, and what they will do themselves", () => {
   it("reads 'no idea what this says' and 'can't read the timetable, what's it say' as reading the photo", () => {
     for (const text of ["no idea what this says lol", "cant read the timetable its tiny whats it say"]) {
@@ -629,6 +686,19 @@ describe("out of scope", () => {
       const reply = replyOf(plan(text, [...inputs]));
       expect(reply.question, text).toBe(false);
       expect(reply.message, text).toContain("Without a language model I can:");
+    }
+  });
+
+  it("does not answer arithmetic, marking or code fixes with what reads the document", () => {
+    for (const [text, file] of [
+      ["calculate a 20% tip on this receipt for me", "receipt_0214.jpg"],
+      ["can you grade this worksheet? answer key is in my head lol", "worksheet.jpg"],
+      [
+        "fix the bug in this screenshot of my code? its a react useEffect thing",
+        "Screenshot 2026-03-06 at 22.15.png",
+      ],
+    ] as const) {
+      expect(replyOf(plan(text, [image(file)])).message).toMatch(/language model|cannot run here/);
     }
   });
 
