@@ -187,7 +187,8 @@ export async function scoreOfflinePlanner(): Promise<SetScore[]> {
     };
   };
   return [
-    score("held-out 5", loadRequestSet("heldout5"), planSet),
+    score("held-out 6", loadRequestSet("heldout6"), planSet),
+    score("held-out 5 (read after its blind run)", loadRequestSet("heldout5"), planSet),
     score("held-out 4 (read after its blind run)", loadRequestSet("heldout4"), planSet),
     score("held-out 3 (read after its blind run)", loadRequestSet("heldout3"), planSet),
     score("held-out 2 (read after its blind run)", loadRequestSet("heldout2"), planSet),
