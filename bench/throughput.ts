@@ -10,14 +10,17 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
+import { createHumanDetectionRunner } from "../src/experts/local/detection.js";
 import { QUEUE_NAME } from "../src/scale/redis.js";
 import { startFakeSlack } from "../test/fakes/slack/index.js";
 import { freePort } from "../test/support/net.js";
 import { type RoleProcess, startRole } from "../test/support/role-process.js";
 import { waitUntil } from "../test/support/wait.js";
 import { findRedisServer, startRedisServer } from "../test/unit/storage/redis-server.js";
+import { serveFakesToParent, startFakesInChild } from "./fake-process.js";
 import type { BenchFigure } from "./harness.js";
 
 const PHOTOS_DIR = "/usr/share/darknet/data";
@@ -48,6 +51,8 @@ const TICKS = 100;
 interface Run {
   workers: number;
   perSecond: number;
+  /** Cores the rest kept busy meanwhile: the gateway, redis-server, and this process (the fake Slack). */
+  around: { gateway: number; redis: number; bench: number };
   /** CPU seconds of the workers per second of wall time. */
   cores: number;
   p99StartMs: number;
@@ -67,6 +72,13 @@ async function cpuSeconds(pid: number | undefined): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / TICKS;
+}
+
+/** CPU seconds redis-server has used, from its own INFO. */
+async function redisCpuSeconds(client: Redis): Promise<number> {
+  const info = await client.info("cpu");
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return field("used_cpu_user") + field("used_cpu_sys");
 }
 
 async function ready(url: string): Promise<boolean> {
@@ -199,6 +211,12 @@ async function runSetup(
     await waitUntil(() => answered(warm) === warm.length, "the warm-up answers", 300_000);
 
     const before = await Promise.all(workers.map((worker) => cpuSeconds(worker.child.pid)));
+    const gateway = processes[0]?.child.pid;
+    const aroundBefore = {
+      gateway: await cpuSeconds(gateway),
+      redis: await redisCpuSeconds(client),
+      bench: process.cpuUsage(),
+    };
     const commandsBefore = Number(
       /total_commands_processed:(\d+)/.exec(await client.info("stats"))?.[1] ?? 0,
     );
@@ -207,6 +225,12 @@ async function runSetup(
     const roots = await send(REQUESTS);
     const seconds = ((await lastAnswer(roots)) - started) / 1000;
     const after = await Promise.all(workers.map((worker) => cpuSeconds(worker.child.pid)));
+    const benchCpu = process.cpuUsage(aroundBefore.bench);
+    const around = {
+      gateway: ((await cpuSeconds(gateway)) - aroundBefore.gateway) / seconds,
+      redis: ((await redisCpuSeconds(client)) - aroundBefore.redis) / seconds,
+      bench: (benchCpu.user + benchCpu.system) / 1e6 / seconds,
+    };
     const commandsAfter = Number(/total_commands_processed:(\d+)/.exec(await client.info("stats"))?.[1] ?? 0);
     const jobs = (await queue.getJobs(["completed"], 0, 1000)).filter((job) => job.timestamp >= startedAt);
     const waits = jobs.flatMap((job) => (job.processedOn ? [job.processedOn - job.timestamp] : []));
@@ -215,6 +239,7 @@ async function runSetup(
       workers: workerCount,
       perSecond: REQUESTS / seconds,
       cores: cpu / seconds / workerCount,
+      around,
       p99StartMs: percentile(waits, 99),
       // Less the commands of the bench's own reads.
       redisCommands: (commandsAfter - commandsBefore) / REQUESTS,
@@ -231,6 +256,33 @@ async function runSetup(
 
 const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 
+/** Set in the child processes that run the detector alone. */
+const DETECTOR_ENV = "BENCH_THROUGHPUT_DETECTOR";
+/** Detections per timed run of the detector alone (four rounds of darknet's photos). */
+const BARE_DETECTIONS = 28;
+
+/**
+ * What this machine gives the work itself, without the bot: the same detector on the same photos in
+ * one process, then in two processes at once, each warm (ms per detection). Two detections at once
+ * each run slower than one alone when the cores share what TensorFlow.js's wasm leans on (caches,
+ * memory bandwidth), whatever the bot does: `2 × alone ÷ together` is the most two workers can give.
+ */
+async function detectorAlone(): Promise<{ alone: number; together: number }> {
+  const path = fileURLToPath(import.meta.url);
+  const [first, second] = await Promise.all([
+    startFakesInChild<object>(path, DETECTOR_ENV),
+    startFakesInChild<object>(path, DETECTOR_ENV),
+  ]);
+  try {
+    const before = await first.ask("detect");
+    const together = await Promise.all([first.ask("detect"), second.ask("detect")]);
+    const after = await second.ask("detect");
+    return { alone: mean([before, after]), together: mean(together) };
+  } finally {
+    await Promise.all([first.close(), second.close()]);
+  }
+}
+
 /** Each worker count's runs, in the order they ran. */
 function byCount(runs: readonly Run[]): Array<[number, Run[]]> {
   const groups = new Map<number, Run[]>();
@@ -243,9 +295,11 @@ export async function benchThroughput(order: readonly number[] = ORDER): Promise
   const album = await photos();
   const runs: Run[] = [];
   for (const count of order) runs.push(await runSetup(count, album));
+  const bare = await detectorAlone();
+  const ceiling = (2 * bare.alone) / bare.together;
   const groups = byCount(runs);
   const one = mean(groups.find(([count]) => count === 1)?.[1].map((run) => run.perSecond) ?? []);
-  return groups.map(([workers, mine]): BenchFigure => {
+  const scaling = groups.map(([workers, mine]): BenchFigure => {
     const perSecond = mean(mine.map((run) => run.perSecond));
     const rates = mine.map((run) => run.perSecond.toFixed(2)).join(" and ");
     return {
@@ -255,14 +309,48 @@ export async function benchThroughput(order: readonly number[] = ORDER): Promise
       target: workers === 2 ? "≥ 1.7" : "",
       detail:
         `${perSecond.toFixed(2)} requests/s over ${REQUESTS} a run (${mine.length > 1 ? `runs ${rates}` : "one run"}; setups in the order ${order.join(", ")}); ` +
-        `each worker kept ${mean(mine.map((run) => run.cores)).toFixed(2)} cores busy; ` +
+        `each worker kept ${mean(mine.map((run) => run.cores)).toFixed(2)} cores busy, ` +
+        `the gateway ${mean(mine.map((run) => run.around.gateway)).toFixed(2)}, redis-server ${mean(mine.map((run) => run.around.redis)).toFixed(2)}, the bench's fake Slack ${mean(mine.map((run) => run.around.bench)).toFixed(2)}; ` +
         `p99 from a job added to its start ${Math.max(...mine.map((run) => run.p99StartMs)).toFixed(0)} ms; ` +
-        `${mean(mine.map((run) => run.redisCommands)).toFixed(0)} Redis commands a request`,
+        `${mean(mine.map((run) => run.redisCommands)).toFixed(0)} Redis commands a request` +
+        (workers === 2
+          ? `; ${((100 * perSecond) / one / ceiling).toFixed(0)}% of what the machine gives two detectors (next row)`
+          : ""),
     };
   });
+  return [
+    ...scaling,
+    {
+      name: "  the detector alone (no bot): two processes at once ÷ one, the most two workers can give here",
+      value: ceiling,
+      unit: "× 1 process",
+      target: "",
+      detail: `${bare.alone.toFixed(1)} ms a detection in one process, ${bare.together.toFixed(1)} ms in each of two at once (Human CenterNet, TensorFlow.js wasm, ${BARE_DETECTIONS} detections a run on darknet's photos, warm)`,
+    },
+  ];
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.env[DETECTOR_ENV] === "1") {
+  const album = await photos();
+  const runner = createHumanDetectionRunner();
+  const detect = async (index: number) => {
+    const photo = album[index % album.length]!;
+    const image = { kind: "image", mime: "image/jpeg", bytes: photo.bytes, name: photo.name } as const;
+    await runner.run({ image }, { signal: AbortSignal.timeout(60_000) });
+  };
+  // As the workers are warmed: V8 optimizes TensorFlow.js's and Human's code over the first runs.
+  for (let index = 0; index < 21; index++) await detect(index);
+  serveFakesToParent({
+    info: {},
+    async answer(command) {
+      if (command !== "detect") throw new Error(`unknown command ${command}`);
+      const started = performance.now();
+      for (let index = 0; index < BARE_DETECTIONS; index++) await detect(index);
+      return (performance.now() - started) / BARE_DETECTIONS;
+    },
+    close: async () => undefined,
+  });
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   // `tsx bench/throughput.ts [counts…]`, e.g. `1 2 1` for a shorter run.
   const order = process.argv.slice(2).map(Number);
   for (const figure of await benchThroughput(order.length ? order : ORDER)) console.log(figure);
