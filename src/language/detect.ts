@@ -10,11 +10,22 @@ import { normalizeLanguage } from "./codes.js";
 import { type LanguageDetector, loadSmallDetector } from "./eld-small.js";
 
 let loading: Promise<LanguageDetector> | undefined;
+let loaded: LanguageDetector | undefined;
 
 function detector(): Promise<LanguageDetector> {
   // ELD's own module (the same database as one object literal, about 45 MB) if its files moved.
-  loading ??= loadSmallDetector().catch(() => import("eld/small").then((module) => module.eld));
+  loading ??= loadSmallDetector()
+    .catch(() => import("eld/small").then((module) => module.eld))
+    .then((ready) => {
+      loaded = ready;
+      return ready;
+    });
   return loading;
+}
+
+/** Loads the detector (once), for `detectLoadedLanguage`; rejects as `detectLanguage` would. */
+export async function loadLanguageDetector(): Promise<void> {
+  await detector();
 }
 
 /** Fewer letters than this and no detector can tell ("ok", "lol"). */
@@ -31,13 +42,25 @@ const MAX_CHARS = 2_000;
  * await detectLanguage("ok") // undefined
  */
 export async function detectLanguage(text: string): Promise<string | undefined> {
+  return detectWith(await detector(), text);
+}
+
+/**
+ * `detectLanguage` for callers that cannot wait (the offline planner): undefined too while the
+ * detector has not been loaded (`loadLanguageDetector`).
+ */
+export function detectLoadedLanguage(text: string): string | undefined {
+  return loaded ? detectWith(loaded, text) : undefined;
+}
+
+function detectWith(detector: LanguageDetector, text: string): string | undefined {
   // Links, mentions and e-mail addresses are not words of any language.
   const words = text
     .slice(0, MAX_CHARS)
     .replace(/\bhttps?:\/\/\S+|<[@#!][^>]*>|\S+@\S+\.\S+/g, " ")
     .trim();
   if ((words.match(/\p{L}/gu) ?? []).length < MIN_LETTERS) return undefined;
-  const result = (await detector()).detect(words);
+  const result = detector.detect(words);
   if (!result.language || !result.isReliable()) return undefined;
   return normalizeLanguage(result.language);
 }

@@ -3,6 +3,7 @@
  * French", "auf Deutsch". A language after "into"/"to" is a translation's target; any other one is
  * the language of the speech or text the request brings.
  */
+import { detectLoadedLanguage } from "../../language/detect.js";
 import { normalizeLanguage } from "../../language/index.js";
 import { taskSpec } from "../../tasks/index.js";
 import type { Plan, PlannedTask } from "../types.js";
@@ -146,8 +147,10 @@ export function spokenInAnotherLanguage(
       const from = byId.get(dep)?.args.language;
       return from?.type === "literal" && from.text === language;
     });
+    // A quoted text already in that language is only spoken: "say 'Guten Morgen' in German".
+    const quoted = source?.type === "literal" ? detectLoadedLanguage(source.text) : undefined;
     const written =
-      sources.find((code) => code !== language) ?? (sources.includes(language) ? language : "en");
+      quoted ?? sources.find((code) => code !== language) ?? (sources.includes(language) ? language : "en");
     if (!fed && written !== language) return language;
   }
   return undefined;

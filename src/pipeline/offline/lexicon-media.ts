@@ -130,6 +130,8 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       ["detect|detection", 4],
       ["object|objects|thing|things|item|items", 2],
       ["count|headcount", 3],
+      // "how packed is it rn?" with a photo of the room: how many people are in it.
+      ["how packed|crowded|busy|full|empty", 3],
       ["how many", 3],
       [
         "find|spot|identify|locate|list|label|point|circle|box * object|thing|item|people|person|animal|car|dog|cat",

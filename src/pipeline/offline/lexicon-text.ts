@@ -41,12 +41,14 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
       ["if|whether * he|she|they|customer|client|guest|caller|boss * like|love|hate|enjoy", 3],
       ["sarcasm|sarcastic", 2.5],
       ["bad|good news", 3],
+      // "tell me if it's a bad night or not": good or bad, of what the words tell.
+      ["if|whether * * * bad|good|rough|great|terrible * or not", 3],
       ["passive aggressive", 3.5],
       ["too|very|bit|little|kinda|overly * harsh|blunt|rude|cold|aggressive|pushy|negative|positive", 3],
       ["positiv|negativ|stimmung|positivo|negativo|tono|ánimo|humeur|positif|négatif", 3],
       ["how * come across|off", 3],
       [
-        "sound|seem|come * angry|mad|annoyed|upset|happy|rude|friendly|mean|polite|hostile|positive|negative|nice|sad|off|like",
+        "sound|seem|come * angry|mad|annoyed|upset|happy|rude|friendly|mean|polite|hostile|positive|negative|nice|sad|off|like|down|low|ok|okay|alright|fine|stressed|worried|tired|fed|depressed|excited|calm",
         2.5,
       ],
       ["review|complaint|feedback", 1],

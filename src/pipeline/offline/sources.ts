@@ -124,8 +124,11 @@ export function mediaSource(
     return { type: "step", step: drawn };
   }
   if (attached.length > 0) {
-    const one = byName(clause, attached) ?? byOrdinal(clause.words, attached);
-    return one ? { type: "input", name: one.name } : each(attached, context);
+    // "transcribe both" means every one, whatever else the clause counts ("the 2nd floor folks").
+    const every = has(clause.words, /^(?:both|all|each|every)$/);
+    const one = byName(clause, attached) ?? (every ? undefined : byOrdinal(clause.words, attached));
+    if (one) return { type: "input", name: one.name };
+    return every ? { type: "each", inputs: attached } : each(attached, context);
   }
   const earlier = context.history.filter(
     (input) => input.resource.kind === kind || (kind === "audio" && input.resource.kind === "video"),

@@ -6,6 +6,7 @@
  * 3.2 ms, lemmas as good, and contractions ("dont", "can't") split into "do not". The model loads
  * once (about 0.6 s, 17 MB); `loadWords` starts it early so that no request waits.
  */
+import { loadLanguageDetector } from "../../language/detect.js";
 
 /** One word (or punctuation mark) of a text. */
 export interface Word {
@@ -39,6 +40,8 @@ export function loadWords(): Promise<void> {
     const [{ default: winkNlp }, { default: model }] = await Promise.all([
       import("wink-nlp"),
       import("wink-eng-lite-web-model"),
+      // The language a quoted text is written in ("say 'Guten Morgen' in German" is no translation).
+      loadLanguageDetector().catch(() => undefined),
     ]);
     const loaded = winkNlp(model, ["sbd", "negation", "pos"]) as unknown as Reader;
     reader = loaded;

@@ -532,6 +532,13 @@ describe("how people word it", () => {
       expect(reply.message, text).toContain("Translating a text cannot run here");
     }
   });
+
+  it("speaks a quoted text already in the language asked for, in that language's voice", () => {
+    const outcome = plan('say "Guten Morgen, wie geht es Ihnen?" in german voice pls');
+    expect(tasksOf(outcome)).toEqual([
+      'text-to-speech(text="Guten Morgen, wie geht es Ihnen?", language="de")',
+    ]);
+  });
 });
 
 describe("what a word names: the medium to make, the result to use, the things to list", () => {
@@ -607,6 +614,20 @@ describe("remarks and times beside the ask", () => {
         ]),
       ),
     ).toEqual(["image-classification(image=image0.jpg)"]);
+  });
+
+  it("transcribes 'both' when another clause counts one of them ('the 2nd floor folks')", () => {
+    expect(
+      tasksOf(
+        plan("2 voice msgs from the 2nd floor folks about the noise, can u transcribe both", [
+          audio("voice-message-2A.ogg"),
+          audio("voice-message-2D.ogg"),
+        ]),
+      ),
+    ).toEqual([
+      "automatic-speech-recognition(audio=voice-message-2A.ogg)",
+      "automatic-speech-recognition(audio=voice-message-2D.ogg)",
+    ]);
   });
 
   it("takes 'the last 3 nights' as a time, so 'each' is every photo", () => {
