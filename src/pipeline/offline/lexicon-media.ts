@@ -130,6 +130,8 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       ["detect|detection", 4],
       ["object|objects|thing|things|item|items", 2],
       ["count|headcount", 3],
+      // "list what's left on the counter in this pic": what is there, as a list.
+      ["list * what|everything|anything|all", 3],
       // "how packed is it rn?" with a photo of the room: how many people are in it.
       ["how packed|crowded|busy|full|empty", 3],
       ["how many", 3],
@@ -257,6 +259,8 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       ["what be say", 3],
       [`what be in * ${AUDIO_NOUNS}`, 3.5],
       ["listen to", 2],
+      // "pls write it" of a voice note: the words it says, written down.
+      ["write|type it|this|that", 2.5],
       // "can you get the words out of it" of a voice memo: with a photo at hand, reading wins.
       ["get|pull|grab * word|words|text * out|from", 2.5],
       ["can not|cannot * listen|hear|play", 3],

@@ -286,6 +286,11 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
       ["grade|mark * worksheet|homework|test|exam|quiz|essay|paper|answer|answers|assignment", 6],
       ["fix|debug * bug|code|error|function|script|program", 6],
       ["bug|debug|code|coding|programming|compiler|syntax", 2],
+      // "what grade would u give this problem", "what does 'Schadenfreude' mean", "speak japanese with me".
+      ["grade|rating|rate|score * give", 6],
+      ["what * * mean|meaning", 4],
+      ["define|definition", 4],
+      ["speak|talk|chat|practice|practise * with * me|us", 5],
       ["weather|forecast|score", 3],
       ["who win", 3],
       ["recommend|suggest|advice|advise|explain|teach", 3],

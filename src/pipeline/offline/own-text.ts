@@ -22,6 +22,10 @@ const NOT_A_TEXT =
 
 const MADE_MEDIUM = /^(?:audio|recording|mp3|sound|narration|podcast|voiceover|version)$/;
 
+/** How to read, not what: "read it aloud start to finish", "read them back one after the other". */
+const MANNER =
+  /^(?:start to finish|from start to finish|one after (?:the )?other|one by one|word for word|slowly|clearly|in order|at normal speed|in full|in one go)\b/i;
+
 /**
  * The words after a cue, up to the next punctuation, as a text of the user's own ("say good night");
  * a `prompt` ("draw a red bicycle") may be any noun phrase.
@@ -43,7 +47,8 @@ export function wordsAfter(clause: Clause, wordIndex: number, prompt = false): s
     .replace(FILLER_START, "")
     .replace(FILLER_END, "")
     .trim();
-  const pointing = POINTING_PHRASE.test(cleaned) || (!prompt && NOT_A_TEXT.test(cleaned));
+  const pointing =
+    POINTING_PHRASE.test(cleaned) || (!prompt && (NOT_A_TEXT.test(cleaned) || MANNER.test(cleaned)));
   if (cleaned === "" || pointing || cleaned.split(/\s+/).length < 2) {
     return undefined;
   }

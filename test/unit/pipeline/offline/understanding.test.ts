@@ -630,6 +630,28 @@ describe("remarks and times beside the ask", () => {
     ]);
   });
 
+  it("takes 'start to finish', 'one after the other' as how to read, not as a text to read", () => {
+    expect(
+      tasksOf(
+        plan(
+          "2 voice msgs from the night crew, transcribe each and read them back to me one after the other",
+          [audio("night_a.m4a"), audio("night_b.m4a")],
+        ),
+      ),
+    ).toEqual([
+      "automatic-speech-recognition(audio=night_a.m4a)",
+      "automatic-speech-recognition(audio=night_b.m4a)",
+      "text-to-speech(text=#1)",
+      "text-to-speech(text=#2)",
+    ]);
+  });
+
+  it("'list what's left … in this pic and read it out' detects, then reads the list", () => {
+    expect(
+      tasksOf(plan("list what's left on the counter in this pic and read it out", [image("counter.jpg")])),
+    ).toEqual(["object-detection(image=counter.jpg)", "text-to-speech(text=#1)"]);
+  });
+
   it("takes 'the last 3 nights' as a time, so 'each' is every photo", () => {
     expect(
       tasksOf(
@@ -708,6 +730,14 @@ describe("out of scope", () => {
       expect(reply.question, text).toBe(false);
       expect(reply.message, text).toContain("Without a language model I can:");
     }
+  });
+
+  it("refuses to grade, define or converse, which no task does", () => {
+    expect(
+      replyOf(plan("what grade would u give this problem? feels like a v4", [image("IMG_4502.jpg")])).message,
+    ).toMatch(/language model/);
+    expect(replyOf(plan("what means 'Schadenfreude' exactly?")).message).toMatch(/language model/);
+    expect(replyOf(plan("can you speak japanese with me? こんにちは！")).message).toMatch(/language model/);
   });
 
   it("does not answer arithmetic, marking or code fixes with what reads the document", () => {
