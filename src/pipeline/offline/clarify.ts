@@ -8,7 +8,7 @@ import type { NamedInput } from "../types.js";
 import { splitClauses } from "./clauses.js";
 import { createContext, type OfflinePlanOptions, type OfflinePlanRequest } from "./context.js";
 import { intentById } from "./intent-table.js";
-import { matchCue, namesAnAsk } from "./intents.js";
+import { matchCue, namesATextAsk } from "./intents.js";
 import { DEFAULT_INTENTS, type OfflineIntent } from "./lexicon.js";
 import { intentServable } from "./messages.js";
 import { readClauses } from "./readings.js";
@@ -146,7 +146,7 @@ export function answeredQuestion<Outcome extends { ok: boolean; message?: string
     (input): NamedInput => (earlierFiles.has(input.name) ? { ...input, origin: "attachment" } : input),
   );
   const earlier: OfflinePlanRequest = { text: turn.user, inputs, history: history.slice(0, -1) };
-  const clauses = splitClauses(turn.user, (text) => namesAnAsk(readWords(plainSpelling(text))));
+  const clauses = splitClauses(turn.user, (text) => namesATextAsk(readWords(plainSpelling(text))));
   const context = createContext(earlier, options, clauses);
   const vague = vagueReadings(turn.user, context.attachments, (intent) =>
     intentServable(intent, options.servable),

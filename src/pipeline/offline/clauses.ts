@@ -40,7 +40,7 @@ const PURPOSE =
 const LITERAL_WORD = " literal ";
 
 /**
- * The request's clauses. `hasAsk` tells whether words name an ask (an intent cue), for the colon
+ * The request's clauses. `hasAsk` tells whether words name an ask that takes a text, for the colon
  * rule: "is this review good or bad: the pizza was cold" keeps the review as a literal.
  */
 export function splitClauses(request: string, hasAsk: (text: string) => boolean): Clause[] {
@@ -99,7 +99,8 @@ function markColonLiteral(
   keep: (literal: string) => string,
   hasAsk: (text: string) => boolean,
 ): string {
-  const colon = /:(?!\/\/)/.exec(text);
+  // Not the colon of a link nor of a time ("before the 2:00 call").
+  const colon = /(?<!\d):(?!\/\/)|:(?!\d|\/\/)/.exec(text);
   if (!colon) return text;
   const before = text.slice(0, colon.index);
   const after = text.slice(colon.index + 1).trim();

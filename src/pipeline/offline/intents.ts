@@ -257,7 +257,19 @@ export function scoreIntents(clause: Clause, context: IntentContext): IntentScor
   return scores.sort((a, b) => b.score - a.score);
 }
 
-/** Whether words name any ask at all: the colon rule and the default for bare attachments use it. */
+/**
+ * Whether words name an ask that takes a text ("say", "is it positive"): what follows its colon is
+ * that text ("say: hello"), where after "before i put this on the website:" the asks go on.
+ */
+export function namesATextAsk(words: readonly Word[]): boolean {
+  return OFFLINE_INTENTS.some(
+    (intent) =>
+      mediumOf(intent) === "text" &&
+      intent.cues.some(([pattern, weight]) => weight >= 2 && matchCue(pattern, words) !== undefined),
+  );
+}
+
+/** Whether words name any ask at all: the default for bare attachments and the follow-ups use it. */
 export function namesAnAsk(words: readonly Word[]): boolean {
   return OFFLINE_INTENTS.some((intent) =>
     intent.cues.some(([pattern, weight]) => weight >= 2 && matchCue(pattern, words) !== undefined),

@@ -140,6 +140,8 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
         3,
       ],
       ["be there * any|a|an|anyone|anybody|someone|people", 2.5],
+      // "is that a cat in the compost?"
+      ["be this|that|it a|an * in|on", 2.5],
       ["any * in * it|this|picture|photo|image", 2],
       ["anyone|anybody|someone|people|person * in", 2],
       ["who be in", 2],
@@ -180,6 +182,11 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
         4,
       ],
       ["can|should|may * i|we * post|share|upload|send|put", 3],
+      // "check all 3 before i put them on the team insta"
+      [
+        "post|share|upload|put|publish * on|in|to * insta|instagram|facebook|website|site|socials|tiktok|linkedin|twitter|newsletter|story|feed",
+        3,
+      ],
       ["i|we * can|could|should * post|share|upload|send|put", 3],
       [
         "explicit|nude|nudity|naked|porn|porno|pornographic|inappropriate|offensive|graphic|sketchy|lewd|suggestive|racy",

@@ -51,6 +51,8 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
         "sound|seem|come * angry|mad|annoyed|upset|happy|rude|friendly|mean|polite|hostile|positive|negative|nice|sad|off|like|down|low|ok|okay|alright|fine|stressed|worried|tired|fed|depressed|excited|calm",
         2.5,
       ],
+      // "want to hear how the new on-hold message sounds": how it sounds spoken, not its mood.
+      ["hear how * * sound", -3],
       ["review|complaint|feedback", 1],
       ["feel|opinion|like|love|hate|think", 0.5],
     ],
@@ -128,7 +130,9 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
       ["as|into|to * audio|speech|mp3|sound|narration|podcast|voiceover|voice", 3.5],
       ["read me", 3.5],
       ["in|with * your|a|the * voice", 3],
-      ["make|create|turn|give|want * audio|recording|mp3|speech|narration", 3],
+      ["make|create|turn|give|want|generate|produce|record * audio|recording|mp3|speech|narration", 3],
+      // "need a scratch VO for the edit: '…'"
+      ["vo|voiceover|voice-over", 3.5],
       ["vorlesen|vorgelesen|vorspielen", 4],
       ["lies * * vor", 4],
       ["voz alta", 5],
@@ -148,7 +152,9 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
       // "the garage says", "he only speaks german", "what Brenda said": reported speech, not an ask.
       ["says|said|saying|speaks|spoke|speaking", -3.5],
       // …but "now do one that says 'bye'" asks for another recording.
-      ["one|version|recording|clip that|which say", 3.5],
+      ["one|version|recording|clip|audio|mp3|message that|which say", 3.5],
+      // "client says her cat sneaks out the back": what someone said, not a text to say.
+      ["says|said * out|back|aloud", -4],
       // "listen to the voice note": the recording is what to understand, not a voice to answer in.
       ["listen|hear * to * voice", -3.5],
       // "i got this as a voice note": how it came, not what to make of it.
@@ -290,6 +296,11 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
       ["grade|rating|rate|score * give", 6],
       ["what * * mean|meaning", 4],
       ["define|definition", 4],
+      // Editing a document or a recording: "redact the SSN", "fill out this form", "clip the best 30 sec".
+      ["redact|censor", 5],
+      ["fill out|in", 5],
+      ["clip|trim|cut * best|out|sec|secs|seconds|minute|minutes|bit|part", 4],
+      ["compare * version|versions|draft|drafts|copy|copies", 5],
       ["speak|talk|chat|practice|practise * with * me|us", 5],
       ["weather|forecast|score", 3],
       ["who win", 3],

@@ -22,7 +22,7 @@ import {
 } from "./context.js";
 import { absentOther, continued, countedEarlier, repeatedRequest } from "./followups.js";
 import { intentById } from "./intent-table.js";
-import { mediumOf, namesAnAsk } from "./intents.js";
+import { mediumOf, namesATextAsk } from "./intents.js";
 import { spokenInAnotherLanguage, withLanguages } from "./languages.js";
 import { DEFAULT_INTENTS, type OfflineIntent, TO_TEXT } from "./lexicon.js";
 import { type Failure, failureMessage, intentServable, reasonSentence, taskTitle } from "./messages.js";
@@ -80,7 +80,7 @@ function planRequest(
   forced: ReadonlyMap<number, readonly OfflineIntent[]>,
   picked?: string,
 ): OfflinePlanOutcome {
-  const clauses = splitClauses(request.text, (text) => namesAnAsk(readWords(plainSpelling(text))));
+  const clauses = splitClauses(request.text, (text) => namesATextAsk(readWords(plainSpelling(text))));
   const context = createContext(request, options, clauses);
   if (picked) context.picked = picked;
   const readings = readClauses(clauses, context);

@@ -652,6 +652,43 @@ describe("remarks and times beside the ask", () => {
     ).toEqual(["object-detection(image=counter.jpg)", "text-to-speech(text=#1)"]);
   });
 
+  it("reads a time's colon as no colon: 'before the 2:00 call' is a remark, not a text to say", () => {
+    expect(
+      tasksOf(
+        plan(
+          "Could the bot read the attached letter aloud? Attorney Brooks wants to hear it before the 2:00 call.",
+          [image("counsel_letter.jpg")],
+        ),
+      ),
+    ).toEqual(["image-to-text(image=counsel_letter.jpg)", "text-to-speech(text=#1)"]);
+  });
+
+  it("keeps the asks after 'before i put this on the website:' as asks, not as a text", () => {
+    expect(
+      tasksOf(
+        plan("before i put this on the website: is it sfw, and what does the banner say?", [
+          image("podium.jpg"),
+        ]),
+      ),
+    ).toEqual(["image-classification(image=podium.jpg)", "image-to-text(image=podium.jpg)"]);
+  });
+
+  it("speaks the quote after 'generate audio of:' and 'an audio that says', and not what a client says", () => {
+    expect(tasksOf(plan('Please generate audio of: "Our office is closed for the holiday."'))).toEqual([
+      'text-to-speech(text="Our office is closed for the holiday.")',
+    ]);
+    expect(tasksOf(plan('can u make an audio that says "your pup is back home safe"'))).toEqual([
+      'text-to-speech(text="your pup is back home safe")',
+    ]);
+    expect(
+      tasksOf(
+        plan("is there a cat in this pic? client says her cat sneaks out the back sometimes", [
+          image("yard.jpg"),
+        ]),
+      ),
+    ).toEqual(["object-detection(image=yard.jpg)"]);
+  });
+
   it("takes 'the last 3 nights' as a time, so 'each' is every photo", () => {
     expect(
       tasksOf(
@@ -729,6 +766,17 @@ describe("out of scope", () => {
       const reply = replyOf(plan(text, [...inputs]));
       expect(reply.question, text).toBe(false);
       expect(reply.message, text).toContain("Without a language model I can:");
+    }
+  });
+
+  it("refuses to redact, fill out, clip or compare versions, which no task does", () => {
+    for (const [text, file] of [
+      ["Redact the SSN on this W-9 before I forward it", "w9_scan.jpg"],
+      ["fill out this intake form with the client's info from yesterday's call", "intake_blank.png"],
+      ["clip the best 30 sec out of this for an audiogram", "ep47.mp3"],
+    ] as const) {
+      const input = file.endsWith(".mp3") ? audio(file) : image(file);
+      expect(replyOf(plan(text, [input])).message, text).toMatch(/language model/);
     }
   });
 
