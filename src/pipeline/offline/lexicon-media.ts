@@ -49,6 +49,8 @@ export const MEDIA_INTENTS: readonly OfflineIntent[] = [
       ["what be it|this|that say", 2],
       // "i can't read the timetable, it's tiny": the user cannot, the bot reads it.
       ["can not * read|decipher", 2],
+      // "can't read my screen": the user's screen, not a picture's text.
+      ["can not * read * my|the * screen|phone|monitor", -3],
       ["whiteboard|sign|poster|menu|slide|handout|timetable|schedule|flyer", 1],
       [
         "read * sign|label|screenshot|slide|menu|poster|page|handout|whiteboard|board|card|note|notes|receipt|invoice|letter|document|ticket|form",

@@ -129,7 +129,9 @@ export const TEXT_INTENTS: readonly OfflineIntent[] = [
       ["tts", 5],
       ["as|into|to * audio|speech|mp3|sound|narration|podcast|voiceover|voice", 3.5],
       ["read me", 3.5],
-      ["in|with * your|a|the * voice", 3],
+      // "in your voice", not "what she says in the voice (note)".
+      ["in|with * your|a * voice", 3],
+      ["bot|robot|computer|tts|ai voice", 3],
       ["make|create|turn|give|want|generate|produce|record * audio|recording|mp3|speech|narration", 3],
       // "need a scratch VO for the edit: '…'"
       ["vo|voiceover|voice-over", 3.5],

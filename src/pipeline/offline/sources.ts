@@ -202,7 +202,10 @@ export function historyText(clause: Clause, context: SourceContext): Source | un
     return { type: "literal", text: context.lastAnswer };
   const feeds = context.history.filter((input) => kindFeeds(input.resource.kind, "text"));
   const named = RESULT_TASKS.find(([noun]) => has(clause.words, noun))?.[1];
-  const results = feeds.filter((input) => /^turn\d+-\d+-/.test(input.name));
+  // A verdict ("negative") is no text to read out or classify again, unless the clause names it.
+  const produced = feeds.filter((input) => /^turn\d+-\d+-/.test(input.name));
+  const texts = produced.filter((input) => !/-(?:text|image|audio)-classification\./.test(input.name));
+  const results = texts.length > 0 && named === undefined ? texts : produced;
   const ofNamed = named ? results.filter((input) => input.name.includes(`-${named}`)) : [];
   const found = earlierOne(
     clause,

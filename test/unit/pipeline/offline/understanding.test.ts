@@ -222,6 +222,22 @@ describe("follow-ups", () => {
     ]);
   });
 
+  it("reads out an earlier text, not the verdict given on it, when asked to read 'the note' aloud", () => {
+    const turn = {
+      user: "what does this note say and is it rude?",
+      answer: "It reads … It sounds negative.",
+      resources: [],
+    };
+    const inputs = [
+      image("turn1-note.jpg", "history"),
+      textFile("turn1-1-image-to-text.txt", "TO WHOEVER KEEPS BRINGING THEIR DOG IN", "history"),
+      textFile("turn1-2-text-classification.txt", "negative", "history"),
+    ];
+    expect(
+      tasksOf(plan("Could you read the note aloud for the committee call tonight?", inputs, [turn])),
+    ).toEqual(["text-to-speech(text=turn1-1-image-to-text.txt)"]);
+  });
+
   it("'does he sound angry?' after a transcript is the sentiment of that transcript", () => {
     expect(tasksOf(plan("does he sound angry?", transcriptInputs, [transcriptTurn]))).toEqual([
       "text-classification(text=turn1-1-automatic-speech-recognition.txt)",
@@ -687,6 +703,31 @@ describe("remarks and times beside the ask", () => {
         ]),
       ),
     ).toEqual(["object-detection(image=yard.jpg)"]);
+  });
+
+  it("hears 'what she says in the voice (note)' as a transcript and 'in the bot voice' as speech", () => {
+    expect(
+      tasksOf(
+        plan("what she say in the voice, and what is written on the photo?", [
+          audio("friend.ogg"),
+          image("bus.jpg"),
+        ]),
+      ),
+    ).toEqual(["automatic-speech-recognition(audio=friend.ogg)", "image-to-text(image=bus.jpg)"]);
+    expect(
+      tasksOf(plan("can u write it out and then play it back to me in the bot voice?", [audio("pt_vn.m4a")])),
+    ).toEqual(["automatic-speech-recognition(audio=pt_vn.m4a)", "text-to-speech(text=#1)"]);
+  });
+
+  it("does not read a photo's text because the user 'can't read my screen'", () => {
+    expect(
+      tasksOf(
+        plan(
+          "whats on the workbench in this pic? say it out loud, im wearing gloves and cant read my screen lol",
+          [image("bench.jpg")],
+        ),
+      ),
+    ).toEqual(["object-detection(image=bench.jpg)", "text-to-speech(text=#1)"]);
   });
 
   it("takes 'the last 3 nights' as a time, so 'each' is every photo", () => {
