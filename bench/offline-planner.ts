@@ -187,7 +187,8 @@ export async function scoreOfflinePlanner(): Promise<SetScore[]> {
     };
   };
   return [
-    score("held-out 7", loadRequestSet("heldout7"), planSet),
+    score("held-out 8", loadRequestSet("heldout8"), planSet),
+    score("held-out 7 (read after its blind run)", loadRequestSet("heldout7"), planSet),
     score("held-out 6 (read after its blind run)", loadRequestSet("heldout6"), planSet),
     score("held-out 5 (read after its blind run)", loadRequestSet("heldout5"), planSet),
     score("held-out 4 (read after its blind run)", loadRequestSet("heldout4"), planSet),
