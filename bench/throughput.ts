@@ -314,7 +314,7 @@ export async function benchThroughput(order: readonly number[] = ORDER): Promise
         `p99 from a job added to its start ${Math.max(...mine.map((run) => run.p99StartMs)).toFixed(0)} ms; ` +
         `${mean(mine.map((run) => run.redisCommands)).toFixed(0)} Redis commands a request` +
         (workers === 2
-          ? `; ${((100 * perSecond) / one / ceiling).toFixed(0)}% of what the machine gives two detectors (next row)`
+          ? `; ${((100 * perSecond) / one / ceiling).toFixed(0)}% of what the machine gives two detectors (the last row)`
           : ""),
     };
   });
@@ -338,7 +338,7 @@ if (process.env[DETECTOR_ENV] === "1") {
     const image = { kind: "image", mime: "image/jpeg", bytes: photo.bytes, name: photo.name } as const;
     await runner.run({ image }, { signal: AbortSignal.timeout(60_000) });
   };
-  // As the workers are warmed: V8 optimizes TensorFlow.js's and Human's code over the first runs.
+  // Three rounds of the photos first: V8 optimizes TensorFlow.js's and Human's code over the first runs.
   for (let index = 0; index < 21; index++) await detect(index);
   serveFakesToParent({
     info: {},
