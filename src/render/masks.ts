@@ -98,17 +98,14 @@ async function decodeCoverage(
 const COVERED = 0x80808080 | 0;
 
 /**
- * Pixels of the mask with coverage ≥ 128, four at a time where it is aligned; a word with none or all
- * four covered (most of a mask) is counted without adding up its bits.
+ * Pixels of the mask with coverage ≥ 128 (the byte's top bit), four at a time where it is aligned.
+ * Branch-free: skipping empty or full words was faster on the bench's three rectangles but slower on
+ * masks of thin stripes, where most words are partly covered.
  */
 function coveredArea(mask: Uint8Array): number {
   const words = wordsOf(mask);
   let area = 0;
-  for (let w = 0; w < words.length; w++) {
-    const covered = words[w]! & COVERED;
-    if (covered === 0) continue;
-    area += covered === COVERED ? 4 : Math.imul((covered >>> 7) & 0x01010101, 0x01010101) >>> 24;
-  }
+  for (let w = 0; w < words.length; w++) area += Math.imul((words[w]! >>> 7) & 0x01010101, 0x01010101) >>> 24;
   for (let p = words.length * 4; p < mask.length; p++) area += mask[p]! >>> 7;
   return area;
 }
