@@ -191,7 +191,6 @@ async function runSetup(
             message.bot_id &&
             (message.blocks ?? []).some((block) => (block as { type?: string }).type === "context"),
         );
-    const answered = (roots: readonly string[]) => roots.filter(isAnswered).length;
     /**
      * Waits for every answer, looking every POLL_MS at the threads still unanswered (cheap, as the
      * bench shares the cores it measures), and returns when the last one was seen.
@@ -208,7 +207,7 @@ async function runSetup(
     };
 
     const warm = await send(workerCount * WARM_PER_WORKER);
-    await waitUntil(() => answered(warm) === warm.length, "the warm-up answers", 300_000);
+    await lastAnswer(warm);
 
     const before = await Promise.all(workers.map((worker) => cpuSeconds(worker.child.pid)));
     const gateway = processes[0]?.child.pid;

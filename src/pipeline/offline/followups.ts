@@ -3,7 +3,7 @@
  * the thread's last request asked; "do the same for this one" asks it again of today's inputs; "same
  * for the other pic" with nothing attached is told that the other one was never sent.
  */
-import type { ConversationTurn } from "../types.js";
+import type { ConversationTurn, NamedInput } from "../types.js";
 import { withoutLiterals } from "./clauses.js";
 import type { OfflinePlanRequest } from "./context.js";
 import { intentById } from "./intent-table.js";
@@ -11,6 +11,7 @@ import { namesAnAsk } from "./intents.js";
 import type { OfflineIntent } from "./lexicon.js";
 import { byOrdinal } from "./ordinals.js";
 import type { OfflinePlanOutcome } from "./planner.js";
+import { turnOf } from "./sources.js";
 import { plainSpelling, readWords } from "./words.js";
 
 /** "and the date?", "and who's it from", "now do 'good night Sam' too": a fragment that goes on with the last ask. */
@@ -77,8 +78,15 @@ export function repeatedRequest(request: OfflinePlanRequest): OfflinePlanRequest
   return undefined;
 }
 
-/** The turn an earlier file was sent in ("turn2-IMG_1.jpg" → 2). */
-const turnOf = (name: string) => Number(/^turn(\d+)-/.exec(name)?.[1] ?? 0);
+/**
+ * The files users sent earlier in the thread ("turn1-IMG_1.jpg"), not the results
+ * ("turn1-2-image-to-text.txt"), oldest first.
+ */
+function sentEarlier(request: OfflinePlanRequest): NamedInput[] {
+  return request.inputs
+    .filter((input) => input.origin === "history" && !/^turn\d+-\d+-/.test(input.name))
+    .sort((a, b) => turnOf(a) - turnOf(b));
+}
 
 /**
  * "same for the other pic", "do that for the second one": the earlier file the message counts to,
@@ -87,9 +95,7 @@ const turnOf = (name: string) => Number(/^turn(\d+)-/.exec(name)?.[1] ?? 0);
  */
 export function countedEarlier(request: OfflinePlanRequest): string | undefined {
   const words = readWords(plainSpelling(request.text));
-  const sent = request.inputs
-    .filter((input) => input.origin === "history" && !/^turn\d+-\d+-/.test(input.name))
-    .sort((a, b) => turnOf(a.name) - turnOf(b.name));
+  const sent = sentEarlier(request);
   const named = words.some((word) => /^(?:pic|photo|picture|image|screenshot|scan|page)s?$/.test(word.lemma))
     ? ["image"]
     : words.some((word) => /^(?:recording|call|voicemail|vm|memo|clip|audio|voice)s?$/.test(word.lemma))
@@ -113,11 +119,6 @@ export function absentOther(request: OfflinePlanRequest): string | undefined {
   const kind = /^(?:pic|pics|photo|picture|image|screenshot|one)s?$/i.test(other[1] ?? "")
     ? "image"
     : "audio";
-  // The files users sent earlier ("turn1-IMG_1.jpg"), not the results ("turn1-2-image-to-text.txt").
-  const sent = request.inputs.filter(
-    (input) =>
-      input.origin === "history" && input.resource.kind === kind && !/^turn\d+-\d+-/.test(input.name),
-  );
-  if (sent.length > 1) return undefined;
+  if (sentEarlier(request).filter((input) => input.resource.kind === kind).length > 1) return undefined;
   return `Send the other ${other[1]} with your message: I have no other one in this thread yet.`;
 }

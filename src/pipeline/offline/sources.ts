@@ -137,7 +137,7 @@ export function mediaSource(
 }
 
 /** The turn an earlier input came from: "turn3-1-image-to-text.txt" → 3. */
-function turnOf(input: NamedInput): number {
+export function turnOf(input: NamedInput): number {
   return Number(/^turn(\d+)-/.exec(input.name)?.[1] ?? 0);
 }
 
@@ -235,17 +235,15 @@ export function textSource(
   context: SourceContext,
   readable: (kind: "image" | "audio") => boolean,
 ): { source: Source; bridge?: "image" | "audio" } | undefined {
+  // The cue's last words: "read it out", "say this sentence".
+  const cueObject = clause.words.slice(Math.max(0, cueEnd - 3), Math.max(0, cueEnd));
   // "read it out pls hands full": the cue names its object ("it"); what follows is a remark.
-  const objectNamed = clause.words
-    .slice(Math.max(0, cueEnd - 3), Math.max(0, cueEnd))
-    .some((word) => /^(?:it|them|this|that|these|those)$/i.test(word.text));
+  const objectNamed = cueObject.some((word) => /^(?:it|them|this|that|these|those)$/i.test(word.text));
   // "and say it out loud, mom wants to hear it from 'the robot'": "it" is what an earlier step found,
   // and the quote is part of the remark.
   const quoteIsRemark =
     context.steps.some((step) => makesContent(step.task)) &&
-    clause.words
-      .slice(Math.max(0, cueEnd - 3), Math.max(0, cueEnd))
-      .some((word) => /^(?:it|them)$/i.test(word.text));
+    cueObject.some((word) => /^(?:it|them)$/i.test(word.text));
   const [literal, ...more] = quoteIsRemark ? [] : clause.literals;
   if (literal !== undefined && more.length > 0)
     return { source: { type: "literals", texts: clause.literals } };

@@ -238,6 +238,12 @@ describe("follow-ups", () => {
     ).toEqual(["text-to-speech(text=turn1-1-image-to-text.txt)"]);
   });
 
+  it("'does he sound down to you?' after a transcript is its sentiment too", () => {
+    expect(tasksOf(plan("does he sound down to you?", transcriptInputs, [transcriptTurn]))).toEqual([
+      "text-classification(text=turn1-1-automatic-speech-recognition.txt)",
+    ]);
+  });
+
   it("'does he sound angry?' after a transcript is the sentiment of that transcript", () => {
     expect(tasksOf(plan("does he sound angry?", transcriptInputs, [transcriptTurn]))).toEqual([
       "text-classification(text=turn1-1-automatic-speech-recognition.txt)",
@@ -728,6 +734,12 @@ describe("remarks and times beside the ask", () => {
         ),
       ),
     ).toEqual(["object-detection(image=bench.jpg)", "text-to-speech(text=#1)"]);
+  });
+
+  it("counts what the photo shows for 'how packed is it rn?'", () => {
+    expect(
+      tasksOf(plan("how packed is it rn? here's a pic from the front desk cam", [image("desk.jpg")])),
+    ).toEqual(["object-detection(image=desk.jpg)"]);
   });
 
   it("takes 'the last 3 nights' as a time, so 'each' is every photo", () => {
