@@ -154,7 +154,7 @@ async function runSetup(
     for (const [index, url] of opsUrls.entries()) {
       await waitUntil(
         () => ready(url),
-        `${processes[index]?.name} to be ready:\n${processes[index]?.output()}`,
+        () => `${processes[index]?.name} to be ready:\n${processes[index]?.output()}`,
         120_000,
       );
     }

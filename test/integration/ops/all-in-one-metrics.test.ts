@@ -73,8 +73,16 @@ afterAll(async () => {
 describe("the metrics and traces of npm start", () => {
   it("is alive at once, and ready once Slack is connected", async () => {
     const status = async (path: string) => (await fetch(`${ops}${path}`).catch(() => undefined))?.status;
-    await waitUntil(async () => (await status("/healthz")) === 200, `/healthz:\n${bot?.output()}`, 30_000);
-    await waitUntil(async () => (await status("/readyz")) === 200, `/readyz:\n${bot?.output()}`, 30_000);
+    await waitUntil(
+      async () => (await status("/healthz")) === 200,
+      () => `/healthz:\n${bot?.output()}`,
+      30_000,
+    );
+    await waitUntil(
+      async () => (await status("/readyz")) === 200,
+      () => `/readyz:\n${bot?.output()}`,
+      30_000,
+    );
     const readiness = await (await fetch(`${ops}/readyz`)).json();
     expect(readiness).toEqual({ ready: true, checks: { platforms: true } });
   }, 40_000);
@@ -93,7 +101,7 @@ describe("the metrics and traces of npm start", () => {
         slack
           .botMessages(slack.generalChannel, mention.ts)
           .some((message) => message.text.includes("It is positive.")),
-      `the answer:\n${bot?.output()}`,
+      () => `the answer:\n${bot?.output()}`,
     );
     // The turn is counted once it is over, just after its answer was posted.
     await waitUntil(async () => (await scrape()).sum("hugginggpt_requests_total") > 0, "the request's count");

@@ -82,7 +82,7 @@ describe.skipIf(noRedis !== undefined)("the metrics and readiness of a gateway a
     for (const role of roles) {
       await waitUntil(
         async () => (await status(`${role.ops}/readyz`)) === 200,
-        `${role.name} ready:\n${output()}`,
+        () => `${role.name} ready:\n${output()}`,
         60_000,
       );
     }
@@ -106,7 +106,7 @@ describe.skipIf(noRedis !== undefined)("the metrics and readiness of a gateway a
         slack
           .botMessages(slack.generalChannel, mention.ts)
           .some((message) => message.text.includes("Hello from a worker.")),
-      `the answer:\n${output()}`,
+      () => `the answer:\n${output()}`,
     );
     await waitUntil(
       async () => (await scrape(ops("worker"))).sum("hugginggpt_requests_total") > 0,
@@ -133,7 +133,7 @@ describe.skipIf(noRedis !== undefined)("the metrics and readiness of a gateway a
     for (const role of roles) {
       await waitUntil(
         async () => (await status(`${role.ops}/readyz`)) === 503,
-        `${role.name} not ready:\n${output()}`,
+        () => `${role.name} not ready:\n${output()}`,
       );
       const readiness = await (await fetch(`${role.ops}/readyz`)).json();
       expect(readiness).toMatchObject({ ready: false, checks: { queue: false } });
@@ -146,7 +146,7 @@ describe.skipIf(noRedis !== undefined)("the metrics and readiness of a gateway a
     for (const role of roles) {
       await waitUntil(
         async () => (await status(`${role.ops}/readyz`)) === 200,
-        `${role.name} ready again:\n${output()}`,
+        () => `${role.name} ready again:\n${output()}`,
       );
       await waitUntil(
         async () => (await scrape(role.ops)).family("hugginggpt_queue_depth").samples.length === 2,

@@ -32,10 +32,16 @@ const DISCORD_PER_THREAD = 5;
 /** "t4m7": thread 4, message 7, in the request's text and in its answer. */
 const TOKEN = /\bt(\d+)m(\d+)\b/g;
 
+/** The last answer of each endpoint's /readyz, for the message of a wait that fails. */
+const readiness = new Map<string, string>();
+
 async function ready(url: string): Promise<boolean> {
   try {
-    return (await fetch(`${url}/readyz`)).status === 200;
-  } catch {
+    const response = await fetch(`${url}/readyz`);
+    readiness.set(url, `${response.status} ${(await response.text()).trim()}`);
+    return response.status === 200;
+  } catch (error) {
+    readiness.set(url, String(error));
     return false;
   }
 }
@@ -136,7 +142,8 @@ describe.skipIf(noRedis !== undefined)("two gateways and three workers as proces
     for (const role of [...gateways, ...workers]) {
       await waitUntil(
         () => ready(role.ops),
-        `${role.process.name} to be ready:\n${role.process.output()}`,
+        () =>
+          `${role.process.name} to be ready (/readyz: ${readiness.get(role.ops) ?? "no answer"}):\n${role.process.output()}`,
         60_000,
       );
     }
